@@ -1,0 +1,311 @@
+"""Front matter: split it from the body, load it as restricted YAML, validate it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from scoper.model import CLASSIFICATIONS, STATUSES, FrontMatter
+from scoper.problems import Problem, schema_problem
+
+KNOWN_KEYS = (
+    "title",
+    "topic",
+    "date",
+    "ref",
+    "priority",
+    "status",
+    "classification",
+    "authors",
+    "lead",
+    "commissioned-by",
+    "tags",
+    "ignore",
+)
+_FENCE = re.compile(r"^---[ \t]*$")
+_END_FENCE = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
+
+
+@dataclass(slots=True)
+class SplitBrief:
+    yaml_text: str
+    yaml_first_line: int
+    """Line of the brief on which the YAML starts (the line after the opening ``---``)."""
+    body: str
+    body_first_line: int
+    """Line of the brief on which the Markdown body starts."""
+
+
+def split_front_matter(text: str, path: str) -> SplitBrief | Problem:
+    lines = text.split("\n")
+    if not _FENCE.match(lines[0]):
+        return schema_problem(
+            path,
+            1,
+            "not-a-brief",
+            "not a brief: a brief starts with YAML front matter between '---' lines "
+            "(title and date at least)",
+        )
+    for index in range(1, len(lines)):
+        if _END_FENCE.match(lines[index]):
+            return SplitBrief(
+                yaml_text="\n".join(lines[1:index]),
+                yaml_first_line=2,
+                body="\n".join(lines[index + 1 :]),
+                body_first_line=index + 2,
+            )
+    return schema_problem(
+        path, 1, "not-a-brief", "the front matter opened on line 1 is never closed with '---'"
+    )
+
+
+class _RestrictedLoader(yaml.SafeLoader):
+    """Safe YAML without aliases: a brief has no use for them, and they allow
+    'billion laughs' expansion."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "YAML aliases (*name) are not allowed in a brief", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
+def _yaml_line(error: yaml.YAMLError, first_line: int) -> int:
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    return first_line + mark.line if mark is not None else first_line
+
+
+def load_front_matter(
+    split: SplitBrief, path: str
+) -> tuple[dict[str, tuple[Any, int]], list[Problem]]:
+    """Load the YAML mapping as ``{key: (value, line)}``, with every problem found."""
+    first = split.yaml_first_line
+    if not split.yaml_text.strip():
+        return {}, [
+            schema_problem(path, 1, "missing-field", "the front matter is empty: give title and date")
+        ]
+    loader = _RestrictedLoader(split.yaml_text)
+    try:
+        root = loader.get_single_node()
+    except yaml.composer.ComposerError as error:
+        rule = "yaml-unsafe" if "alias" in str(error.problem) else "yaml-syntax"
+        return {}, [schema_problem(path, _yaml_line(error, first), rule, str(error.problem))]
+    except yaml.YAMLError as error:
+        problem = getattr(error, "problem", None) or str(error)
+        return {}, [schema_problem(path, _yaml_line(error, first), "yaml-syntax", problem)]
+    finally:
+        loader.dispose()
+    if not isinstance(root, yaml.MappingNode):
+        return {}, [
+            schema_problem(
+                path, first, "yaml-syntax", "the front matter must be 'key: value' lines"
+            )
+        ]
+
+    values: dict[str, tuple[Any, int]] = {}
+    problems: list[Problem] = []
+    constructor = _RestrictedLoader("")
+    for key_node, value_node in root.value:
+        line = first + key_node.start_mark.line
+        key = str(key_node.value).strip().lower() if isinstance(key_node, yaml.ScalarNode) else ""
+        if not key:
+            problems.append(schema_problem(path, line, "yaml-syntax", "a key must be plain text"))
+            continue
+        if key in values:
+            problems.append(
+                schema_problem(
+                    path,
+                    line,
+                    "duplicate-key",
+                    f"'{key}' is given twice (first on line {values[key][1]})",
+                )
+            )
+            continue
+        try:
+            value = constructor.construct_object(value_node, deep=True)
+        except yaml.constructor.ConstructorError as error:
+            message = f"'{key}': {error.problem}"
+            problems.append(schema_problem(path, line, "yaml-unsafe", message))
+            continue
+        except ValueError as error:
+            # The YAML resolver took the value for a timestamp that is not a real date.
+            values[key] = (_InvalidScalar(value_node.value, str(error)), line)
+            continue
+        values[key] = (value, line)
+    return values, problems
+
+
+@dataclass(slots=True)
+class _InvalidScalar:
+    text: str
+    reason: str
+
+
+def suggest(word: str, choices: tuple[str, ...] | list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def _choices(values: tuple[str, ...]) -> str:
+    return ", ".join(values[:-1]) + " or " + values[-1]
+
+
+class _Validator:
+    def __init__(self, values: dict[str, tuple[Any, int]], path: str) -> None:
+        self.values = values
+        self.path = path
+        self.problems: list[Problem] = []
+
+    def error(self, key: str, rule: str, message: str) -> None:
+        line = self.values[key][1] if key in self.values else 1
+        self.problems.append(schema_problem(self.path, line, rule, message))
+
+    def text(self, key: str) -> str | None:
+        if key not in self.values:
+            return None
+        value = self.values[key][0]
+        if value is None:
+            return None
+        if isinstance(value, _InvalidScalar):
+            return value.text
+        if isinstance(value, bool) or isinstance(value, (dict, list)):
+            self.error(key, "invalid-value", f"'{key}' must be text, not {_describe(value)}")
+            return None
+        text = str(value).strip()
+        return text or None
+
+    def text_list(self, key: str) -> list[str]:
+        if key not in self.values or self.values[key][0] is None:
+            return []
+        value = self.values[key][0]
+        if isinstance(value, str):
+            return [value.strip()] if value.strip() else []
+        if isinstance(value, list) and all(
+            isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value
+        ):
+            return [str(v).strip() for v in value if str(v).strip()]
+        self.error(key, "invalid-value", f"'{key}' must be a list of text, or one text")
+        return []
+
+    def choice(self, key: str, allowed: tuple[str, ...], default: str, upper: bool) -> str:
+        raw = self.text(key)
+        if raw is None:
+            return default
+        normal = re.sub(r"[\s_]+", "-" if not upper else " ", raw.strip())
+        normal = normal.upper() if upper else normal.lower()
+        if upper:
+            # 'OFFICIAL SENSITIVE' and 'official_sensitive' both mean OFFICIAL-SENSITIVE.
+            candidates = {c.replace("-", " "): c for c in allowed}
+            normal = candidates.get(normal.replace("-", " "), normal)
+        if normal in allowed:
+            return normal
+        self.error(
+            key,
+            "invalid-value",
+            f"'{key}' is '{raw}'; it must be {_choices(allowed)}{suggest(normal, allowed)}",
+        )
+        return default
+
+    def date(self, key: str) -> dt.date | None:
+        value = self.values[key][0]
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        text = value.text if isinstance(value, _InvalidScalar) else str(value)
+        try:
+            return dt.date.fromisoformat(text.strip())
+        except ValueError:
+            self.error(
+                key,
+                "invalid-date",
+                f"'{key}' is '{text}', which is not a date; write it as YYYY-MM-DD",
+            )
+            return None
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
+def validate_front_matter(
+    values: dict[str, tuple[Any, int]],
+    path: str,
+    default_ref: str,
+    default_classification: str,
+) -> tuple[FrontMatter | None, list[Problem]]:
+    check = _Validator(values, path)
+    for key, (_, line) in values.items():
+        if key not in KNOWN_KEYS:
+            check.problems.append(
+                Problem(
+                    path,
+                    line,
+                    "warning",
+                    "C001",
+                    "unknown-key",
+                    f"unknown front-matter key '{key}'{suggest(key, KNOWN_KEYS)}",
+                )
+            )
+
+    if "title" in values and "topic" in values:
+        check.error("topic", "duplicate-key", "give 'title' or its alias 'topic', not both")
+    title_key = "title" if "title" in values else "topic"
+    known_problems = len(check.problems)
+    title = check.text(title_key)
+    if title is None and len(check.problems) == known_problems:
+        message = "'title' is empty" if title_key in values else "the brief has no 'title'"
+        check.error(title_key, "missing-field", message)
+
+    date = None
+    if "date" in values and values["date"][0] is not None:
+        date = check.date("date")
+    else:
+        check.error("date", "missing-field", "the brief has no 'date' (YYYY-MM-DD)")
+
+    priority = 3
+    if "priority" in values and values["priority"][0] is not None:
+        raw = values["priority"][0]
+        if isinstance(raw, int) and not isinstance(raw, bool) and 1 <= raw <= 5:
+            priority = raw
+        else:
+            shown = raw.text if isinstance(raw, _InvalidScalar) else raw
+            check.error(
+                "priority", "invalid-value", f"'priority' is '{shown}'; it must be 1 (highest) to 5"
+            )
+
+    ref = check.text("ref") or default_ref
+    if "\n" in ref or len(ref) > 60:
+        check.error("ref", "invalid-value", "'ref' must be one short line (60 characters at most)")
+
+    meta = FrontMatter(
+        title=title or "",
+        date=date or dt.date.min,
+        ref=ref,
+        priority=priority,
+        status=check.choice("status", STATUSES, "draft", upper=False),
+        classification=check.choice(
+            "classification", CLASSIFICATIONS, default_classification, upper=True
+        ),
+        authors=check.text_list("authors"),
+        lead=check.text("lead"),
+        commissioned_by=check.text("commissioned-by"),
+        tags=check.text_list("tags"),
+        ignore=[name.lower() for name in check.text_list("ignore")],
+        lines={key: line for key, (_, line) in values.items()},
+    )
+    ok = title is not None and date is not None
+    return (meta if ok else None), check.problems

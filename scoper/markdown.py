@@ -1,0 +1,143 @@
+"""The Markdown dialect of briefs: CommonMark, GFM tables and strikethrough, footnotes,
+GitHub-style alerts, and links and images restricted to what is safe to emit.
+
+Raw HTML is switched off in the parser, so any HTML in a brief reaches the paper as text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from html import escape
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+from mdit_py_plugins.footnote import footnote_plugin
+
+ALERT_KINDS = {
+    "NOTE": "Note",
+    "TIP": "Tip",
+    "IMPORTANT": "Important",
+    "WARNING": "Warning",
+    "CAUTION": "Caution",
+}
+_ALERT_MARKER = re.compile(r"^\[!(" + "|".join(ALERT_KINDS) + r")\][ \t]*(?:\n|$)", re.IGNORECASE)
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
+LINK_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
+
+ImageResolver = Callable[[str], "str | None"]
+"""Turns an image path from a brief into a URL to emit (e.g. a data: URI), or None."""
+
+
+def link_scheme(url: str) -> str | None:
+    """The URL's scheme in lower case, or None for a relative reference."""
+    # Browsers ignore control characters and whitespace inside a scheme ("java\tscript:").
+    cleaned = re.sub(r"[\x00-\x20\x7f]", "", url)
+    match = _SCHEME.match(cleaned)
+    return match[1].lower() if match else None
+
+
+def is_safe_link(url: str) -> bool:
+    scheme = link_scheme(url)
+    return scheme is None or scheme in LINK_SCHEMES
+
+
+def is_relative_path(url: str) -> bool:
+    """True for a path relative to the brief's folder (not absolute, no scheme)."""
+    return link_scheme(url) is None and not url.startswith(("/", "\\", "//")) and url != ""
+
+
+def alerts_plugin(md: MarkdownIt) -> None:
+    """GitHub-style alerts: a blockquote starting ``[!NOTE]`` becomes a callout box."""
+    md.core.ruler.after("block", "scoper_alerts", _alerts_rule)
+    md.add_render_rule("alert_open", _render_alert_open)
+    md.add_render_rule("alert_close", _render_alert_close)
+
+
+def _alerts_rule(state: StateCore) -> None:
+    tokens = state.tokens
+    for index, token in enumerate(tokens):
+        if token.type != "blockquote_open" or index + 2 >= len(tokens):
+            continue
+        paragraph, inline = tokens[index + 1], tokens[index + 2]
+        if paragraph.type != "paragraph_open" or inline.type != "inline":
+            continue
+        match = _ALERT_MARKER.match(inline.content)
+        if not match:
+            continue
+        close = _matching_close(tokens, index)
+        token.type, close.type = "alert_open", "alert_close"
+        token.tag = close.tag = "div"
+        token.meta["kind"] = match[1].upper()
+        inline.content = inline.content[match.end() :]
+        if not inline.content.strip():
+            # The marker stood alone on its line: drop the now empty paragraph.
+            del tokens[index + 1 : index + 4]
+
+
+def _matching_close(tokens: list[Token], open_index: int) -> Token:
+    depth = 0
+    for token in tokens[open_index:]:
+        depth += token.nesting
+        if depth == 0:
+            return token
+    raise AssertionError("unbalanced token stream")  # markdown-it always balances
+
+
+def _render_alert_open(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
+    kind = tokens[idx].meta["kind"]
+    label = ALERT_KINDS[kind]
+    return (
+        f'<div class="callout callout-{kind.lower()}" role="note" aria-label="{label}">\n'
+        f'<p class="callout-title">{label}</p>\n'
+    )
+
+
+def _render_alert_close(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
+    return "</div>\n"
+
+
+def safe_links_plugin(md: MarkdownIt) -> None:
+    """Emit only links whose scheme is safe, and images only through the env's resolver.
+
+    A link with another scheme (``javascript:``, ``data:``, ``file:``...) is not made a link:
+    markdown-it then leaves its source as text. An image is emitted only when
+    ``env["resolve_image"]`` turns its path into a URL; otherwise its alt text is shown in a
+    placeholder, so a paper never makes a reader's browser fetch anything.
+    """
+    md.validateLink = is_safe_link
+    md.add_render_rule("image", _render_image)
+    md.add_render_rule("link_open", _render_link_open)
+
+
+def _render_image(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
+    token = tokens[idx]
+    src = str(token.attrGet("src") or "")
+    alt = self.renderInlineAsText(token.children or [], options, env)
+    resolver: ImageResolver | None = env.get("resolve_image")
+    url = resolver(src) if resolver and is_relative_path(src) else None
+    if url is None:
+        label = alt or src
+        return f'<span class="image-missing">[image not included: {escape(label)}]</span>'
+    title = token.attrGet("title")
+    title_attr = f' title="{escape(str(title))}"' if title else ""
+    return f'<img src="{escape(url)}" alt="{escape(alt)}"{title_attr}>'
+
+
+def _render_link_open(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
+    token = tokens[idx]
+    if link_scheme(str(token.attrGet("href") or "")) in ("http", "https"):
+        # Papers are e-mailed: links to outside sites must not leak the referrer.
+        token.attrSet("rel", "noopener noreferrer")
+    return self.renderToken(tokens, idx, options, env)
+
+
+def make_markdown() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    md.use(footnote_plugin)
+    md.use(alerts_plugin)
+    md.use(safe_links_plugin)
+    return md

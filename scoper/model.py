@@ -1,0 +1,224 @@
+"""The typed model of a brief.
+
+Every later stage (checks, HTML, PDF, pack, preview, export) reads only this model, never the
+Markdown. Line numbers are 1-based lines of the brief file, so any stage can report a problem
+as ``path:line: message``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+from scoper.problems import Problem
+
+CLASSIFICATIONS = ("OFFICIAL", "OFFICIAL-SENSITIVE", "SECRET", "TOP SECRET")
+STATUSES = ("draft", "review", "final")
+STRENGTHS = ("strong", "moderate", "weak", "anecdotal")
+SECTORS = ("commercial", "third-sector", "public", "academic", "community")
+COMMITMENTS = ("committed", "in-principle", "exploratory")
+LEVERS = ("spending", "regulation", "legislation", "partnership", "communications", "research")
+ACTION_STATUSES = ("not-started", "in-progress", "done", "blocked")
+LEVELS = ("low", "medium", "high")
+
+SectionKind = Literal[
+    "summary", "background", "evidence", "partners", "options", "actions", "risks", "other"
+]
+
+
+@dataclass(slots=True)
+class Field:
+    """One ``Name: value`` line of a structured item (or one cell of the table form)."""
+
+    name: str
+    """The field's name in lower case, e.g. ``source``."""
+    label: str
+    """The name as the author wrote it, for showing an unknown field."""
+    text: str
+    """The value as plain text (Markdown markup removed), used for checking."""
+    html: str
+    """The value rendered as inline HTML (links, emphasis)."""
+    line: int
+    """Line of the field in the brief."""
+
+
+@dataclass(slots=True)
+class Item:
+    """A top-level list item (or table row) of a structured section."""
+
+    line: int
+    """Line where the item starts."""
+    text: str
+    """The item's text as plain text."""
+    html: str
+    """The item's text (first paragraph and any further paragraphs) as HTML."""
+    fields: dict[str, Field] = field(default_factory=dict)
+    """Fields the format names for this kind of item, by lower-case name."""
+    extra_fields: list[Field] = field(default_factory=list)
+    """Fields the format does not name: kept and shown with the item."""
+
+    def value(self, name: str) -> str | None:
+        found = self.fields.get(name)
+        return found.text if found else None
+
+    def html_of(self, name: str) -> str | None:
+        found = self.fields.get(name)
+        return found.html if found else None
+
+
+@dataclass(slots=True)
+class PartialDate:
+    """A publication date given as ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``."""
+
+    text: str
+    """As written."""
+    start: dt.date
+    """The first day of the period, for comparing with other dates."""
+
+
+@dataclass(slots=True)
+class Evidence(Item):
+    strength: str | None = None
+    """One of :data:`STRENGTHS`."""
+    published: PartialDate | None = None
+    """When the evidence was published, if given."""
+
+
+@dataclass(slots=True)
+class Partner(Item):
+    name: str = ""
+    """The organisation's name, plain text."""
+    sector: str = ""
+    """One of :data:`SECTORS`."""
+    commitment: str | None = None
+    """One of :data:`COMMITMENTS`, if given."""
+
+
+@dataclass(slots=True)
+class Action(Item):
+    owner: str | None = None
+    due: dt.date | None = None
+    lever: str | None = None
+    """One of :data:`LEVERS`, if given."""
+    status: str = "not-started"
+    """One of :data:`ACTION_STATUSES`."""
+
+
+@dataclass(slots=True)
+class Risk(Item):
+    likelihood: str | None = None
+    """One of :data:`LEVELS`, if given."""
+    impact: str | None = None
+    """One of :data:`LEVELS`, if given."""
+
+
+@dataclass(slots=True)
+class Image:
+    """An image the brief refers to."""
+
+    src: str
+    """The path or URL as written."""
+    alt: str
+    """The alt text (may be empty)."""
+    line: int
+
+
+@dataclass(slots=True)
+class Link:
+    """A link the brief makes."""
+
+    href: str
+    line: int
+
+
+@dataclass(slots=True)
+class Section:
+    """A level-2 section of the brief, in source order."""
+
+    kind: SectionKind
+    """Which recognised section this is, or ``other`` for free prose."""
+    title: str
+    """The heading as written."""
+    line: int
+    """Line of the heading."""
+    anchor: str
+    """A unique id for links and bookmarks."""
+    intro_html: str = ""
+    """Prose before the items (all of the prose, in a prose section)."""
+    items: list[Item] = field(default_factory=list)
+    """Structured items (evidence, partners, actions, risks), in source order."""
+    outro_html: str = ""
+    """Prose after the items."""
+    text: str = ""
+    """The section's prose as plain text, e.g. for counting words."""
+
+
+@dataclass(slots=True)
+class FrontMatter:
+    """The brief's YAML front matter, validated."""
+
+    title: str
+    date: dt.date
+    ref: str
+    """Reference, e.g. ``PU-2026-014``; derived from the file name when not given."""
+    priority: int = 3
+    """1 (highest) to 5."""
+    status: str = "draft"
+    classification: str = "OFFICIAL"
+    authors: list[str] = field(default_factory=list)
+    lead: str | None = None
+    commissioned_by: str | None = None
+    tags: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    """Check rules switched off for this brief."""
+    lines: dict[str, int] = field(default_factory=dict)
+    """Line of each key as written, so checks can point at it."""
+
+
+@dataclass(slots=True)
+class Brief:
+    """A parsed, valid brief."""
+
+    path: str
+    """The file as the user named it."""
+    meta: FrontMatter
+    sections: list[Section]
+    preamble_html: str = ""
+    """Prose before the first section, if any."""
+    footnotes_html: str = ""
+    """The numbered notes, rendered."""
+    images: list[Image] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    """Problems found while parsing that do not stop a paper being made."""
+    slug: str = ""
+    """Safe file-name stem for outputs, from the file name."""
+
+    def section(self, kind: SectionKind) -> Section | None:
+        return next((s for s in self.sections if s.kind == kind), None)
+
+    def _items(self, kind: SectionKind) -> list:
+        found = self.section(kind)
+        return found.items if found else []
+
+    @property
+    def evidence(self) -> list[Evidence]:
+        return self._items("evidence")
+
+    @property
+    def partners(self) -> list[Partner]:
+        return self._items("partners")
+
+    @property
+    def actions(self) -> list[Action]:
+        return self._items("actions")
+
+    @property
+    def risks(self) -> list[Risk]:
+        return self._items("risks")
+
+    @property
+    def summary_text(self) -> str:
+        found = self.section("summary")
+        return found.text if found else ""

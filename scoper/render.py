@@ -1,0 +1,73 @@
+"""Render a brief's model as an HTML paper through the theme's Jinja templates.
+
+Brief text reaches templates only as values: it is never compiled as a template, and every
+value is escaped except the HTML that the Markdown parser made (which has raw HTML disabled).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from markupsafe import Markup
+
+from scoper import __version__
+from scoper.config import Config
+from scoper.model import Brief
+from scoper.theme import default_theme_dir, environment, font_faces, stylesheet
+
+Target = Literal["screen", "pdf"]
+SHORT_TITLE_CHARS = 60
+
+
+@dataclass(frozen=True, slots=True)
+class PaperView:
+    """What the paper template gets besides the model: derived, display-ready values."""
+
+    short_title: str
+    description: str
+    generator: str
+
+
+def short_title(title: str, limit: int = SHORT_TITLE_CHARS) -> str:
+    if len(title) <= limit:
+        return title
+    cut = title[:limit].rsplit(" ", 1)[0].rstrip(",;:—–- ")
+    return cut + "…"
+
+
+def description(brief: Brief, words: int = 60) -> str:
+    """The summary's opening words, for the PDF subject and the HTML description."""
+    summary = brief.summary_text.split()
+    text = " ".join(summary[:words])
+    return text + ("…" if len(summary) > words else "")
+
+
+def render_html(
+    brief: Brief,
+    config: Config,
+    *,
+    target: Target = "screen",
+    theme_dir: Path | None = None,
+) -> str:
+    """The paper as one HTML document.
+
+    ``screen`` makes a self-contained file (fonts and images embedded) for reading and
+    e-mailing; ``pdf`` points at the theme's font files, for the PDF renderer.
+    """
+    theme = theme_dir or default_theme_dir()
+    template = environment(theme).get_template("paper.html.j2")
+    view = PaperView(
+        short_title=short_title(brief.meta.title),
+        description=description(brief),
+        generator=f"scoper {__version__}",
+    )
+    return template.render(
+        brief=brief,
+        meta=brief.meta,
+        config=config,
+        view=view,
+        target=target,
+        css=Markup(font_faces(theme, target == "screen") + "\n" + stylesheet(theme)),
+    )

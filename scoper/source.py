@@ -1,0 +1,123 @@
+"""Reading briefs from disk: the one place a brief's bytes and its images are read."""
+
+from __future__ import annotations
+
+import base64
+import os
+from pathlib import Path
+
+from scoper.model import Brief
+from scoper.parser import parse_brief
+from scoper.problems import BriefInvalid, schema_problem
+
+IMAGE_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".svg": "image/svg+xml",
+}
+MAX_IMAGE_BYTES = 10 * 1024 * 1024
+
+
+def decode(data: bytes, path: str) -> str:
+    """Bytes of a brief to text with LF line endings; a BOM is dropped."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise BriefInvalid(
+            [schema_problem(path, 1, "unreadable", "the file is UTF-16 text; save it as UTF-8")]
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise BriefInvalid(
+            [
+                schema_problem(
+                    path,
+                    line,
+                    "unreadable",
+                    f"the file is not UTF-8 text (byte 0x{data[error.start]:02x} at offset "
+                    f"{error.start}); save it as UTF-8",
+                )
+            ]
+        ) from None
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise BriefInvalid(
+            [schema_problem(path, line, "unreadable", "the file contains NUL bytes: not a text file")]
+        )
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def brief_slug(path: Path) -> str:
+    """A file-name stem that is safe in any output folder, from the brief's file name."""
+    from slugify import slugify
+
+    return slugify(path.stem) or "brief"
+
+
+def image_resolver(folder: Path):
+    """Images as data: URIs, read only from inside the brief's folder, so that an HTML paper
+    is one self-contained file and a brief cannot pull in any other file."""
+    root = folder.resolve()
+
+    def resolve(src: str) -> str | None:
+        from urllib.parse import unquote
+
+        relative = unquote(src.split("#", 1)[0].split("?", 1)[0])
+        candidate = (root / relative).resolve()
+        if not candidate.is_relative_to(root) or not candidate.is_file():
+            return None
+        mime = IMAGE_TYPES.get(candidate.suffix.lower())
+        if mime is None:
+            return None
+        try:
+            if candidate.stat().st_size > MAX_IMAGE_BYTES:
+                return None
+            data = candidate.read_bytes()
+        except OSError:
+            return None
+        return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+    return resolve
+
+
+def read_brief(path: Path, *, default_classification: str = "OFFICIAL") -> Brief:
+    """Read and parse one brief file. Raises BriefInvalid with every problem found."""
+    shown = os.fspath(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise BriefInvalid(
+            [schema_problem(shown, 0, "unreadable", f"cannot read the file: {error.strerror}")]
+        ) from None
+    text = decode(data, shown)
+    return parse_brief(
+        text,
+        shown,
+        default_ref=path.stem,
+        slug=brief_slug(path),
+        default_classification=default_classification,
+        resolve_image=image_resolver(path.parent),
+    )
+
+
+def find_briefs(paths: list[Path]) -> list[Path]:
+    """The brief files named, with folders expanded to the ``*.md`` files in them, sorted."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(p for p in path.glob("*.md") if p.is_file() and p.name != "README.md")
+        else:
+            found.append(path)
+    seen: set[Path] = set()
+    unique = []
+    for path in found:
+        key = path.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(path)
+    return unique
+
+
