@@ -89,7 +89,9 @@ def load_front_matter(
     first = split.yaml_first_line
     if not split.yaml_text.strip():
         return {}, [
-            schema_problem(path, 1, "missing-field", "the front matter is empty: give title and date")
+            schema_problem(
+                path, 1, "missing-field", "the front matter is empty: give title and date"
+            )
         ]
     loader = _RestrictedLoader(split.yaml_text)
     try:
@@ -99,7 +101,8 @@ def load_front_matter(
         return {}, [schema_problem(path, _yaml_line(error, first), rule, str(error.problem))]
     except yaml.YAMLError as error:
         problem = getattr(error, "problem", None) or str(error)
-        return {}, [schema_problem(path, _yaml_line(error, first), "yaml-syntax", problem)]
+        message = f"the front matter is not valid YAML: {problem}"
+        return {}, [schema_problem(path, _yaml_line(error, first), "yaml-syntax", message)]
     finally:
         loader.dispose()
     if not isinstance(root, yaml.MappingNode):
@@ -133,6 +136,7 @@ def load_front_matter(
         except yaml.constructor.ConstructorError as error:
             message = f"'{key}': {error.problem}"
             problems.append(schema_problem(path, line, "yaml-unsafe", message))
+            values[key] = (_Rejected(), line)
             continue
         except ValueError as error:
             # The YAML resolver took the value for a timestamp that is not a real date.
@@ -140,6 +144,10 @@ def load_front_matter(
             continue
         values[key] = (value, line)
     return values, problems
+
+
+class _Rejected:
+    """A value already reported as a problem: validation says nothing more about it."""
 
 
 @dataclass(slots=True)
@@ -171,11 +179,11 @@ class _Validator:
         if key not in self.values:
             return None
         value = self.values[key][0]
-        if value is None:
+        if value is None or isinstance(value, _Rejected):
             return None
         if isinstance(value, _InvalidScalar):
             return value.text
-        if isinstance(value, bool) or isinstance(value, (dict, list)):
+        if isinstance(value, (bool, dict, list)):
             self.error(key, "invalid-value", f"'{key}' must be text, not {_describe(value)}")
             return None
         text = str(value).strip()
@@ -215,6 +223,8 @@ class _Validator:
 
     def date(self, key: str) -> dt.date | None:
         value = self.values[key][0]
+        if isinstance(value, _Rejected):
+            return None
         if isinstance(value, dt.datetime):
             return value.date()
         if isinstance(value, dt.date):
@@ -266,7 +276,8 @@ def validate_front_matter(
     title_key = "title" if "title" in values else "topic"
     known_problems = len(check.problems)
     title = check.text(title_key)
-    if title is None and len(check.problems) == known_problems:
+    rejected = isinstance(values.get(title_key, (None,))[0], _Rejected)
+    if title is None and len(check.problems) == known_problems and not rejected:
         message = "'title' is empty" if title_key in values else "the brief has no 'title'"
         check.error(title_key, "missing-field", message)
 
@@ -277,7 +288,7 @@ def validate_front_matter(
         check.error("date", "missing-field", "the brief has no 'date' (YYYY-MM-DD)")
 
     priority = 3
-    if "priority" in values and values["priority"][0] is not None:
+    if "priority" in values and not isinstance(values["priority"][0], (type(None), _Rejected)):
         raw = values["priority"][0]
         if isinstance(raw, int) and not isinstance(raw, bool) and 1 <= raw <= 5:
             priority = raw

@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -268,8 +267,7 @@ class _BodyParser:
                     self.problem(
                         line,
                         "duplicate-section",
-                        f"section '{title}' appears twice (first on line {seen[kind]}); "
-                        "merge them",
+                        f"section '{title}' appears twice (first on line {seen[kind]}); merge them",
                     )
                     continue
                 seen[kind] = line
@@ -575,7 +573,9 @@ class _BodyParser:
         sector = ""
         if name and not sector_text:
             self.problem(
-                sector_line, "missing-field", f"partner '{name}' has no sector ({_choices(SECTORS)})"
+                sector_line,
+                "missing-field",
+                f"partner '{name}' has no sector ({_choices(SECTORS)})",
             )
         elif sector_text:
             normal = re.sub(r"\s+", "-", sector_text.lower().strip(" .*_"))

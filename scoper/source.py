@@ -45,7 +45,11 @@ def decode(data: bytes, path: str) -> str:
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise BriefInvalid(
-            [schema_problem(path, line, "unreadable", "the file contains NUL bytes: not a text file")]
+            [
+                schema_problem(
+                    path, line, "unreadable", "the file contains NUL bytes: not a text file"
+                )
+            ]
         )
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
@@ -119,5 +123,3 @@ def find_briefs(paths: list[Path]) -> list[Path]:
             seen.add(key)
             unique.append(path)
     return unique
-
-

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import functools
 from pathlib import Path
 
@@ -38,7 +39,7 @@ def environment(theme_dir: Path) -> jinja2.Environment:
     return env
 
 
-def long_date(value) -> str:  # noqa: ANN001 - a date or None, as templates pass it
+def long_date(value: dt.date | None) -> str:
     return f"{value.day} {value:%B %Y}" if value else ""
 
 

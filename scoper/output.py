@@ -1,0 +1,39 @@
+"""Writing outputs safely: names that cannot leave the output folder, and atomic writes."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+from pathlib import Path
+
+_SAFE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,120}$")
+
+
+def output_path(folder: Path, slug: str, extension: str) -> Path:
+    """``folder/slug.extension``; the slug must be a plain file-name stem."""
+    if not _SAFE_NAME.match(slug):
+        raise ValueError(f"unsafe output name {slug!r}")
+    return folder / f"{slug}.{extension}"
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write all of ``data`` or nothing: readers see the old file or the new one, never part.
+
+    The bytes go to a temporary file in the same folder, are flushed to disk, and then
+    replace the target in one rename.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
