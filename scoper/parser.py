@@ -90,11 +90,18 @@ ITEM_NOUN: dict[SectionKind, str] = {
     "actions": "action",
     "risks": "risk",
 }
+ITEM_WITH_ARTICLE: dict[SectionKind, str] = {
+    "evidence": "an evidence item",
+    "partners": "a partner",
+    "actions": "an action",
+    "risks": "a risk",
+}
 _LABEL = re.compile(r"[A-Za-z][A-Za-z \-]{0,29}")
 _PARTNER_HEAD = re.compile(
     r"^\s*(?:\*\*|__)(?P<name>.+?)(?:\*\*|__)\s*(?:[—–]|\s-)\s*(?P<sector>.+?)\s*$"
     r"|^\s*(?P<plain>.+?)\s+(?:[—–]|-)\s+(?P<plain_sector>[^—–]+?)\s*$"
 )
+_BOLD_NAME = re.compile(r"^\s*(?:\*\*|__)(.+?)(?:\*\*|__)\s*$")
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
 
 
@@ -372,14 +379,16 @@ class _BodyParser:
         return item
 
     def _is_field_list(self, kind: SectionKind, start: int, stop: int) -> bool:
-        known = ITEM_FIELDS[kind]
+        """A nested list is the item's fields if it names a known field, or if every line
+        of it reads 'Label: value' (then unknown labels are pointed out as likely typos)."""
+        labels = []
         for a, _ in self.blocks(start + 1, stop - 1):
             inline = self.tokens[a + 2] if a + 2 < stop else None
-            if inline is not None and inline.type == "inline":
-                split = _split_label(inline)
-                if split and split[0].lower() in known:
-                    return True
-        return False
+            split = _split_label(inline) if inline is not None and inline.type == "inline" else None
+            labels.append(split[0].lower() if split else None)
+        return any(label in ITEM_FIELDS[kind] for label in labels) or (
+            bool(labels) and all(labels)
+        )
 
     def _field_list(self, kind: SectionKind, start: int, stop: int) -> list[Field]:
         fields = []
@@ -475,8 +484,8 @@ class _BodyParser:
                         "warning",
                         "S112",
                         "unknown-field",
-                        f"'{fld.label}' is not a field of a {ITEM_NOUN[kind]} "
-                        f"({', '.join(known)}){suggest(fld.name, known)}; it is shown as written",
+                        f"'{fld.label}' is not a field of {ITEM_WITH_ARTICLE[kind]} "
+                        f"({', '.join(known)}); it is shown as written{suggest(fld.name, known)}",
                     )
                 )
         base: dict[str, Any] = {
@@ -550,13 +559,17 @@ class _BodyParser:
         sector_line = raw.line
         if raw.name_field is not None:
             name = raw.name_field.text
+            base["html"] = ""  # the table's first column is the name, shown as the heading
             sector_text = fields["sector"].text if "sector" in fields else ""
             sector_line = fields["sector"].line if "sector" in fields else raw.line
         elif raw.head is not None:
-            match = _PARTNER_HEAD.match(raw.head.content.split("\n")[0])
+            first_line = raw.head.content.split("\n")[0]
+            match = _PARTNER_HEAD.match(first_line)
             if match:
                 name = _strip_markup(match["name"] or match["plain"] or "")
                 sector_text = (match["sector"] or match["plain_sector"] or "").strip()
+            elif match := _BOLD_NAME.match(first_line):
+                name = _strip_markup(match[1])
             # Later lines of the first paragraph describe the partner: keep them as text.
             children = raw.head.children or []
             breaks = [i for i, c in enumerate(children) if c.type in ("softbreak", "hardbreak")]
@@ -688,8 +701,11 @@ def _split_label(inline: Token) -> tuple[str, list[Token]] | None:
         value: list[Token] = []
         if after.strip():
             first = copy.copy(child)
-            first.content = after.lstrip()
+            first.content = after
             value.append(first)
         value += rest
+        if value and value[0].type == "text":
+            value[0] = copy.copy(value[0])
+            value[0].content = value[0].content.lstrip()
         return label, value
     return None
