@@ -55,7 +55,7 @@ def load_config(start: Path | None = None) -> Config:
 
 
 def _key_line(text: str, key: str) -> int:
-    pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=", re.MULTILINE)
+    pattern = re.compile(rf"^[ \t]*[\"']?{re.escape(key)}[\"']?[ \t]*=", re.MULTILINE)
     match = pattern.search(text)
     return text[: match.start()].count("\n") + 1 if match else 1
 

@@ -386,9 +386,7 @@ class _BodyParser:
             inline = self.tokens[a + 2] if a + 2 < stop else None
             split = _split_label(inline) if inline is not None and inline.type == "inline" else None
             labels.append(split[0].lower() if split else None)
-        return any(label in ITEM_FIELDS[kind] for label in labels) or (
-            bool(labels) and all(labels)
-        )
+        return any(label in ITEM_FIELDS[kind] for label in labels) or (bool(labels) and all(labels))
 
     def _field_list(self, kind: SectionKind, start: int, stop: int) -> list[Field]:
         fields = []

@@ -99,6 +99,8 @@ def built_examples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, BriefR
     briefs = work / "briefs"
     shutil.copytree(EXAMPLES, briefs)
     results = build_many(
-        sorted(briefs.glob("*.md")), Config(organisation="Prime Minister's Policy Unit"), work / "out"
+        sorted(briefs.glob("*.md")),
+        Config(organisation="Prime Minister's Policy Unit"),
+        work / "out",
     )
     return {result.path.stem: result for result in results}

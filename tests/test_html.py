@@ -80,8 +80,11 @@ def test_sections_in_source_order_with_structured_items(
         evidence = soup.select("li.evidence")
         assert len(evidence) == len(brief.evidence)
         for element, item in zip(evidence, brief.evidence, strict=True):
-            assert element.select_one(".grade").get_text(" ", strip=True).lower().startswith(
-                item.strength
+            assert (
+                element.select_one(".grade")
+                .get_text(" ", strip=True)
+                .lower()
+                .startswith(item.strength)
             )
         partners = soup.select("article.partner")
         assert [p.select_one("h3").get_text(strip=True) for p in partners] == [
@@ -122,14 +125,19 @@ def test_html_only_work_never_imports_weasyprint(tmp_path: Path) -> None:
     assert (out / "loneliness.html").exists()
     assert not (out / "loneliness.pdf").exists()
     done = subprocess.run(
-        [sys.executable, "-c", "import sys; from scoper.cli import cli; "
-         "print('weasyprint' in sys.modules, 'jinja2' in sys.modules)"],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys; from scoper.cli import cli; "
+            "print('weasyprint' in sys.modules, 'jinja2' in sys.modules)",
+        ],
+        capture_output=True,
+        text=True,
     )
     assert done.stdout.split() == ["False", "False"]
 
 
-def test_organisation_from_config_appears(tmp_path: Path, write_brief) -> None:  # noqa: ANN001
+def test_organisation_from_config_appears(tmp_path: Path, write_brief) -> None:
     path = write_brief()
     result = build_one(path, Config(organisation="Cabinet Office Unit"), tmp_path / "o", "html")
     soup = soup_of(result)

@@ -137,7 +137,8 @@ def test_text_in_a_script_the_theme_font_lacks_still_renders(tmp_path: Path) -> 
     assert result.ok
     reader = PdfReader(pdf_of(result))
     fonts = {
-        str(font.get_object()["/BaseFont"]) for font in reader.pages[0]["/Resources"]["/Font"].values()
+        str(font.get_object()["/BaseFont"])
+        for font in reader.pages[0]["/Resources"]["/Font"].values()
     }
     # The theme font covers Greek; Arabic and Hebrew fall back to a system font.
     assert any("scoper-sans" in f for f in fonts)

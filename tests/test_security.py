@@ -39,9 +39,14 @@ def hostile(tmp_path: Path) -> Path:
     (tmp_path / "outside.png").write_bytes(PNG)
     (briefs / "images" / "ok.png").write_bytes(PNG)
     os.symlink(tmp_path / "outside.png", briefs / "images" / "escape.png")
-    text = valid_brief().replace(
-        "One in fourteen adults is chronically lonely.", HOSTILE_SUMMARY
-    ).replace("title: Tackling loneliness in later life", 'title: "<script>alert(1)</script> {{ 7*7 }}"')
+    text = (
+        valid_brief()
+        .replace("One in fourteen adults is chronically lonely.", HOSTILE_SUMMARY)
+        .replace(
+            "title: Tackling loneliness in later life",
+            'title: "<script>alert(1)</script> {{ 7*7 }}"',
+        )
+    )
     path = briefs / "hostile.md"
     path.write_text(text, encoding="utf-8")
     return path
@@ -130,7 +135,7 @@ def test_output_path_refuses_unsafe_names(tmp_path: Path) -> None:
             output_path(tmp_path, bad, "pdf")
 
 
-def test_a_ref_cannot_choose_the_output_file(write_brief, tmp_path: Path) -> None:  # noqa: ANN001
+def test_a_ref_cannot_choose_the_output_file(write_brief, tmp_path: Path) -> None:
     path = write_brief(text=valid_brief().replace("ref: PU-2026-900", "ref: ../../escaped"))
     result = build_one(path, Config(), tmp_path / "out", "html")
     assert result.written == [tmp_path / "out" / "loneliness.html"]
