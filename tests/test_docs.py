@@ -1,0 +1,54 @@
+"""The README documents every command, option and problem code, and keeps its two
+commands true."""
+
+from __future__ import annotations
+
+import click
+import pytest
+
+from scoper.cli import cli
+from scoper.problems import SCHEMA_RULES
+from tests.conftest import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+SETUP_COMMAND = "scripts/setup.sh && .venv/bin/scoper build briefs/"
+TEST_COMMAND = ".venv/bin/python -m pytest"
+
+
+def _commands() -> list[tuple[str, click.Command]]:
+    return sorted(cli.commands.items())
+
+
+@pytest.mark.parametrize("name,command", _commands())
+def test_every_command_and_option_is_documented(name: str, command: click.Command) -> None:
+    assert f"### `scoper {name}`" in README
+    for param in command.params:
+        if isinstance(param, click.Option):
+            for flag in param.opts:
+                assert f"`{flag}" in README or f", `{flag}" in README, flag
+
+
+def test_every_problem_code_is_documented() -> None:
+    for rule in SCHEMA_RULES.values():
+        assert f"| {rule.code} | {rule.name} | {rule.severity} |" in README, rule
+    for code, name in (("B001", "output-clash"), ("B002", "pdf-failed"), ("B003", "pdf-warning")):
+        assert f"| {code} | {name} |" in README
+        assert f'"{code}"' in (ROOT / "scoper" / "build.py").read_text()
+
+
+def test_the_two_commands_are_the_ones_setup_and_ci_use() -> None:
+    assert SETUP_COMMAND in README
+    assert TEST_COMMAND in README
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "scripts/setup.sh" in ci
+    assert TEST_COMMAND in ci
+
+
+def test_every_front_matter_key_and_section_is_documented() -> None:
+    from scoper.frontmatter import KNOWN_KEYS
+    from scoper.parser import SECTION_ALIASES
+
+    for key in KNOWN_KEYS:
+        assert f"`{key}`" in README, key
+    for alias in SECTION_ALIASES:
+        assert alias.lower() in README.lower(), alias
