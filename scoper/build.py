@@ -6,10 +6,11 @@ other briefs of the same run are still built.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from scoper.config import Config
 from scoper.model import Brief
@@ -18,6 +19,12 @@ from scoper.problems import BriefInvalid, Problem
 from scoper.render import render_html
 from scoper.source import read_brief
 from scoper.theme import default_theme_dir
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+    # Process pools are imported only when a PDF is wanted: HTML-only work stays light.
+    from scoper.pdfpool import PdfJob, PdfOutcome
 
 Format = Literal["html", "pdf", "all"]
 
@@ -39,68 +46,106 @@ class BriefResult:
         return self.brief is not None and not any(p.severity == "error" for p in self.problems)
 
 
+@dataclass(slots=True)
+class _Pending:
+    """A brief whose HTML is rendered and whose PDF may still be rendering."""
+
+    result: BriefResult
+    brief: Brief | None = None
+    outputs: list[tuple[Path, bytes]] = field(default_factory=list)
+    pdf_job: PdfJob | None = None
+    pdf_target: Path | None = None
+
+
+def _prepare(
+    path: Path,
+    config: Config,
+    out_dir: Path,
+    fmt: Format,
+    theme: Path,
+    claimed: dict[str, Path],
+) -> _Pending:
+    pending = _Pending(BriefResult(path))
+    try:
+        brief = read_brief(path, default_classification=config.default_classification)
+    except BriefInvalid as invalid:
+        pending.result.problems = invalid.problems
+        return pending
+    pending.result.problems = list(brief.warnings)
+    other = claimed.setdefault(brief.slug, path)
+    if other != path:
+        pending.result.problems.append(
+            Problem(
+                brief.path,
+                0,
+                "error",
+                "B001",
+                "output-clash",
+                f"its papers would be named '{brief.slug}', like those of {other}; "
+                "rename one of the files",
+            )
+        )
+        return pending
+    pending.brief = brief
+    if fmt in ("html", "all"):
+        html = render_html(brief, config, target="screen", theme_dir=theme)
+        pending.outputs.append((output_path(out_dir, brief.slug, "html"), html.encode("utf-8")))
+    if fmt in ("pdf", "all"):
+        from scoper.pdfpool import PdfJob
+
+        pending.pdf_job = PdfJob(
+            html=render_html(brief, config, target="pdf", theme_dir=theme),
+            theme_dir=theme,
+            title=brief.meta.title,
+            created=brief.meta.date.isoformat(),
+        )
+        pending.pdf_target = output_path(out_dir, brief.slug, "pdf")
+    return pending
+
+
+def _finish(pending: _Pending, outcome: PdfOutcome | None) -> BriefResult:
+    result = pending.result
+    if pending.brief is None:
+        return result
+    if outcome is not None and pending.pdf_target is not None:
+        result.problems += [
+            Problem(pending.brief.path, 0, "warning", "B003", "pdf-warning", message)
+            for message in outcome.warnings
+        ]
+        if outcome.pdf is None:
+            result.problems.append(
+                Problem(
+                    pending.brief.path,
+                    0,
+                    "error",
+                    "B002",
+                    "pdf-failed",
+                    f"PDF rendering failed: {outcome.error}",
+                )
+            )
+            return result
+        pending.outputs.append((pending.pdf_target, outcome.pdf))
+    # Everything is rendered before anything is written, so a failure leaves no half-build.
+    for target, data in pending.outputs:
+        write_atomic(target, data)
+        result.written.append(target)
+    result.brief = pending.brief
+    return result
+
+
 def build_one(
     path: Path,
     config: Config,
     out_dir: Path,
     fmt: Format = "all",
     theme_dir: Path | None = None,
-    claimed: dict[str, Path] | None = None,
 ) -> BriefResult:
-    """Build one brief. ``claimed`` maps output names already used in this run to briefs."""
-    result = BriefResult(path)
-    theme = theme_dir or default_theme_dir()
-    try:
-        brief = read_brief(path, default_classification=config.default_classification)
-    except BriefInvalid as invalid:
-        result.problems = invalid.problems
-        return result
-    result.problems = list(brief.warnings)
-    if claimed is not None:
-        other = claimed.setdefault(brief.slug, path)
-        if other != path:
-            result.problems.append(
-                Problem(
-                    brief.path,
-                    0,
-                    "error",
-                    "B001",
-                    "output-clash",
-                    f"its papers would be named '{brief.slug}', like those of {other}; "
-                    "rename one of the files",
-                )
-            )
-            return result
+    """Build one brief, rendering its PDF in this process."""
+    from scoper.pdfpool import render_job
 
-    outputs: list[tuple[Path, bytes]] = []
-    if fmt in ("html", "all"):
-        html = render_html(brief, config, target="screen", theme_dir=theme)
-        outputs.append((output_path(out_dir, brief.slug, "html"), html.encode("utf-8")))
-    if fmt in ("pdf", "all"):
-        from scoper.pdf import render_pdf
-
-        pdf_html = render_html(brief, config, target="pdf", theme_dir=theme)
-        try:
-            pdf, messages = render_pdf(pdf_html, brief, theme)
-        except Exception as error:
-            result.problems.append(
-                Problem(
-                    brief.path, 0, "error", "B002", "pdf-failed", f"PDF rendering failed: {error}"
-                )
-            )
-            return result
-        result.problems += [
-            Problem(brief.path, 0, "warning", "B003", "pdf-warning", message)
-            for message in messages
-        ]
-        outputs.append((output_path(out_dir, brief.slug, "pdf"), pdf))
-
-    # Everything is rendered before anything is written, so a failure leaves no half-build.
-    for target, data in outputs:
-        write_atomic(target, data)
-        result.written.append(target)
-    result.brief = brief
-    return result
+    pending = _prepare(path, config, out_dir, fmt, theme_dir or default_theme_dir(), {})
+    outcome = render_job(pending.pdf_job) if pending.pdf_job else None
+    return _finish(pending, outcome)
 
 
 def build_many(
@@ -111,11 +156,30 @@ def build_many(
     theme_dir: Path | None = None,
     on_result: Callable[[BriefResult], None] | None = None,
 ) -> list[BriefResult]:
+    """Build briefs, their PDFs rendering in parallel worker processes.
+
+    Results come in the order of ``paths``; ``on_result`` is called as each is finished.
+    """
+    theme = theme_dir or default_theme_dir()
     claimed: dict[str, Path] = {}
-    results = []
-    for path in paths:
-        result = build_one(path, config, out_dir, fmt, theme_dir, claimed)
-        if on_result:
-            on_result(result)
-        results.append(result)
-    return results
+    pool = None
+    if fmt != "html" and paths:
+        from scoper.pdfpool import PdfPool
+
+        pool = PdfPool(min(len(paths), os.cpu_count() or 1))
+    try:
+        queue: list[tuple[_Pending, Future[PdfOutcome] | None]] = []
+        for path in paths:
+            pending = _prepare(path, config, out_dir, fmt, theme, claimed)
+            future = pool.submit(pending.pdf_job) if pool and pending.pdf_job else None
+            queue.append((pending, future))
+        results = []
+        for pending, future in queue:
+            result = _finish(pending, future.result() if future else None)
+            if on_result:
+                on_result(result)
+            results.append(result)
+        return results
+    finally:
+        if pool:
+            pool.close()

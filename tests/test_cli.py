@@ -119,7 +119,8 @@ def test_a_failed_pdf_writes_nothing_for_that_brief(
     write_brief()
     result = run("build", "briefs")
     assert result.exit_code == 1
-    assert "error B002 pdf-failed: PDF rendering failed: layout failed" in result.output
+    expected = "error B002 pdf-failed: PDF rendering failed: RuntimeError: layout failed"
+    assert expected in result.output
     assert not (tmp_path / "output").exists() or not any((tmp_path / "output").iterdir())
 
 
