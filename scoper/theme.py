@@ -51,6 +51,7 @@ def environment(theme_dir: Path) -> jinja2.Environment:
         auto_reload=False,
     )
     env.filters["long_date"] = long_date
+    env.filters["short_date"] = short_date
     return env
 
 
@@ -79,3 +80,8 @@ def font_faces(theme_dir: Path, embed: bool) -> str:
             f"font-weight: {weight}; src: {src}; }}"
         )
     return "\n".join(rules)
+
+
+def short_date(value: dt.date | None) -> str:
+    """For table cells: '18 Dec 2026'."""
+    return f"{value.day} {value:%b %Y}" if value else ""
