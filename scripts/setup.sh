@@ -40,4 +40,7 @@ extras="test"
 [[ "${SCOPER_WITH_BENCH:-}" == 1 ]] && extras="test,bench"
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[$extras]"
+# An editable install leaves scoper's own modules uncompiled; compile them as a wheel
+# install would, since Python may be told not to write bytecode while running.
+.venv/bin/python -m compileall -q scoper
 echo "setup: ready; run .venv/bin/scoper --help"

@@ -1,0 +1,98 @@
+"""Speed of `scoper build` against pandoc on the same brief, measured side by side.
+
+    SCOPER_WITH_BENCH=1 scripts/setup.sh      # installs pandoc (Debian) and md2pdf
+    .venv/bin/python bench/bench.py [BRIEF] [--runs N]
+
+Each round runs every command once, in turn, so that a busy machine slows them all alike;
+the table gives the median and the fastest of the rounds, and the ratio of medians against
+the target set in the build issue.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def timed(command: list[str], cwd: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, cwd=cwd, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("brief", nargs="?", default=str(ROOT / "briefs" / "alcohol-harm.md"))
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    brief = Path(args.brief).resolve()
+    if not shutil.which("pandoc"):
+        print("bench: pandoc is not installed (SCOPER_WITH_BENCH=1 scripts/setup.sh)")
+        return 1
+    # pandoc runs WeasyPrint's command, from this environment, on its own HTML.
+    os.environ["PATH"] = f"{BIN}{os.pathsep}{os.environ['PATH']}"
+    scoper = str(BIN / "scoper")
+    out = Path(tempfile.mkdtemp(prefix="scoper-bench-"))
+    commands = {
+        "scoper pdf": [scoper, "build", str(brief), "-o", str(out), "--format", "pdf"],
+        "pandoc pdf": [
+            "pandoc",
+            "-s",
+            str(brief),
+            "-o",
+            str(out / "p.pdf"),
+            "--pdf-engine=weasyprint",
+        ],
+        "scoper html": [scoper, "build", str(brief), "-o", str(out), "--format", "html"],
+        "pandoc html": ["pandoc", "-s", str(brief), "-o", str(out / "p.html")],
+        "scoper --help": [scoper, "--help"],
+    }
+    # As an installed package would be: scoper's modules compiled to bytecode.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "scoper")], check=True)
+    for command in commands.values():  # warm the disk cache and compiled templates
+        timed(command, brief.parent)
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(args.runs):
+        for name, command in commands.items():
+            times[name].append(timed(command, brief.parent))
+    shutil.rmtree(out)
+
+    subset = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import ctypes.util; print(ctypes.util.find_library('harfbuzz-subset'))",
+        ],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    print(f"brief: {brief.relative_to(ROOT) if brief.is_relative_to(ROOT) else brief}")
+    print(f"runs: {args.runs}; cores: {os.cpu_count()}; libharfbuzz-subset: {subset}")
+    print(f"{'command':16} {'median s':>9} {'fastest s':>9}")
+    median = {name: statistics.median(values) for name, values in times.items()}
+    for name, values in times.items():
+        print(f"{name:16} {median[name]:9.3f} {min(values):9.3f}")
+    checks = [
+        ("scoper pdf / pandoc pdf", median["scoper pdf"] / median["pandoc pdf"], 1.0),
+        ("scoper html / pandoc html", median["scoper html"] / median["pandoc html"], 3.0),
+    ]
+    failed = False
+    for label, ratio, target in checks:
+        verdict = "ok" if ratio <= target else "OVER TARGET"
+        failed |= ratio > target
+        print(f"{label:26} {ratio:5.2f}x  (target <= {target:.2f}x) {verdict}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
