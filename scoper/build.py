@@ -1,23 +1,25 @@
 """Build papers: brief files in, HTML and PDF files out, with every problem reported.
 
-A brief with errors produces nothing and leaves any earlier output of it untouched; the
-other briefs of the same run are still built.
+Each brief is read and checked first (see scoper.check); a brief with errors produces
+nothing and leaves any earlier output of it untouched, while the other briefs of the same
+run are still built. Warnings are reported and do not stop a paper.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from scoper.check import CheckContext, FileReport, check_files
 from scoper.config import Config
 from scoper.model import Brief
 from scoper.output import output_path, write_atomic
-from scoper.problems import BriefInvalid, Problem
+from scoper.problems import Problem, problem
 from scoper.render import render_html
-from scoper.source import read_brief
 from scoper.theme import default_theme_dir
 
 if TYPE_CHECKING:
@@ -48,7 +50,7 @@ class BriefResult:
 
 @dataclass(slots=True)
 class _Pending:
-    """A brief whose HTML is rendered and whose PDF may still be rendering."""
+    """A checked brief whose HTML is rendered and whose PDF may still be rendering."""
 
     result: BriefResult
     brief: Brief | None = None
@@ -57,29 +59,24 @@ class _Pending:
     pdf_target: Path | None = None
 
 
-def _prepare(
-    path: Path,
+def _render(
+    report: FileReport,
     config: Config,
     out_dir: Path,
     fmt: Format,
     theme: Path,
     claimed: dict[str, Path],
 ) -> _Pending:
-    pending = _Pending(BriefResult(path))
-    try:
-        brief = read_brief(path, default_classification=config.default_classification)
-    except BriefInvalid as invalid:
-        pending.result.problems = invalid.problems
+    pending = _Pending(BriefResult(report.path, problems=list(report.problems)))
+    brief = report.brief
+    if brief is None or not report.ok:
         return pending
-    pending.result.problems = list(brief.warnings)
-    other = claimed.setdefault(brief.slug, path)
-    if other != path:
+    other = claimed.setdefault(brief.slug, report.path)
+    if other != report.path:
         pending.result.problems.append(
-            Problem(
+            problem(
                 brief.path,
                 0,
-                "error",
-                "B001",
                 "output-clash",
                 f"its papers would be named '{brief.slug}', like those of {other}; "
                 "rename one of the files",
@@ -109,18 +106,12 @@ def _finish(pending: _Pending, outcome: PdfOutcome | None) -> BriefResult:
         return result
     if outcome is not None and pending.pdf_target is not None:
         result.problems += [
-            Problem(pending.brief.path, 0, "warning", "B003", "pdf-warning", message)
-            for message in outcome.warnings
+            problem(pending.brief.path, 0, "pdf-warning", message) for message in outcome.warnings
         ]
         if outcome.pdf is None:
             result.problems.append(
-                Problem(
-                    pending.brief.path,
-                    0,
-                    "error",
-                    "B002",
-                    "pdf-failed",
-                    f"PDF rendering failed: {outcome.error}",
+                problem(
+                    pending.brief.path, 0, "pdf-failed", f"PDF rendering failed: {outcome.error}"
                 )
             )
             return result
@@ -133,17 +124,23 @@ def _finish(pending: _Pending, outcome: PdfOutcome | None) -> BriefResult:
     return result
 
 
+def _context(config: Config, today: dt.date | None) -> CheckContext:
+    return CheckContext(today=today or dt.date.today(), settings=config.check)
+
+
 def build_one(
     path: Path,
     config: Config,
     out_dir: Path,
     fmt: Format = "all",
     theme_dir: Path | None = None,
+    today: dt.date | None = None,
 ) -> BriefResult:
-    """Build one brief, rendering its PDF in this process."""
+    """Check and build one brief, rendering its PDF in this process."""
     from scoper.pdfpool import render_job
 
-    pending = _prepare(path, config, out_dir, fmt, theme_dir or default_theme_dir(), {})
+    [report] = check_files([path], config.default_classification, _context(config, today))
+    pending = _render(report, config, out_dir, fmt, theme_dir or default_theme_dir(), {})
     outcome = render_job(pending.pdf_job) if pending.pdf_job else None
     return _finish(pending, outcome)
 
@@ -155,22 +152,25 @@ def build_many(
     fmt: Format = "all",
     theme_dir: Path | None = None,
     on_result: Callable[[BriefResult], None] | None = None,
+    today: dt.date | None = None,
 ) -> list[BriefResult]:
-    """Build briefs, their PDFs rendering in parallel worker processes.
+    """Check and build briefs, their PDFs rendering in parallel worker processes.
 
     Results come in the order of ``paths``; ``on_result`` is called as each is finished.
     """
     theme = theme_dir or default_theme_dir()
-    claimed: dict[str, Path] = {}
     pool = None
     if fmt != "html" and paths:
         from scoper.pdfpool import PdfPool
 
+        # Started first, so the workers load the renderer while the briefs are checked.
         pool = PdfPool(min(len(paths), os.cpu_count() or 1))
     try:
+        reports = check_files(paths, config.default_classification, _context(config, today))
+        claimed: dict[str, Path] = {}
         queue: list[tuple[_Pending, Future[PdfOutcome] | None]] = []
-        for path in paths:
-            pending = _prepare(path, config, out_dir, fmt, theme, claimed)
+        for report in reports:
+            pending = _render(report, config, out_dir, fmt, theme, claimed)
             future = pool.submit(pending.pdf_job) if pool and pending.pdf_job else None
             queue.append((pending, future))
         results = []

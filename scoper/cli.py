@@ -12,6 +12,8 @@ import click
 from scoper import __version__
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from scoper.build import BriefResult
     from scoper.config import Config
 
@@ -88,6 +90,63 @@ def build(paths: tuple[Path, ...], output_dir: Path | None, fmt: str) -> None:
         click.echo(f"{summary}; {len(failed)} had errors", err=True)
         sys.exit(1)
     click.echo(summary)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: one line a problem; json: the schema in docs/check-rules.md.",
+)
+@click.option("--strict", is_flag=True, help="Warnings fail the check too.")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The date to judge overdue actions by (default: today), for reproducible runs.",
+)
+def check(paths: tuple[Path, ...], fmt: str, strict: bool, today: dt.datetime | None) -> None:
+    """Check briefs for the pitfalls of partnership policy-making: each BRIEF.md, or
+    every *.md in a folder.
+
+    Prints one line a problem, as path:line: severity code rule-name: message, sorted by
+    path and line. Exit status 0 when there are no errors (and, with --strict, no
+    warnings), 1 otherwise, 2 for a usage error.
+    """
+    import datetime
+
+    from scoper.check import CheckContext, check_files
+    from scoper.report import problems_json
+    from scoper.source import find_briefs
+
+    config = _load_config()
+    briefs = find_briefs(list(paths))
+    if not briefs:
+        click.echo("scoper: no briefs (*.md files) found", err=True)
+        sys.exit(1)
+    context = CheckContext(
+        today=today.date() if today else datetime.date.today(), settings=config.check
+    )
+    reports = check_files(briefs, config.default_classification, context)
+    problems = sorted((p for report in reports for p in report.problems), key=lambda p: p.sort_key)
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    if fmt == "json":
+        click.echo(problems_json(problems, briefs=len(reports)))
+    else:
+        for found in problems:
+            click.echo(found.format())
+        click.echo(
+            f"{len(reports)} brief{'s' if len(reports) != 1 else ''} checked: "
+            f"{errors} error{'s' if errors != 1 else ''}, "
+            f"{warnings} warning{'s' if warnings != 1 else ''}",
+            err=True,
+        )
+    if errors or (strict and warnings):
+        sys.exit(1)
 
 
 def main() -> None:

@@ -5,12 +5,38 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Literal
 
 from scoper.frontmatter import suggest
 from scoper.model import CLASSIFICATIONS
+from scoper.problems import RULES, Severity
+
+Grade = Severity | Literal["off"]
+GRADES = ("error", "warning", "off")
+
+
+def regradable(rule_name: str) -> bool:
+    """Check rules and the format's warnings can be re-graded or switched off; the
+    format's errors cannot, since a brief that breaks them cannot be read at all."""
+    rule = RULES.get(rule_name)
+    return rule is not None and (rule.group == "check" or rule.severity == "warning")
+
+
+@dataclass(frozen=True, slots=True)
+class CheckSettings:
+    """The ``[check]`` table of scoper.toml."""
+
+    grades: Mapping[str, Grade] = field(default_factory=lambda: MappingProxyType({}))
+    """Rule name to 'error', 'warning' or 'off', overriding the rule's default."""
+    summary_word_limit: int = 200
+    """summary-too-long fires above this many words."""
+    stale_evidence_years: int = 5
+    """stale-evidence fires for evidence older than this, counted back from the brief."""
+
 
 CONFIG_NAME = "scoper.toml"
 
@@ -25,6 +51,8 @@ class Config:
     """The marking of a brief that does not give its own."""
     output_dir: Path = Path("output")
     """Where papers are written (relative paths are relative to the config file's folder)."""
+    check: CheckSettings = field(default_factory=CheckSettings)
+    """Settings of ``scoper check``."""
     path: Path | None = None
     """The config file read, if any."""
 
@@ -37,7 +65,8 @@ class ConfigError(Exception):
         super().__init__(f"{path}:{line}: error: {message}")
 
 
-KEYS = ("organisation", "default-classification", "output-dir")
+KEYS = ("organisation", "default-classification", "output-dir", "check")
+CHECK_KEYS = ("summary-word-limit", "stale-evidence-years", "rules")
 
 
 def find_config(start: Path) -> Path | None:
@@ -97,8 +126,41 @@ def parse_config(data: bytes, path: Path) -> Config:
     if not output_dir.is_absolute():
         output_dir = path.parent / output_dir
     return Config(
+        check=_check_settings(values.get("check", {}), fail),
         organisation=text_value("organisation", "").strip(),
         default_classification=classification,
         output_dir=output_dir,
         path=path,
+    )
+
+
+def _check_settings(values: object, fail: Any) -> CheckSettings:
+    if not isinstance(values, dict):
+        raise fail("check", "'check' must be a table: write it as a [check] section")
+    for key in values:
+        if key not in CHECK_KEYS:
+            raise fail(key, f"unknown key '{key}' in [check]{suggest(key, CHECK_KEYS)}")
+
+    def positive(key: str, default: int) -> int:
+        value = values.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise fail(key, f"'{key}' must be a whole number above 0")
+        return value
+
+    rules = values.get("rules", {})
+    if not isinstance(rules, dict):
+        raise fail("rules", "'rules' must be a table: write it as a [check.rules] section")
+    grades: dict[str, Grade] = {}
+    for name, grade in rules.items():
+        if name not in RULES:
+            raise fail(name, f"unknown rule '{name}'{suggest(name, list(RULES))}")
+        if not regradable(name):
+            raise fail(name, f"'{name}' cannot be re-graded: a brief that breaks it cannot be read")
+        if grade not in GRADES:
+            raise fail(name, f'\'{name}\' is {grade!r}; it must be "error", "warning" or "off"')
+        grades[name] = grade
+    return CheckSettings(
+        grades=MappingProxyType(grades),
+        summary_word_limit=positive("summary-word-limit", 200),
+        stale_evidence_years=positive("stale-evidence-years", 5),
     )

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from scoper.model import CLASSIFICATIONS, STATUSES, FrontMatter
-from scoper.problems import Problem, schema_problem
+from scoper.problems import Problem, problem
 
 KNOWN_KEYS = (
     "title",
@@ -44,7 +44,7 @@ class SplitBrief:
 def split_front_matter(text: str, path: str) -> SplitBrief | Problem:
     lines = text.split("\n")
     if not _FENCE.match(lines[0]):
-        return schema_problem(
+        return problem(
             path,
             1,
             "not-a-brief",
@@ -59,7 +59,7 @@ def split_front_matter(text: str, path: str) -> SplitBrief | Problem:
                 body="\n".join(lines[index + 1 :]),
                 body_first_line=index + 2,
             )
-    return schema_problem(
+    return problem(
         path, 1, "not-a-brief", "the front matter opened on line 1 is never closed with '---'"
     )
 
@@ -89,27 +89,23 @@ def load_front_matter(
     first = split.yaml_first_line
     if not split.yaml_text.strip():
         return {}, [
-            schema_problem(
-                path, 1, "missing-field", "the front matter is empty: give title and date"
-            )
+            problem(path, 1, "missing-field", "the front matter is empty: give title and date")
         ]
     loader = _RestrictedLoader(split.yaml_text)
     try:
         root = loader.get_single_node()
     except yaml.composer.ComposerError as error:
         rule = "yaml-unsafe" if "alias" in str(error.problem) else "yaml-syntax"
-        return {}, [schema_problem(path, _yaml_line(error, first), rule, str(error.problem))]
+        return {}, [problem(path, _yaml_line(error, first), rule, str(error.problem))]
     except yaml.YAMLError as error:
-        problem = getattr(error, "problem", None) or str(error)
-        message = f"the front matter is not valid YAML: {problem}"
-        return {}, [schema_problem(path, _yaml_line(error, first), "yaml-syntax", message)]
+        detail = getattr(error, "problem", None) or str(error)
+        message = f"the front matter is not valid YAML: {detail}"
+        return {}, [problem(path, _yaml_line(error, first), "yaml-syntax", message)]
     finally:
         loader.dispose()
     if not isinstance(root, yaml.MappingNode):
         return {}, [
-            schema_problem(
-                path, first, "yaml-syntax", "the front matter must be 'key: value' lines"
-            )
+            problem(path, first, "yaml-syntax", "the front matter must be 'key: value' lines")
         ]
 
     values: dict[str, tuple[Any, int]] = {}
@@ -119,11 +115,11 @@ def load_front_matter(
         line = first + key_node.start_mark.line
         key = str(key_node.value).strip().lower() if isinstance(key_node, yaml.ScalarNode) else ""
         if not key:
-            problems.append(schema_problem(path, line, "yaml-syntax", "a key must be plain text"))
+            problems.append(problem(path, line, "yaml-syntax", "a key must be plain text"))
             continue
         if key in values:
             problems.append(
-                schema_problem(
+                problem(
                     path,
                     line,
                     "duplicate-key",
@@ -135,7 +131,7 @@ def load_front_matter(
             value = constructor.construct_object(value_node, deep=True)
         except yaml.constructor.ConstructorError as error:
             message = f"'{key}': {error.problem}"
-            problems.append(schema_problem(path, line, "yaml-unsafe", message))
+            problems.append(problem(path, line, "yaml-unsafe", message))
             values[key] = (_Rejected(), line)
             continue
         except ValueError as error:
@@ -173,7 +169,7 @@ class _Validator:
 
     def error(self, key: str, rule: str, message: str) -> None:
         line = self.values[key][1] if key in self.values else 1
-        self.problems.append(schema_problem(self.path, line, rule, message))
+        self.problems.append(problem(self.path, line, rule, message))
 
     def text(self, key: str) -> str | None:
         if key not in self.values:
@@ -261,11 +257,9 @@ def validate_front_matter(
     for key, (_, line) in values.items():
         if key not in KNOWN_KEYS:
             check.problems.append(
-                Problem(
+                problem(
                     path,
                     line,
-                    "warning",
-                    "C001",
                     "unknown-key",
                     f"unknown front-matter key '{key}'{suggest(key, KNOWN_KEYS)}",
                 )

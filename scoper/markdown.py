@@ -6,6 +6,7 @@ Raw HTML is switched off in the parser, so any HTML in a brief reaches the paper
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from html import escape
@@ -134,7 +135,10 @@ def _render_link_open(self: Any, tokens: list[Token], idx: int, options: Any, en
     return self.renderToken(tokens, idx, options, env)
 
 
+@functools.cache
 def make_markdown() -> MarkdownIt:
+    """The one parser instance: it holds no state between documents (each parse gets its
+    own env), and building it costs more than parsing a short brief."""
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)

@@ -75,6 +75,8 @@ class PartialDate:
     """As written."""
     start: dt.date
     """The first day of the period, for comparing with other dates."""
+    end: dt.date
+    """The last day of the period (the same day when a full date is given)."""
 
 
 @dataclass(slots=True)

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
 from markdown_it.token import Token
 
 from scoper.frontmatter import (
@@ -42,7 +43,7 @@ from scoper.model import (
     Section,
     SectionKind,
 )
-from scoper.problems import BriefInvalid, Problem, has_errors, schema_problem
+from scoper.problems import BriefInvalid, Problem, has_errors, problem
 
 SECTION_ALIASES: dict[str, SectionKind] = {
     "summary": "summary",
@@ -116,7 +117,7 @@ def parse_brief(
 ) -> Brief:
     """Parse a decoded brief. Raises :class:`BriefInvalid` when it has any error."""
     if not text.strip():
-        raise BriefInvalid([schema_problem(path, 1, "empty-file", "the file is empty")])
+        raise BriefInvalid([problem(path, 1, "empty-file", "the file is empty")])
     split = split_front_matter(text, path)
     if isinstance(split, Problem):
         raise BriefInvalid([split])
@@ -200,7 +201,7 @@ class _BodyParser:
         return fallback
 
     def problem(self, line: int, rule: str, message: str) -> None:
-        self.problems.append(schema_problem(self.path, line, rule, message))
+        self.problems.append(problem(self.path, line, rule, message))
 
     def render(self, start: int, end: int) -> str:
         return self.md.renderer.render(self.tokens[start:end], self.md.options, self.env)
@@ -308,12 +309,15 @@ class _BodyParser:
         last_line = self.offset
         for token in self.tokens:
             last_line = self.line_of(token, last_line)
+            line = last_line
             for child in token.children or []:
-                if child.type == "image":
+                if child.type in ("softbreak", "hardbreak"):
+                    line += 1  # a paragraph's later lines
+                elif child.type == "image":
                     alt = "".join(c.content for c in child.children or [])
-                    self.images.append(Image(str(child.attrGet("src") or ""), alt, last_line))
+                    self.images.append(Image(str(child.attrGet("src") or ""), alt, line))
                 elif child.type == "link_open":
-                    self.links.append(Link(str(child.attrGet("href") or ""), last_line))
+                    self.links.append(Link(str(child.attrGet("href") or ""), line))
 
     def _anchor(self, title: str) -> str:
         from slugify import slugify
@@ -476,11 +480,9 @@ class _BodyParser:
             else:
                 extra.append(fld)
                 self.problems.append(
-                    Problem(
+                    problem(
                         self.path,
                         fld.line,
-                        "warning",
-                        "S112",
                         "unknown-field",
                         f"'{fld.label}' is not a field of {ITEM_WITH_ARTICLE[kind]} "
                         f"({', '.join(known)}); it is shown as written{suggest(fld.name, known)}",
@@ -614,11 +616,9 @@ class _BodyParser:
         if missing:
             what = " or ".join(f"'{m.capitalize()}:'" for m in missing)
             self.problems.append(
-                Problem(
+                problem(
                     self.path,
                     raw.line,
-                    "error",
-                    "C002",
                     "action-incomplete",
                     f"action has no {what}: every action needs an owner and a due date",
                 )
@@ -648,7 +648,13 @@ def _partial_date(text: str) -> PartialDate | None:
         start = dt.date(int(match[1]), int(match[2] or 1), int(match[3] or 1))
     except ValueError:
         return None
-    return PartialDate(text.strip(), start)
+    if match[3]:
+        end = start
+    elif match[2]:
+        end = start + relativedelta(months=1, days=-1)
+    else:
+        end = dt.date(start.year, 12, 31)
+    return PartialDate(text.strip(), start, end)
 
 
 def _plain_children(children: list[Token]) -> str:

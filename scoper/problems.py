@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 Severity = Literal["error", "warning"]
+Group = Literal["schema", "check", "build"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,33 +21,73 @@ class Rule:
     severity: Severity
     """Default severity."""
     summary: str
-    """One line saying why the rule exists (shown in the docs)."""
+    """One line saying what the rule catches."""
+    group: Group = "schema"
+    """Schema rules are the format itself; check rules are policy pitfalls; build rules
+    are about making files."""
 
 
-# Schema rules: the brief does not follow the format, so no paper can be made from it
-# (except the warnings, which point at likely typos).
-SCHEMA_RULES: dict[str, Rule] = {
-    rule.name: rule
-    for rule in (
-        Rule("S100", "unreadable", "error", "The file cannot be read as UTF-8 text."),
-        Rule("S101", "empty-file", "error", "The file is empty."),
-        Rule("S102", "not-a-brief", "error", "The file does not start with YAML front matter."),
-        Rule("S103", "yaml-syntax", "error", "The front matter is not valid YAML."),
-        Rule("S104", "yaml-unsafe", "error", "The front matter uses YAML aliases or tags."),
-        Rule("S105", "missing-field", "error", "A required front-matter field is missing."),
-        Rule("S106", "invalid-value", "error", "A value is not of the expected type or list."),
-        Rule("S107", "invalid-date", "error", "A date is not an ISO 8601 date."),
-        Rule("S108", "duplicate-key", "error", "The same front-matter key is given twice."),
-        Rule("S109", "missing-section", "error", "A required section is missing."),
-        Rule("S110", "duplicate-section", "error", "The same section appears twice."),
-        Rule("S111", "invalid-item", "error", "A structured item cannot be read."),
-        Rule("S112", "unknown-field", "warning", "An item field the format does not name."),
-        Rule("S113", "misplaced-heading", "warning", "A level-1 heading inside a section."),
-        Rule("S114", "unsafe-link", "warning", "A link or image that scoper will not emit."),
-        Rule("C001", "unknown-key", "warning", "A front-matter key scoper does not know."),
-        Rule("C002", "action-incomplete", "error", "An action without an owner or due date."),
-    )
+def _rules(group: Group, *rules: tuple[str, str, Severity, str]) -> dict[str, Rule]:
+    return {
+        name: Rule(code, name, severity, summary, group) for code, name, severity, summary in rules
+    }
+
+
+RULES: dict[str, Rule] = {
+    # Schema rules: the brief does not follow the format, so no paper can be made from it
+    # (the warnings among them point at likely typos).
+    **_rules(
+        "schema",
+        ("S100", "unreadable", "error", "The file cannot be read as UTF-8 text."),
+        ("S101", "empty-file", "error", "The file is empty."),
+        ("S102", "not-a-brief", "error", "The file does not start with YAML front matter."),
+        ("S103", "yaml-syntax", "error", "The front matter is not valid YAML."),
+        ("S104", "yaml-unsafe", "error", "The front matter uses YAML aliases or tags."),
+        ("S105", "missing-field", "error", "A required front-matter field is missing."),
+        ("S106", "invalid-value", "error", "A value is not of the expected type or list."),
+        ("S107", "invalid-date", "error", "A date is not an ISO 8601 date."),
+        ("S108", "duplicate-key", "error", "The same front-matter key is given twice."),
+        ("S109", "missing-section", "error", "A required section is missing."),
+        ("S110", "duplicate-section", "error", "The same section appears twice."),
+        ("S111", "invalid-item", "error", "A structured item cannot be read."),
+        ("S112", "unknown-field", "warning", "An item field the format does not name."),
+        ("S113", "misplaced-heading", "warning", "A level-1 heading inside a section."),
+        ("S114", "unsafe-link", "warning", "A link or image that scoper will not emit."),
+        ("C002", "action-incomplete", "error", "An action without an owner or due date."),
+    ),
+    # Check rules: the pitfalls of partnership policy-making (see docs/check-rules.md).
+    **_rules(
+        "check",
+        ("C001", "unknown-key", "warning", "A front-matter key scoper does not know."),
+        ("C003", "action-due-before-brief", "warning", "An action due before the brief's date."),
+        ("C004", "action-overdue", "warning", "An action past its due date and not done."),
+        ("C005", "undeclared-interests", "warning", "A partner without declared interests."),
+        (
+            "C006",
+            "narrow-partnership",
+            "warning",
+            "One sector only, or no independent voice.",
+        ),
+        ("C007", "policy-by-anecdote", "warning", "Evidence too weak or mostly anecdotal."),
+        ("C008", "evidence-unsourced", "warning", "An evidence item without a source."),
+        ("C009", "fragile-delivery", "warning", "No action uses a lever the Government controls."),
+        ("C010", "fair-weather-partners", "warning", "There are partners and none is committed."),
+        ("C011", "summary-too-long", "warning", "The summary is longer than the limit."),
+        ("C012", "image-no-alt", "error", "An image without alt text."),
+        ("C013", "broken-reference", "error", "A relative link or image whose file is missing."),
+        ("C014", "stale-evidence", "warning", "Evidence much older than the brief."),
+        ("C015", "duplicate-ref", "error", "Two briefs share a reference."),
+        ("C016", "unknown-rule", "warning", "An 'ignore:' entry that names no rule."),
+    ),
+    # Build rules: making the files went wrong.
+    **_rules(
+        "build",
+        ("B001", "output-clash", "error", "Two briefs would write the same file name."),
+        ("B002", "pdf-failed", "error", "The PDF renderer failed."),
+        ("B003", "pdf-warning", "warning", "The PDF renderer warned."),
+    ),
 }
+SCHEMA_RULES = {name: rule for name, rule in RULES.items() if rule.group == "schema"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,9 +117,12 @@ class Problem:
         return (self.path, self.line, self.column or 0, self.code)
 
 
-def schema_problem(path: str, line: int, rule_name: str, message: str) -> Problem:
-    rule = SCHEMA_RULES[rule_name]
-    return Problem(path, line, rule.severity, rule.code, rule.name, message)
+def problem(
+    path: str, line: int, rule_name: str, message: str, severity: Severity | None = None
+) -> Problem:
+    """A problem of a registered rule, at its default severity unless one is given."""
+    rule = RULES[rule_name]
+    return Problem(path, line, severity or rule.severity, rule.code, rule.name, message)
 
 
 class BriefInvalid(Exception):

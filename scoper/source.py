@@ -8,7 +8,7 @@ from pathlib import Path
 
 from scoper.model import Brief
 from scoper.parser import parse_brief
-from scoper.problems import BriefInvalid, schema_problem
+from scoper.problems import BriefInvalid, problem
 
 IMAGE_TYPES = {
     ".png": "image/png",
@@ -25,7 +25,7 @@ def decode(data: bytes, path: str) -> str:
     """Bytes of a brief to text with LF line endings; a BOM is dropped."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise BriefInvalid(
-            [schema_problem(path, 1, "unreadable", "the file is UTF-16 text; save it as UTF-8")]
+            [problem(path, 1, "unreadable", "the file is UTF-16 text; save it as UTF-8")]
         )
     try:
         text = data.decode("utf-8-sig")
@@ -33,7 +33,7 @@ def decode(data: bytes, path: str) -> str:
         line = data[: error.start].count(b"\n") + 1
         raise BriefInvalid(
             [
-                schema_problem(
+                problem(
                     path,
                     line,
                     "unreadable",
@@ -45,11 +45,7 @@ def decode(data: bytes, path: str) -> str:
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise BriefInvalid(
-            [
-                schema_problem(
-                    path, line, "unreadable", "the file contains NUL bytes: not a text file"
-                )
-            ]
+            [problem(path, line, "unreadable", "the file contains NUL bytes: not a text file")]
         )
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
@@ -94,7 +90,7 @@ def read_brief(path: Path, *, default_classification: str = "OFFICIAL") -> Brief
         data = path.read_bytes()
     except OSError as error:
         raise BriefInvalid(
-            [schema_problem(shown, 0, "unreadable", f"cannot read the file: {error.strerror}")]
+            [problem(shown, 0, "unreadable", f"cannot read the file: {error.strerror}")]
         ) from None
     text = decode(data, shown)
     return parse_brief(

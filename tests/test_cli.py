@@ -92,7 +92,8 @@ def test_config_sets_output_folder_and_bad_config_fails(
 def test_same_output_name_twice_is_an_error(run, tmp_path: Path) -> None:
     for folder in ("a", "b"):
         (tmp_path / folder).mkdir()
-        (tmp_path / folder / "paper.md").write_text(valid_brief())
+        text = valid_brief().replace("PU-2026-900", f"PU-2026-{folder}")
+        (tmp_path / folder / "paper.md").write_text(text)
     result = run("build", "a", "b", "--format", "html")
     assert result.exit_code == 1
     assert "b/paper.md:0: error B001 output-clash" in result.output

@@ -3,14 +3,17 @@ commands true."""
 
 from __future__ import annotations
 
+import re
+
 import click
 import pytest
 
 from scoper.cli import cli
-from scoper.problems import SCHEMA_RULES
+from scoper.problems import RULES
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+CHECK_DOCS = (ROOT / "docs" / "check-rules.md").read_text(encoding="utf-8")
 SETUP_COMMAND = "scripts/setup.sh && .venv/bin/scoper build briefs/"
 TEST_COMMAND = ".venv/bin/python -m pytest"
 
@@ -29,11 +32,18 @@ def test_every_command_and_option_is_documented(name: str, command: click.Comman
 
 
 def test_every_problem_code_is_documented() -> None:
-    for rule in SCHEMA_RULES.values():
-        assert f"| {rule.code} | {rule.name} | {rule.severity} |" in README, rule
-    for code, name in (("B001", "output-clash"), ("B002", "pdf-failed"), ("B003", "pdf-warning")):
-        assert f"| {code} | {name} |" in README
-        assert f'"{code}"' in (ROOT / "scoper" / "build.py").read_text()
+    for rule in RULES.values():
+        if rule.group == "check":
+            assert f"### {rule.name} ({rule.code})\n\nDefault: {rule.severity}." in CHECK_DOCS, rule
+        else:
+            assert f"| {rule.code} | {rule.name} | {rule.severity} |" in README, rule
+
+
+def test_every_check_rule_has_a_reason_and_an_example_or_case() -> None:
+    sections = CHECK_DOCS.split("\n### ")[1:]
+    assert len(sections) == sum(rule.group == "check" for rule in RULES.values())
+    for section in sections:
+        assert "Fires " in section and re.search(r"Why:\s", section), section.split("\n")[0]
 
 
 def test_the_two_commands_are_the_ones_setup_and_ci_use() -> None:
