@@ -1,0 +1,85 @@
+"""Speed of checking 100 briefs in one process (target: well under a second).
+
+    .venv/bin/python bench/bench_check.py [--briefs 100]
+
+The briefs are the examples, copied with distinct refs. The in-process figure is
+`check_files` alone, after the imports; the command figure is `scoper check` as a user runs
+it, start-up included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from scoper.check import CheckContext, check_files  # noqa: E402
+
+
+def make_briefs(folder: Path, count: int) -> list[Path]:
+    examples = sorted((ROOT / "briefs").glob("*.md"))
+    shutil.copytree(ROOT / "briefs" / "images", folder / "images")
+    paths = []
+    for number in range(count):
+        source = examples[number % len(examples)]
+        text = re.sub(r"^ref: .*$", f"ref: BENCH-{number:03d}", source.read_text(), flags=re.M)
+        path = folder / f"{number:03d}-{source.name}"
+        path.write_text(text)
+        paths.append(path)
+    return paths
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--briefs", type=int, default=100)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="scoper-bench-check-"))
+    paths = make_briefs(folder, args.briefs)
+    context = CheckContext(today=dt.date(2026, 11, 28))
+    in_process, command = [], []
+    for _ in range(args.runs):
+        start = time.perf_counter()
+        reports = check_files(paths, "OFFICIAL", context)
+        in_process.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        subprocess.run(
+            [
+                str(Path(sys.executable).parent / "scoper"),
+                "check",
+                str(folder),
+                "--today",
+                "2026-11-28",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        command.append(time.perf_counter() - start)
+    shutil.rmtree(folder)
+    problems = sum(len(r.problems) for r in reports)
+    print(f"briefs: {len(paths)}; problems found: {problems}; runs: {args.runs}")
+    print(
+        f"check_files, in process: median {statistics.median(in_process):.3f} s, "
+        f"fastest {min(in_process):.3f} s"
+    )
+    print(
+        f"scoper check, whole command: median {statistics.median(command):.3f} s, "
+        f"fastest {min(command):.3f} s"
+    )
+    verdict = "ok" if statistics.median(in_process) < 1.0 else "OVER TARGET"
+    print(f"target: under 1 s in one process: {verdict}")
+    return 0 if verdict == "ok" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
