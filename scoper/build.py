@@ -118,10 +118,42 @@ def _finish(pending: _Pending, outcome: PdfOutcome | None) -> BriefResult:
         pending.outputs.append((pending.pdf_target, outcome.pdf))
     # Everything is rendered before anything is written, so a failure leaves no half-build.
     for target, data in pending.outputs:
-        write_atomic(target, data)
+        try:
+            write_atomic(target, data)
+        except OSError as error:
+            reason = error.strerror or str(error)
+            result.problems.append(
+                problem(pending.brief.path, 0, "write-failed", f"cannot write {target}: {reason}")
+            )
+            return result
         result.written.append(target)
     result.brief = pending.brief
     return result
+
+
+def _render_safely(
+    report: FileReport,
+    config: Config,
+    out_dir: Path,
+    fmt: Format,
+    theme: Path,
+    claimed: dict[str, Path],
+) -> _Pending:
+    """Render one brief; a fault in rendering fails that brief, not the whole run."""
+    try:
+        return _render(report, config, out_dir, fmt, theme, claimed)
+    except Exception as error:  # a bug or a broken theme: report it, build the rest
+        pending = _Pending(BriefResult(report.path, problems=list(report.problems)))
+        pending.result.problems.append(
+            problem(
+                str(report.path),
+                0,
+                "internal-error",
+                f"the paper could not be made ({type(error).__name__}: {error}); "
+                "please report this",
+            )
+        )
+        return pending
 
 
 def _context(config: Config, today: dt.date | None) -> CheckContext:
@@ -140,7 +172,7 @@ def build_one(
     from scoper.pdfpool import render_job
 
     [report] = check_files([path], config.default_classification, _context(config, today))
-    pending = _render(report, config, out_dir, fmt, theme_dir or default_theme_dir(), {})
+    pending = _render_safely(report, config, out_dir, fmt, theme_dir or default_theme_dir(), {})
     outcome = render_job(pending.pdf_job) if pending.pdf_job else None
     return _finish(pending, outcome)
 
@@ -170,7 +202,7 @@ def build_many(
         claimed: dict[str, Path] = {}
         queue: list[tuple[_Pending, Future[PdfOutcome] | None]] = []
         for report in reports:
-            pending = _render(report, config, out_dir, fmt, theme, claimed)
+            pending = _render_safely(report, config, out_dir, fmt, theme, claimed)
             future = pool.submit(pending.pdf_job) if pool and pending.pdf_job else None
             queue.append((pending, future))
         results = []

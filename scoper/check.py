@@ -28,7 +28,10 @@ INDEPENDENT_SECTORS = frozenset({"third-sector", "academic", "community", "publi
 
 def file_exists_beside(brief: Brief, reference: str) -> bool:
     """Whether a relative reference of the brief names an existing file or folder."""
-    return (Path(brief.path).parent / reference).exists()
+    try:
+        return (Path(brief.path).parent / reference).exists()
+    except (OSError, ValueError):  # a name too long, or with a NUL byte
+        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,8 +356,16 @@ def check_files(
             brief = read_brief(path, default_classification=default_classification)
         except BriefInvalid as invalid:
             reports.append(FileReport(path, None, grade(invalid.problems, context.settings)))
-        else:
-            reports.append(FileReport(path, brief, check_brief(brief, context)))
+            continue
+        except Exception as error:  # a fault in scoper: report it, check the rest
+            message = (
+                f"the brief could not be read ({type(error).__name__}: {error}); please report this"
+            )
+            reports.append(
+                FileReport(path, None, [problem(str(path), 0, "internal-error", message)])
+            )
+            continue
+        reports.append(FileReport(path, brief, check_brief(brief, context)))
     across = check_set((r.brief for r in reports if r.brief is not None), context)
     for report in reports:
         if report.brief is not None and report.brief.path in across:

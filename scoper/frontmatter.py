@@ -64,9 +64,14 @@ def split_front_matter(text: str, path: str) -> SplitBrief | Problem:
     )
 
 
+MAX_YAML_DEPTH = 20
+
+
 class _RestrictedLoader(yaml.SafeLoader):
-    """Safe YAML without aliases: a brief has no use for them, and they allow
-    'billion laughs' expansion."""
+    """Safe YAML without aliases (a brief has no use for them, and they allow 'billion
+    laughs' expansion) and without deep nesting (which would exhaust Python's stack)."""
+
+    depth = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
@@ -74,7 +79,23 @@ class _RestrictedLoader(yaml.SafeLoader):
             raise yaml.composer.ComposerError(
                 None, None, "YAML aliases (*name) are not allowed in a brief", event.start_mark
             )
-        return super().compose_node(parent, index)
+        if self.depth >= MAX_YAML_DEPTH:
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                f"the front matter is nested more than {MAX_YAML_DEPTH} levels deep",
+                self.peek_event().start_mark,
+            )
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+# What PyYAML's safe constructors raise for a value they cannot build, such as
+# "!!bool maybe" or "!!int ''", besides their own ConstructorError.
+_CONSTRUCTION_ERRORS = (ValueError, TypeError, KeyError, IndexError, AttributeError)
 
 
 def _yaml_line(error: yaml.YAMLError, first_line: int) -> int:
@@ -134,9 +155,14 @@ def load_front_matter(
             problems.append(problem(path, line, "yaml-unsafe", message))
             values[key] = (_Rejected(), line)
             continue
-        except ValueError as error:
-            # The YAML resolver took the value for a timestamp that is not a real date.
-            values[key] = (_InvalidScalar(value_node.value, str(error)), line)
+        except _CONSTRUCTION_ERRORS as error:
+            if isinstance(value_node, yaml.ScalarNode) and value_node.tag.endswith(":timestamp"):
+                # The resolver took the value for a timestamp that is not a real date.
+                values[key] = (_InvalidScalar(value_node.value, str(error)), line)
+            else:
+                message = f"'{key}': the value cannot be read as {value_node.tag.split(':')[-1]}"
+                problems.append(problem(path, line, "yaml-syntax", message))
+                values[key] = (_Rejected(), line)
             continue
         values[key] = (value, line)
     return values, problems
@@ -284,6 +310,8 @@ def validate_front_matter(
     priority = 3
     if "priority" in values and not isinstance(values["priority"][0], (type(None), _Rejected)):
         raw = values["priority"][0]
+        if isinstance(raw, str) and raw.strip().isdigit():
+            raw = int(raw)  # priority: "1" means 1
         if isinstance(raw, int) and not isinstance(raw, bool) and 1 <= raw <= 5:
             priority = raw
         else:
@@ -292,9 +320,10 @@ def validate_front_matter(
                 "priority", "invalid-value", f"'priority' is '{shown}'; it must be 1 (highest) to 5"
             )
 
-    ref = check.text("ref") or default_ref
-    if "\n" in ref or len(ref) > 60:
+    ref = check.text("ref")
+    if ref is not None and ("\n" in ref or len(ref) > 60):
         check.error("ref", "invalid-value", "'ref' must be one short line (60 characters at most)")
+    ref = ref or default_ref
 
     meta = FrontMatter(
         title=title or "",

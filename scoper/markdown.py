@@ -29,7 +29,12 @@ _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
 LINK_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 
 ImageResolver = Callable[[str], "str | None"]
-"""Turns an image path from a brief into a URL to emit (e.g. a data: URI), or None."""
+"""Turns an image path from a brief into a URL to emit (e.g. a data: URI), or None when the
+image may not be used; raises :class:`ImageMissing` when there is no such file."""
+
+
+class ImageMissing(Exception):
+    """The image file does not exist (which the broken-reference check reports)."""
 
 
 def link_scheme(url: str) -> str | None:
@@ -42,7 +47,10 @@ def link_scheme(url: str) -> str | None:
 
 def is_safe_link(url: str) -> bool:
     scheme = link_scheme(url)
-    return scheme is None or scheme in LINK_SCHEMES
+    if scheme is None:
+        # "//host/path" borrows the page's scheme and so leaves the paper for another host.
+        return not url.lstrip().startswith(("//", "\\\\"))
+    return scheme in LINK_SCHEMES
 
 
 def is_relative_path(url: str) -> bool:
@@ -109,8 +117,46 @@ def safe_links_plugin(md: MarkdownIt) -> None:
     placeholder, so a paper never makes a reader's browser fetch anything.
     """
     md.validateLink = is_safe_link
+    md.core.ruler.push("scoper_file_links", _file_links_rule)
     md.add_render_rule("image", _render_image)
     md.add_render_rule("link_open", _render_link_open)
+    md.add_render_rule("file_link_open", _render_file_link_open)
+    md.add_render_rule("file_link_close", _render_file_link_close)
+
+
+def is_file_link(href: str) -> bool:
+    """A link to a file beside the brief, as opposed to a web address or a place in the
+    paper itself."""
+    return is_relative_path(href) and not href.startswith("#")
+
+
+def _file_links_rule(state: StateCore) -> None:
+    """Links to files beside the brief become text that names the file: a paper travels by
+    e-mail and print without its folder, so such a link would only ever be broken."""
+    for block in state.tokens:
+        opened: list[Token] = []
+        for child in block.children or []:
+            if child.type == "link_open":
+                href = str(child.attrGet("href") or "")
+                if is_file_link(href):
+                    child.type = "file_link_open"
+                opened.append(child)
+            elif child.type == "link_close" and opened:
+                link = opened.pop()
+                if link.type == "file_link_open":
+                    child.type = "file_link_close"
+                    child.meta["href"] = link.attrGet("href")
+
+
+def _render_file_link_open(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
+    return '<span class="file-link">'
+
+
+def _render_file_link_close(
+    self: Any, tokens: list[Token], idx: int, options: Any, env: Any
+) -> str:
+    href = escape(str(tokens[idx].meta.get("href", "")))
+    return f' <span class="file-path">({href})</span></span>'
 
 
 def _render_image(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
@@ -118,7 +164,10 @@ def _render_image(self: Any, tokens: list[Token], idx: int, options: Any, env: A
     src = str(token.attrGet("src") or "")
     alt = self.renderInlineAsText(token.children or [], options, env)
     resolver: ImageResolver | None = env.get("resolve_image")
-    url = resolver(src) if resolver and is_relative_path(src) else None
+    try:
+        url = resolver(src) if resolver and is_relative_path(src) else None
+    except ImageMissing:
+        url = None
     if url is None:
         label = alt or src
         return f'<span class="image-missing">[image not included: {escape(label)}]</span>'

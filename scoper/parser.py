@@ -22,7 +22,7 @@ from scoper.frontmatter import (
     suggest,
     validate_front_matter,
 )
-from scoper.markdown import ImageResolver, is_relative_path, make_markdown
+from scoper.markdown import ImageMissing, ImageResolver, is_relative_path, make_markdown
 from scoper.model import (
     ACTION_STATUSES,
     COMMITMENTS,
@@ -98,11 +98,7 @@ ITEM_WITH_ARTICLE: dict[SectionKind, str] = {
     "risks": "a risk",
 }
 _LABEL = re.compile(r"[A-Za-z][A-Za-z \-]{0,29}")
-_PARTNER_HEAD = re.compile(
-    r"^\s*(?:\*\*|__)(?P<name>.+?)(?:\*\*|__)\s*(?:[—–]|\s-)\s*(?P<sector>.+?)\s*$"
-    r"|^\s*(?P<plain>.+?)\s+(?:[—–]|-)\s+(?P<plain_sector>[^—–]+?)\s*$"
-)
-_BOLD_NAME = re.compile(r"^\s*(?:\*\*|__)(.+?)(?:\*\*|__)\s*$")
+_PARTNER_HEAD = re.compile(r"^(?P<name>.+?)\s*(?:[—–]|\s-\s)\s*(?P<sector>[^—–]+?)$")
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
 
 
@@ -171,6 +167,7 @@ class _BodyParser:
         self.offset = first_line  # body line 0 is this brief line
         self.md = make_markdown()
         self.unresolved: set[str] = set()
+        self.missing: set[str] = set()
         self.env: dict[str, Any] = {
             "docId": slug,
             "resolve_image": self._tracking(resolve_image),
@@ -186,7 +183,11 @@ class _BodyParser:
 
     def _tracking(self, resolve: ImageResolver | None) -> ImageResolver:
         def tracked(src: str) -> str | None:
-            url = resolve(src) if resolve else None
+            try:
+                url = resolve(src) if resolve else None
+            except ImageMissing:
+                self.missing.add(src)  # the broken-reference check reports it
+                raise
             if url is None:
                 self.unresolved.add(src)
             return url
@@ -269,6 +270,8 @@ class _BodyParser:
             self.preamble_html = "".join(self.render(a, b) for a, b in preamble)
         for heading, line, blocks in sections:
             title = _plain_inline(heading).strip()
+            if not title:
+                self.problem(line, "misplaced-heading", "a '## ' heading with no title")
             kind = SECTION_ALIASES.get(_normal_heading(title), "other")
             if kind != "other":
                 if kind in seen:
@@ -281,6 +284,17 @@ class _BodyParser:
                 seen[kind] = line
             self.sections.append(self._section(kind, title, line, blocks))
 
+        for section in self.sections:
+            if section.kind == "summary" and not section.text.strip():
+                self.problem(section.line, "empty-section", "the summary is empty")
+            elif section.kind in ("evidence", "partners", "actions") and not section.items:
+                noun = ITEM_NOUN[section.kind]
+                self.problem(
+                    section.line,
+                    "empty-section",
+                    f"'{section.title}' lists no {noun}s: write each {noun} as a list item "
+                    "(or a table row)",
+                )
         for kind in REQUIRED_SECTIONS:
             if kind not in seen:
                 self.problem(
@@ -316,7 +330,7 @@ class _BodyParser:
                 elif child.type == "image":
                     alt = "".join(c.content for c in child.children or [])
                     self.images.append(Image(str(child.attrGet("src") or ""), alt, line))
-                elif child.type == "link_open":
+                elif child.type in ("link_open", "file_link_open"):
                     self.links.append(Link(str(child.attrGet("href") or ""), line))
 
     def _anchor(self, title: str) -> str:
@@ -394,10 +408,13 @@ class _BodyParser:
 
     def _field_list(self, kind: SectionKind, start: int, stop: int) -> list[Field]:
         fields = []
-        for a, _ in self.blocks(start + 1, stop - 1):
+        for a, b in self.blocks(start + 1, stop - 1):
             line = self.line_of(self.tokens[a])
             inline = self.tokens[a + 2] if self.tokens[a + 1].type == "paragraph_open" else None
             split = _split_label(inline) if inline is not None else None
+            # Anything written under the field's line (a nested list, a second paragraph)
+            # belongs to the field's value.
+            rest = self.blocks(a + 1, b - 1)[1:]
             if split is None:
                 self.problem(
                     line,
@@ -407,14 +424,10 @@ class _BodyParser:
                 )
                 continue
             label, children = split
+            text = _plain_children(children).strip() or " ".join(self.plain(x, y) for x, y in rest)
+            html = self.render_inline(children) + "".join(self.render(x, y) for x, y in rest)
             fields.append(
-                Field(
-                    name=label.lower(),
-                    label=label,
-                    text=_plain_children(children).strip(),
-                    html=self.render_inline(children),
-                    line=line,
-                )
+                Field(name=label.lower(), label=label, text=text.strip(), html=html, line=line)
             )
         return fields
 
@@ -468,6 +481,8 @@ class _BodyParser:
         fields: dict[str, Field] = {}
         extra: list[Field] = []
         for fld in raw.fields:
+            if not fld.text:
+                continue  # "Owner:" with nothing after it is no owner
             if fld.name in known and fld.name not in fields:
                 fields[fld.name] = fld
             elif fld.name in known:
@@ -563,16 +578,14 @@ class _BodyParser:
             sector_text = fields["sector"].text if "sector" in fields else ""
             sector_line = fields["sector"].line if "sector" in fields else raw.line
         elif raw.head is not None:
-            first_line = raw.head.content.split("\n")[0]
-            match = _PARTNER_HEAD.match(first_line)
-            if match:
-                name = _strip_markup(match["name"] or match["plain"] or "")
-                sector_text = (match["sector"] or match["plain_sector"] or "").strip()
-            elif match := _BOLD_NAME.match(first_line):
-                name = _strip_markup(match[1])
-            # Later lines of the first paragraph describe the partner: keep them as text.
+            # The first line is "**Name** — sector"; the name may carry markup (a link, say),
+            # so it is read from the rendered text, and the later lines describe the partner.
             children = raw.head.children or []
             breaks = [i for i, c in enumerate(children) if c.type in ("softbreak", "hardbreak")]
+            first_line = _plain_children(children[: breaks[0]] if breaks else children).strip()
+            match = _PARTNER_HEAD.match(first_line)
+            name = (match["name"] if match else first_line).strip()
+            sector_text = match["sector"].strip() if match else ""
             description = self.render_inline(children[breaks[0] + 1 :]) if breaks else ""
             base["html"] = (f"<p>{description}</p>\n" if description else "") + raw.rest_html
             base["text"] = name
@@ -588,7 +601,8 @@ class _BodyParser:
             self.problem(
                 sector_line,
                 "missing-field",
-                f"partner '{name}' has no sector ({_choices(SECTORS)})",
+                f"partner '{name}' has no sector: write '**{name}** — sector', the sector "
+                f"being {_choices(SECTORS)}",
             )
         elif sector_text:
             normal = re.sub(r"\s+", "-", sector_text.lower().strip(" .*_"))
@@ -671,10 +685,6 @@ def _plain_children(children: list[Token]) -> str:
 
 def _plain_inline(token: Token) -> str:
     return _plain_children(token.children or [])
-
-
-def _strip_markup(text: str) -> str:
-    return re.sub(r"[*_`]+", "", text).strip()
 
 
 _EMPHASIS = {"strong_open": 1, "em_open": 1, "strong_close": -1, "em_close": -1}

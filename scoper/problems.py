@@ -53,6 +53,7 @@ RULES: dict[str, Rule] = {
         ("S112", "unknown-field", "warning", "An item field the format does not name."),
         ("S113", "misplaced-heading", "warning", "A level-1 heading inside a section."),
         ("S114", "unsafe-link", "warning", "A link or image that scoper will not emit."),
+        ("S115", "empty-section", "error", "A required section with nothing in it."),
         ("C002", "action-incomplete", "error", "An action without an owner or due date."),
     ),
     # Check rules: the pitfalls of partnership policy-making (see docs/check-rules.md).
@@ -85,6 +86,8 @@ RULES: dict[str, Rule] = {
         ("B001", "output-clash", "error", "Two briefs would write the same file name."),
         ("B002", "pdf-failed", "error", "The PDF renderer failed."),
         ("B003", "pdf-warning", "warning", "The PDF renderer warned."),
+        ("B004", "write-failed", "error", "A paper could not be written to the output folder."),
+        ("B005", "internal-error", "error", "scoper failed on this brief: a fault in scoper."),
     ),
 }
 SCHEMA_RULES = {name: rule for name, rule in RULES.items() if rule.group == "schema"}

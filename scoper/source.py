@@ -6,6 +6,7 @@ import base64
 import os
 from pathlib import Path
 
+from scoper.markdown import ImageMissing
 from scoper.model import Brief
 from scoper.parser import parse_brief
 from scoper.problems import BriefInvalid, problem
@@ -54,7 +55,7 @@ def brief_slug(path: Path) -> str:
     """A file-name stem that is safe in any output folder, from the brief's file name."""
     from slugify import slugify
 
-    return slugify(path.stem) or "brief"
+    return slugify(path.stem, max_length=100) or "brief"
 
 
 def image_resolver(folder: Path):
@@ -66,17 +67,17 @@ def image_resolver(folder: Path):
         from urllib.parse import unquote
 
         relative = unquote(src.split("#", 1)[0].split("?", 1)[0])
-        candidate = (root / relative).resolve()
-        if not candidate.is_relative_to(root) or not candidate.is_file():
-            return None
-        mime = IMAGE_TYPES.get(candidate.suffix.lower())
-        if mime is None:
-            return None
         try:
-            if candidate.stat().st_size > MAX_IMAGE_BYTES:
+            if not (root / relative).exists():
+                raise ImageMissing(src)
+            candidate = (root / relative).resolve()
+            if not candidate.is_relative_to(root) or not candidate.is_file():
+                return None
+            mime = IMAGE_TYPES.get(candidate.suffix.lower())
+            if mime is None or candidate.stat().st_size > MAX_IMAGE_BYTES:
                 return None
             data = candidate.read_bytes()
-        except OSError:
+        except (OSError, ValueError):  # ValueError: a NUL byte in the path ("a%00.png")
             return None
         return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
@@ -96,7 +97,7 @@ def read_brief(path: Path, *, default_classification: str = "OFFICIAL") -> Brief
     return parse_brief(
         text,
         shown,
-        default_ref=path.stem,
+        default_ref=path.stem[:60],
         slug=brief_slug(path),
         default_classification=default_classification,
         resolve_image=image_resolver(path.parent),

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from scoper.markdown import ImageMissing
 from scoper.problems import BriefInvalid
 from scoper.source import decode, find_briefs, image_resolver, read_brief
 from tests.conftest import valid_brief
@@ -86,8 +87,11 @@ def test_image_resolver_reads_only_images_inside_the_folder(tmp_path: Path) -> N
     resolve = image_resolver(folder)
     assert resolve("img/a.png") == "data:image/png;base64,iVBORw=="
     assert resolve("img/a%2Epng") == "data:image/png;base64,iVBORw=="
-    for refused in ("img/notes.txt", "../out.png", "img/link.png", "img/missing.png", "img"):
+    for refused in ("img/notes.txt", "../out.png", "img/link.png", "img"):
         assert resolve(refused) is None, refused
+    for missing in ("img/missing.png", "img/a%00.png"):
+        with pytest.raises(ImageMissing):
+            resolve(missing)
 
 
 def test_find_briefs_expands_folders_sorted_and_once(tmp_path: Path) -> None:
