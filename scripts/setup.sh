@@ -3,36 +3,58 @@
 # virtual environment in .venv with scoper and its test tools. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-# WeasyPrint needs Pango; libharfbuzz-subset0 makes its font subsetting about 5x faster;
-# DejaVu is the fallback for scripts the theme's font lacks; poppler-utils gives pdftoppm
-# for looking at papers as images.
-debs=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils)
-if [[ "${SCOPER_WITH_BENCH:-}" == 1 ]]; then
-  debs+=(pandoc hyperfine time)
-fi
-
-missing=()
-for deb in "${debs[@]}"; do
-  dpkg-query -W -f='${Status}' "$deb" 2>/dev/null | grep -q "install ok installed" || missing+=("$deb")
-done
-if ((${#missing[@]})); then
-  if command -v apt-get >/dev/null; then
-    sudo=""
-    [[ $(id -u) -eq 0 ]] || sudo="sudo"
-    echo "setup: installing ${missing[*]}"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
-      "${missing[@]}" >/dev/null || {
-      # Only Pango is essential; the rest make things faster or nicer.
-      echo "setup: could not install all of ${missing[*]}; continuing" >&2
-    }
-  else
-    echo "setup: no apt-get; make sure Pango is installed (see README)" >&2
-  fi
-fi
-
 python=${PYTHON:-python3}
+
+# Required: Pango for WeasyPrint, and venv for the environment (Debian splits it out).
+required=(libpango-1.0-0 libpangoft2-1.0-0)
+"$python" -c "import ensurepip, venv" 2>/dev/null || required+=(python3-venv)
+# Wanted: libharfbuzz-subset0 makes font subsetting about 5x faster; DejaVu is the fallback
+# for scripts the theme's font lacks; poppler-utils gives pdftoppm, to look at papers.
+wanted=(libharfbuzz-subset0 fonts-dejavu-core poppler-utils)
+if [[ "${SCOPER_WITH_BENCH:-}" == 1 ]]; then
+  wanted+=(pandoc)
+fi
+
+missing() {
+  local deb
+  for deb in "$@"; do
+    dpkg-query -W -f='${Status}' "$deb" 2>/dev/null | grep -q "install ok installed" || echo "$deb"
+  done
+}
+
+apt_install() {  # apt_install required|wanted PACKAGE...
+  local kind=$1; shift
+  (($#)) || return 0
+  if ! command -v apt-get >/dev/null; then
+    echo "setup: no apt-get; install $* (or your system's equivalents) by hand" >&2
+    [[ $kind == wanted ]] || exit 1
+    return 0
+  fi
+  local sudo=""
+  [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  if [[ -z "${apt_updated:-}" ]]; then
+    $sudo apt-get update -qq
+    apt_updated=1
+  fi
+  echo "setup: installing $*"
+  if ! DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null; then
+    if [[ $kind == required ]]; then
+      echo "setup: could not install $*" >&2
+      exit 1
+    fi
+    # Install what this release has, one at a time, and carry on without the rest.
+    for deb in "$@"; do
+      DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$deb" \
+        >/dev/null 2>&1 || echo "setup: $deb is not available here; continuing without it" >&2
+    done
+  fi
+}
+
+mapfile -t need < <(missing "${required[@]}")
+apt_install required "${need[@]}"
+mapfile -t need < <(missing "${wanted[@]}")
+apt_install wanted "${need[@]}"
+
 if [[ ! -x .venv/bin/python ]]; then
   "$python" -m venv .venv
 fi

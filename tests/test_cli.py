@@ -157,3 +157,41 @@ def test_version_and_help() -> None:
     result = CliRunner().invoke(cli, ["build", "--help"])
     for option in ("--output", "--format"):
         assert option in result.output
+
+
+def test_an_output_folder_that_cannot_be_made_is_an_error(
+    run,
+    write_brief: BriefWriter,
+    tmp_path: Path,
+) -> None:
+    write_brief()
+    (tmp_path / "afile").write_text("not a folder")
+    result = run("build", "briefs", "-o", "afile/sub", "--format", "html")
+    assert result.exit_code == 1
+    assert "error B004 write-failed: cannot write afile/sub/loneliness.html" in result.output
+
+
+def test_a_fault_in_rendering_fails_that_brief_only(
+    run,
+    write_brief: BriefWriter,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import scoper.build
+
+    real = scoper.build.render_html
+
+    def faulty(brief, *args, **kwargs):
+        if brief.slug == "bad":
+            raise RuntimeError("boom")
+        return real(brief, *args, **kwargs)
+
+    monkeypatch.setattr(scoper.build, "render_html", faulty)
+    write_brief("bad.md")
+    write_brief("good.md", text=valid_brief().replace("PU-2026-900", "PU-2026-901"))
+    result = run("build", "briefs", "--format", "html")
+    assert result.exit_code == 1
+    assert "briefs/bad.md:0: error B005 internal-error: the paper could not be made" in (
+        result.output
+    )
+    assert (tmp_path / "output" / "good.html").exists()

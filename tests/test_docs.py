@@ -56,9 +56,14 @@ def test_the_two_commands_are_the_ones_setup_and_ci_use() -> None:
 
 def test_every_front_matter_key_and_section_is_documented() -> None:
     from scoper.frontmatter import KNOWN_KEYS
-    from scoper.parser import SECTION_ALIASES
+    from scoper.parser import REQUIRED_SECTIONS, SECTION_ALIASES, SECTION_TITLES
 
     for key in KNOWN_KEYS:
         assert f"`{key}`" in README, key
-    for alias in SECTION_ALIASES:
-        assert alias.lower() in README.lower(), alias
+    for kind, title in SECTION_TITLES.items():
+        if kind == "other":
+            continue
+        aliases = [a for a, k in SECTION_ALIASES.items() if k == kind and a != title.lower()]
+        required = "yes" if kind in REQUIRED_SECTIONS else "no"
+        row = f"| {title} | {required} | {', '.join(a.capitalize() for a in aliases)} |"
+        assert row.replace("|  |", "| |") in README, row

@@ -99,6 +99,49 @@ def test_the_pdf_renderer_fetches_nothing_and_reads_only_the_theme(
     assert "[image not included: meta]" in text
 
 
+def test_the_pdf_renderer_asks_no_server_for_anything(tmp_path: Path) -> None:
+    """Even HTML that names network resources (here, a listening server on this machine)
+    makes the renderer send no request: the fetcher refuses before any connection."""
+    import http.server
+    import threading
+
+    from scoper.pdf import render_pdf
+    from scoper.theme import default_theme_dir
+
+    requests: list[str] = []
+
+    class Recorder(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            requests.append(self.path)
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    secret = tmp_path / "secret.css"
+    secret.write_text("body { background: red }")
+    html = (
+        f'<html><head><link rel="stylesheet" href="{base}/style.css">'
+        f'<link rel="stylesheet" href="{secret.as_uri()}">'
+        f"<style>@import url({base}/import.css); body {{ background: url({base}/bg.png) }}</style>"
+        f'</head><body><img src="{base}/image.png" alt="x"><p>text</p>'
+        f'<img src="file:///etc/hostname" alt="y"></body></html>'
+    )
+    try:
+        pdf, warnings = render_pdf(html, default_theme_dir(), "t", "2026-11-23")
+    finally:
+        server.shutdown()
+    assert pdf.startswith(b"%PDF-")
+    assert requests == []
+    refused = " ".join(warnings)
+    assert "scoper fetches nothing from the network" in refused
+    assert "scoper reads no file outside the theme" in refused
+
+
 def test_fetcher_refuses_network_and_files_outside_the_theme(tmp_path: Path) -> None:
     from scoper.pdf import LocalOnlyFetcher
 
@@ -127,6 +170,29 @@ def test_output_names_cannot_leave_the_output_folder(name: str, tmp_path: Path) 
     target = output_path(tmp_path, slug, "html")
     assert target.parent == tmp_path
     assert "/" not in slug and ".." not in slug
+
+
+def test_a_very_long_file_name_still_builds(write_brief, tmp_path: Path) -> None:
+    path = write_brief("x" * 200 + ".md")
+    result = build_one(path, Config(), tmp_path / "out", "html")
+    assert result.ok, [p.format() for p in result.problems]
+    [written] = result.written
+    assert written.parent == tmp_path / "out" and len(written.name) <= 110
+
+
+def test_file_and_protocol_relative_links_are_not_links(write_brief, tmp_path: Path) -> None:
+    text = valid_brief().replace(
+        "One in fourteen adults is chronically lonely.",
+        "See [the annex](annex.pdf) and [this](//evil.example/x).",
+    )
+    (tmp_path / "briefs").mkdir(exist_ok=True)
+    (tmp_path / "briefs" / "annex.pdf").write_bytes(b"%PDF-")
+    result = build_one(write_brief(text=text), Config(), tmp_path / "out", "html")
+    soup = BeautifulSoup((tmp_path / "out" / "loneliness.html").read_text(), "html.parser")
+    hrefs = [a["href"] for a in soup.find_all("a")]
+    assert not any("annex" in h or "evil" in h for h in hrefs), hrefs
+    assert soup.select_one(".file-link").get_text() == "the annex (annex.pdf)"
+    assert result.ok
 
 
 def test_output_path_refuses_unsafe_names(tmp_path: Path) -> None:
