@@ -83,20 +83,34 @@ def _render(
             )
         )
         return pending
-    pending.brief = brief
-    if fmt in ("html", "all"):
-        html = render_html(brief, config, target="screen", theme_dir=theme)
-        pending.outputs.append((output_path(out_dir, brief.slug, "html"), html.encode("utf-8")))
-    if fmt in ("pdf", "all"):
-        from scoper.pdfpool import PdfJob
+    try:
+        if fmt in ("html", "all"):
+            html = render_html(brief, config, target="screen", theme_dir=theme)
+            target = output_path(out_dir, brief.slug, "html")
+            pending.outputs.append((target, html.encode("utf-8")))
+        if fmt in ("pdf", "all"):
+            from scoper.pdfpool import PdfJob
 
-        pending.pdf_job = PdfJob(
-            html=render_html(brief, config, target="pdf", theme_dir=theme),
-            theme_dir=theme,
-            title=brief.meta.title,
-            created=brief.meta.date.isoformat(),
+            pending.pdf_job = PdfJob(
+                html=render_html(brief, config, target="pdf", theme_dir=theme),
+                theme_dir=theme,
+                title=brief.meta.title,
+                created=brief.meta.date.isoformat(),
+            )
+            pending.pdf_target = output_path(out_dir, brief.slug, "pdf")
+    except Exception as error:  # a bug or a broken theme fails this brief, not the run
+        pending.result.problems.append(
+            problem(
+                brief.path,
+                0,
+                "internal-error",
+                f"the paper could not be made ({type(error).__name__}: {error}); "
+                "please report this",
+            )
         )
-        pending.pdf_target = output_path(out_dir, brief.slug, "pdf")
+        pending.outputs, pending.pdf_job = [], None
+        return pending
+    pending.brief = brief
     return pending
 
 
@@ -131,31 +145,6 @@ def _finish(pending: _Pending, outcome: PdfOutcome | None) -> BriefResult:
     return result
 
 
-def _render_safely(
-    report: FileReport,
-    config: Config,
-    out_dir: Path,
-    fmt: Format,
-    theme: Path,
-    claimed: dict[str, Path],
-) -> _Pending:
-    """Render one brief; a fault in rendering fails that brief, not the whole run."""
-    try:
-        return _render(report, config, out_dir, fmt, theme, claimed)
-    except Exception as error:  # a bug or a broken theme: report it, build the rest
-        pending = _Pending(BriefResult(report.path, problems=list(report.problems)))
-        pending.result.problems.append(
-            problem(
-                str(report.path),
-                0,
-                "internal-error",
-                f"the paper could not be made ({type(error).__name__}: {error}); "
-                "please report this",
-            )
-        )
-        return pending
-
-
 def _context(config: Config, today: dt.date | None) -> CheckContext:
     return CheckContext(today=today or dt.date.today(), settings=config.check)
 
@@ -172,7 +161,7 @@ def build_one(
     from scoper.pdfpool import render_job
 
     [report] = check_files([path], config.default_classification, _context(config, today))
-    pending = _render_safely(report, config, out_dir, fmt, theme_dir or default_theme_dir(), {})
+    pending = _render(report, config, out_dir, fmt, theme_dir or default_theme_dir(), {})
     outcome = render_job(pending.pdf_job) if pending.pdf_job else None
     return _finish(pending, outcome)
 
@@ -202,7 +191,7 @@ def build_many(
         claimed: dict[str, Path] = {}
         queue: list[tuple[_Pending, Future[PdfOutcome] | None]] = []
         for report in reports:
-            pending = _render_safely(report, config, out_dir, fmt, theme, claimed)
+            pending = _render(report, config, out_dir, fmt, theme, claimed)
             future = pool.submit(pending.pdf_job) if pool and pending.pdf_job else None
             queue.append((pending, future))
         results = []
