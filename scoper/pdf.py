@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
@@ -91,8 +92,19 @@ class RenderWarnings(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def render_pdf(html: str, theme_dir: Path, title: str, created: str) -> tuple[bytes, list[str]]:
-    """The paper's PDF and any warnings the renderer logged.
+@dataclass(frozen=True, slots=True)
+class RenderedPdf:
+    pdf: bytes
+    warnings: list[str]
+    """What the renderer logged."""
+    pages: int
+    """How many pages it has."""
+    anchors: dict[str, int]
+    """The 0-based page of each element whose id starts ``part-``."""
+
+
+def render_pdf(html: str, theme_dir: Path, title: str, created: str) -> RenderedPdf:
+    """The PDF of an HTML paper (or part of the pack), with what the renderer logged.
 
     ``title`` and ``created`` (an ISO date) set the PDF's metadata, which otherwise comes
     from the HTML's ``<title>`` and ``<meta>`` elements.
@@ -111,7 +123,13 @@ def render_pdf(html: str, theme_dir: Path, title: str, created: str) -> tuple[by
         document.metadata.title = title
         document.metadata.created = created
         document.metadata.modified = created
-        return document.write_pdf(), handler.messages
+        anchors = {
+            name: number
+            for number, page in enumerate(document.pages)
+            for name in page.anchors
+            if name.startswith("part-")
+        }
+        return RenderedPdf(document.write_pdf(), handler.messages, len(document.pages), anchors)
     finally:
         logger.removeHandler(handler)
         logger.propagate = previous

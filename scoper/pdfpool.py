@@ -36,18 +36,50 @@ class PdfOutcome:
     """What the renderer logged."""
     error: str | None = None
     """Why rendering failed."""
+    pages: int = 0
+    anchors: dict[str, int] = field(default_factory=dict)
+    """The 0-based page of each ``part-`` anchor (for the pack's contents)."""
 
 
-def render_job(job: PdfJob) -> PdfOutcome:
-    """Render in this process; failures become an outcome, since exceptions from inside the
-    renderer need not survive being sent between processes."""
+DEFAULT_TIMEOUT = 120.0
+"""Seconds one PDF may take before it is stopped (a paper takes well under one)."""
+
+
+class RenderTimeout(Exception):
+    pass
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise RenderTimeout
+
+
+def render_job(job: PdfJob, timeout: float = DEFAULT_TIMEOUT) -> PdfOutcome:
+    """Render in this process, stopping after ``timeout`` seconds; failures become an
+    outcome, since exceptions from inside the renderer need not survive being sent between
+    processes."""
+    import signal
+
     from scoper.pdf import render_pdf
 
+    # The layout is Python, so an alarm interrupts a runaway render (a pathological
+    # table, say) between two steps; the worker process survives for the next job.
+    timed = hasattr(signal, "setitimer") and timeout > 0
+    if timed:
+        previous = signal.signal(signal.SIGALRM, _stop)
+        signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
-        pdf, warnings = render_pdf(job.html, job.theme_dir, job.title, job.created)
+        rendered = render_pdf(job.html, job.theme_dir, job.title, job.created)
+    except RenderTimeout:
+        return PdfOutcome(None, [], f"stopped after {timeout:g} seconds: the layout ran away")
+    except RecursionError:
+        return PdfOutcome(None, [], "the document is nested too deeply to lay out")
     except Exception as error:  # any renderer failure is this paper's failure
         return PdfOutcome(None, [], f"{type(error).__name__}: {error}")
-    return PdfOutcome(pdf, warnings)
+    finally:
+        if timed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+    return PdfOutcome(rendered.pdf, rendered.warnings, None, rendered.pages, rendered.anchors)
 
 
 def _load_renderer() -> None:
@@ -70,8 +102,8 @@ class PdfPool:
         )
         self._executor.submit(_ready)
 
-    def submit(self, job: PdfJob) -> Future[PdfOutcome]:
-        return self._executor.submit(render_job, job)
+    def submit(self, job: PdfJob, timeout: float = DEFAULT_TIMEOUT) -> Future[PdfOutcome]:
+        return self._executor.submit(render_job, job, timeout)
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)

@@ -15,6 +15,7 @@ from markupsafe import Markup
 from scoper import __version__
 from scoper.config import Config
 from scoper.model import Brief
+from scoper.pack import Pack
 from scoper.theme import default_theme_dir, environment, font_faces, stylesheet
 
 Target = Literal["screen", "pdf"]
@@ -44,6 +45,18 @@ def description(brief: Brief, words: int = 60) -> str:
     return text + ("…" if len(summary) > words else "")
 
 
+def paper_view(brief: Brief) -> PaperView:
+    return PaperView(
+        short_title=short_title(brief.meta.title),
+        description=description(brief),
+        generator=f"scoper {__version__}",
+    )
+
+
+def _css(theme: Path, target: Target) -> Markup:
+    return Markup(font_faces(theme, target == "screen") + "\n" + stylesheet(theme))
+
+
 def render_html(
     brief: Brief,
     config: Config,
@@ -58,16 +71,50 @@ def render_html(
     """
     theme = theme_dir or default_theme_dir()
     template = environment(theme).get_template("paper.html.j2")
-    view = PaperView(
-        short_title=short_title(brief.meta.title),
-        description=description(brief),
-        generator=f"scoper {__version__}",
-    )
     return template.render(
         brief=brief,
         meta=brief.meta,
         config=config,
-        view=view,
+        view=paper_view(brief),
         target=target,
-        css=Markup(font_faces(theme, target == "screen") + "\n" + stylesheet(theme)),
+        css=_css(theme, target),
+    )
+
+
+BACK_PARTS = (
+    ("part-tracker", "Action tracker"),
+    ("part-register", "Partner register"),
+    ("part-annex", "Quality annex"),
+)
+"""The pack's closing parts, as the contents lists them: (anchor, title)."""
+
+PackPart = Literal["all", "front", "back"]
+
+
+def render_pack_html(
+    pack: Pack,
+    config: Config,
+    *,
+    part: PackPart = "all",
+    pages: dict[str, int] | None = None,
+    theme_dir: Path | None = None,
+) -> str:
+    """The pack as HTML: the whole of it (one self-contained file), or for the PDF its
+    front (cover, contents) or back (tracker, register, annex). ``pages`` gives the page of
+    the pack PDF that each paper and part starts on, for the contents."""
+    theme = theme_dir or default_theme_dir()
+    target: Target = "screen" if part == "all" else "pdf"
+    template = environment(theme).get_template("pack.html.j2")
+    return template.render(
+        pack=pack,
+        config=config,
+        part=part,
+        pages=pages or {},
+        back_parts=BACK_PARTS,
+        # In the PDF the contents' links are joined to the papers' pages after merging.
+        link_prefix="#" if part == "all" else "scoper-pack:",
+        views={paper.brief.slug: paper_view(paper.brief) for paper in pack.papers},
+        generator=f"scoper {__version__}",
+        target=target,
+        css=_css(theme, target),
     )

@@ -132,12 +132,12 @@ def test_the_pdf_renderer_asks_no_server_for_anything(tmp_path: Path) -> None:
         f'<img src="file:///etc/hostname" alt="y"></body></html>'
     )
     try:
-        pdf, warnings = render_pdf(html, default_theme_dir(), "t", "2026-11-23")
+        rendered = render_pdf(html, default_theme_dir(), "t", "2026-11-23")
     finally:
         server.shutdown()
-    assert pdf.startswith(b"%PDF-")
+    assert rendered.pdf.startswith(b"%PDF-")
     assert requests == []
-    refused = " ".join(warnings)
+    refused = " ".join(rendered.warnings)
     assert "scoper fetches nothing from the network" in refused
     assert "scoper reads no file outside the theme" in refused
 

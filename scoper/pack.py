@@ -1,0 +1,189 @@
+"""The weekly priorities pack as a model: which papers, in what order, and the views across
+them (the action tracker, the partner register, the quality annex).
+
+Pure: it takes checked briefs and returns values; scoper.packbuild renders and writes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scoper.model import CLASSIFICATIONS, Action, Brief, Partner
+from scoper.problems import Problem
+
+_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+@dataclass(frozen=True, slots=True)
+class Week:
+    """An ISO week, as written ``2026-W48``."""
+
+    year: int
+    number: int
+
+    @classmethod
+    def parse(cls, text: str) -> Week:
+        match = _WEEK.match(text.strip())
+        if not match:
+            raise ValueError(f"'{text}' is not an ISO week; write it as YYYY-Www, e.g. 2026-W48")
+        week = cls(int(match[1]), int(match[2]))
+        try:
+            dt.date.fromisocalendar(week.year, week.number, 1)
+        except ValueError:
+            raise ValueError(f"{week.year} has no week {week.number}") from None
+        return week
+
+    @classmethod
+    def of(cls, day: dt.date) -> Week:
+        year, number, _ = day.isocalendar()
+        return cls(year, number)
+
+    @property
+    def monday(self) -> dt.date:
+        return dt.date.fromisocalendar(self.year, self.number, 1)
+
+    def __contains__(self, day: dt.date) -> bool:
+        return self.monday <= day <= self.monday + dt.timedelta(days=6)
+
+    def __str__(self) -> str:
+        return f"{self.year}-W{self.number:02d}"
+
+
+@dataclass(slots=True)
+class PackPaper:
+    """One paper in the pack."""
+
+    brief: Brief
+    warnings: list[Problem] = field(default_factory=list)
+    """Its check warnings, for the quality annex."""
+    first_page: int = 0
+    """The page of the pack PDF it starts on (1-based), once known."""
+
+    @property
+    def anchor(self) -> str:
+        return f"paper-{self.brief.slug}"
+
+
+@dataclass(frozen=True, slots=True)
+class Excluded:
+    """A brief left out of the pack (with --keep-going) because it has errors."""
+
+    path: Path
+    problems: list[Problem]
+
+
+@dataclass(frozen=True, slots=True)
+class TrackerRow:
+    paper: PackPaper
+    action: Action
+    overdue: bool
+
+
+@dataclass(slots=True)
+class Appearance:
+    """A partner as one paper names it."""
+
+    paper: PackPaper
+    partner: Partner
+
+
+@dataclass(slots=True)
+class RegisterEntry:
+    """One organisation across the papers, merged by name."""
+
+    name: str
+    appearances: list[Appearance] = field(default_factory=list)
+
+    @property
+    def sectors(self) -> list[str]:
+        return sorted({a.partner.sector for a in self.appearances})
+
+    @property
+    def refs(self) -> list[str]:
+        return list(dict.fromkeys(a.paper.brief.meta.ref for a in self.appearances))
+
+    @property
+    def shapes_several(self) -> bool:
+        """In two or more papers: one organisation shaping several policies at once."""
+        return len(self.refs) >= 2
+
+
+@dataclass(slots=True)
+class Pack:
+    title: str
+    organisation: str
+    issued: dt.date
+    """The pack's date: overdue actions are judged by it."""
+    week: Week | None
+    """The week chosen, or None for every brief."""
+    papers: list[PackPaper]
+    excluded: list[Excluded] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        """The file-name stem of the pack's outputs."""
+        return f"pack-{self.week}" if self.week else "pack"
+
+    @property
+    def classification(self) -> str:
+        """The highest marking of any paper in it."""
+        levels = [CLASSIFICATIONS.index(p.brief.meta.classification) for p in self.papers]
+        return CLASSIFICATIONS[max(levels, default=0)]
+
+    @property
+    def week_commencing(self) -> dt.date | None:
+        if self.week:
+            return self.week.monday
+        dates = [p.brief.meta.date for p in self.papers]
+        return Week.of(min(dates)).monday if dates else None
+
+    @property
+    def tracker(self) -> list[TrackerRow]:
+        return action_tracker(self.papers, self.issued)
+
+    @property
+    def register(self) -> list[RegisterEntry]:
+        return partner_register(self.papers)
+
+
+def in_pack_order(papers: list[PackPaper]) -> list[PackPaper]:
+    """Priority first (1 is highest), then date, then ref."""
+    return sorted(
+        papers, key=lambda p: (p.brief.meta.priority, p.brief.meta.date, p.brief.meta.ref)
+    )
+
+
+def action_tracker(papers: list[PackPaper], issued: dt.date) -> list[TrackerRow]:
+    """Every action of every paper, by due date (then paper order)."""
+    rows = [
+        TrackerRow(
+            paper,
+            action,
+            overdue=bool(action.due and action.due < issued and action.status != "done"),
+        )
+        for paper in papers
+        for action in paper.brief.actions
+    ]
+    return sorted(rows, key=lambda row: (row.action.due or dt.date.max, papers.index(row.paper)))
+
+
+def partner_key(name: str) -> str:
+    """The name as the register merges it: case, punctuation and a leading 'The' ignored."""
+    words = re.sub(r"[^\w]+", " ", name.casefold()).split()
+    if words[:1] == ["the"]:
+        words = words[1:]
+    return " ".join(words)
+
+
+def partner_register(papers: list[PackPaper]) -> list[RegisterEntry]:
+    """Every partner across the papers, merged by name, sorted by name."""
+    entries: dict[str, RegisterEntry] = {}
+    for paper in papers:
+        for partner in paper.brief.partners:
+            key = partner_key(partner.name)
+            entry = entries.setdefault(key, RegisterEntry(partner.name))
+            entry.appearances.append(Appearance(paper, partner))
+    return sorted(entries.values(), key=lambda e: partner_key(e.name))
