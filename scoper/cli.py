@@ -149,5 +149,122 @@ def check(paths: tuple[Path, ...], fmt: str, strict: bool, today: dt.datetime | 
         sys.exit(1)
 
 
+class _Progress:
+    """A progress bar on a terminal; one plain line per step anywhere else (CI, a log)."""
+
+    def __init__(self) -> None:
+        self.bar = None
+        self.tty = sys.stderr.isatty()
+
+    def start(self, total: int) -> None:
+        if self.tty and total:
+            self.bar = click.progressbar(length=total, label="rendering", file=sys.stderr)
+            self.bar.__enter__()
+
+    def step(self, message: str) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+        else:
+            click.echo(message, err=True)
+
+    def note(self, message: str) -> None:
+        click.echo(message, err=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--week", metavar="YYYY-Www", help="Only the briefs dated in this ISO week.")
+@click.option(
+    "-o",
+    "--output",
+    "output_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the pack and papers (default: output-dir from scoper.toml, else ./output).",
+)
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The pack's date of issue, by which actions are overdue (default: today).",
+)
+@click.option(
+    "--keep-going", is_flag=True, help="Leave out briefs with errors instead of stopping."
+)
+@click.option("--actions-csv", is_flag=True, help="Also write the action tracker as CSV.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=120,
+    show_default=True,
+    help="Seconds one PDF may take before it is stopped.",
+)
+def pack(
+    paths: tuple[Path, ...],
+    week: str | None,
+    output_dir: Path | None,
+    today: dt.datetime | None,
+    keep_going: bool,
+    actions_csv: bool,
+    timeout: float,
+) -> None:
+    """Build the weekly priorities pack from briefs (files or folders): a cover, contents,
+    the papers in priority order, an action tracker, a partner register and a quality
+    annex, as OUTPUT/pack-WEEK.pdf and .html, with each paper's own HTML and PDF.
+
+    Any brief with errors stops the pack (the last good pack stays); with --keep-going it
+    is left out and named on the cover, and the exit status is still 1.
+    """
+    from scoper.pack import Week
+    from scoper.packbuild import build_pack
+    from scoper.source import find_briefs
+
+    try:
+        chosen_week = Week.parse(week) if week else None
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--week") from None
+    config = _load_config()
+    out_dir = output_dir or config.output_dir
+    briefs = find_briefs(list(paths))
+    if not briefs:
+        click.echo("scoper: no briefs (*.md files) found", err=True)
+        sys.exit(1)
+    progress = _Progress()
+    try:
+        outcome = build_pack(
+            briefs,
+            config,
+            out_dir,
+            week=chosen_week,
+            today=today.date() if today else None,
+            keep_going=keep_going,
+            actions_csv=actions_csv,
+            timeout=timeout,
+            progress=progress,
+        )
+    finally:
+        progress.close()
+    chosen = {path.resolve() for path in outcome.selected}
+    problems = [
+        found
+        for report in outcome.reports
+        if report.path.resolve() in chosen
+        for found in report.problems
+    ]
+    for found in sorted(problems + outcome.problems, key=lambda p: p.sort_key):
+        click.echo(found.format(), err=True)
+    pack_model = outcome.pack
+    if pack_model is None or any(p.severity == "error" for p in outcome.problems):
+        click.echo("no pack written: fix the errors above (or use --keep-going)", err=True)
+        sys.exit(1)
+    pdf = out_dir / f"{pack_model.name}.pdf"
+    left_out = f"; {len(pack_model.excluded)} left out" if pack_model.excluded else ""
+    click.echo(f"{_display(pdf)}: {len(pack_model.papers)} papers{left_out}")
+    if not outcome.ok:
+        sys.exit(1)
+
+
 def main() -> None:
     cli(prog_name="scoper")

@@ -51,6 +51,8 @@ class Config:
     """The marking of a brief that does not give its own."""
     output_dir: Path = Path("output")
     """Where papers are written (relative paths are relative to the config file's folder)."""
+    pack_title: str = "Weekly priorities pack"
+    """The title on the cover of the pack."""
     check: CheckSettings = field(default_factory=CheckSettings)
     """Settings of ``scoper check``."""
     path: Path | None = None
@@ -65,7 +67,7 @@ class ConfigError(Exception):
         super().__init__(f"{path}:{line}: error: {message}")
 
 
-KEYS = ("organisation", "default-classification", "output-dir", "check")
+KEYS = ("organisation", "default-classification", "output-dir", "pack-title", "check")
 CHECK_KEYS = ("summary-word-limit", "stale-evidence-years", "rules")
 
 
@@ -128,6 +130,8 @@ def parse_config(data: bytes, path: Path) -> Config:
     return Config(
         check=_check_settings(values.get("check", {}), fail),
         organisation=text_value("organisation", "").strip(),
+        pack_title=text_value("pack-title", "Weekly priorities pack").strip()
+        or "Weekly priorities pack",
         default_classification=classification,
         output_dir=output_dir,
         path=path,

@@ -8,7 +8,7 @@ import re
 import tempfile
 from pathlib import Path
 
-_SAFE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,120}$")
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,120}$")
 
 
 def output_path(folder: Path, slug: str, extension: str) -> Path:

@@ -88,6 +88,7 @@ RULES: dict[str, Rule] = {
         ("B003", "pdf-warning", "warning", "The PDF renderer warned."),
         ("B004", "write-failed", "error", "A paper could not be written to the output folder."),
         ("B005", "internal-error", "error", "scoper failed on this brief: a fault in scoper."),
+        ("B006", "empty-pack", "error", "No brief could go into the pack."),
     ),
 }
 SCHEMA_RULES = {name: rule for name, rule in RULES.items() if rule.group == "schema"}

@@ -1,0 +1,63 @@
+"""Knowing when an output is up to date: a key made from everything it depends on (the
+brief and its images, the theme, the config, scoper's version), kept in a manifest in the
+output folder."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from scoper import __version__
+from scoper.config import Config
+from scoper.markdown import is_relative_path
+from scoper.model import Brief
+from scoper.output import write_atomic
+
+MANIFEST = ".scoper-cache.json"
+"""In the output folder; deleting it makes the next run render everything."""
+
+
+@functools.cache
+def theme_fingerprint(theme_dir: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in theme_dir.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(theme_dir)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def key_of(*parts: object) -> str:
+    digest = hashlib.sha256(__version__.encode())
+    for part in parts:
+        digest.update(b"\0" + (part if isinstance(part, bytes) else repr(part).encode()))
+    return digest.hexdigest()
+
+
+def paper_key(brief: Brief, config: Config, theme_dir: Path) -> str:
+    """What a paper's HTML and PDF depend on."""
+    folder = Path(brief.path).parent
+    images = []
+    for image in brief.images:
+        if is_relative_path(image.src):
+            try:
+                images.append(image.src.encode() + (folder / image.src).read_bytes())
+            except (OSError, ValueError):
+                images.append(image.src.encode())
+    return key_of(
+        Path(brief.path).read_bytes(), *images, repr(config), theme_fingerprint(theme_dir)
+    )
+
+
+def load_manifest(out_dir: Path) -> dict[str, Any]:
+    try:
+        data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) and data.get("version") == __version__ else {}
+
+
+def save_manifest(out_dir: Path, manifest: dict[str, Any]) -> None:
+    manifest["version"] = __version__
+    write_atomic(out_dir / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode())

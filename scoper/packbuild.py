@@ -1,0 +1,362 @@
+"""Building the priorities pack: check the briefs, render what is out of date, assemble the
+pack, write everything atomically.
+
+A run that would leave the pack partial writes no pack at all, so the last good one stays.
+Outputs are cached by a key of everything they depend on (scoper.cache): with nothing
+changed nothing is rendered, and with one brief changed only its paper and the pack are.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from scoper import __version__
+from scoper.cache import key_of, load_manifest, paper_key, save_manifest, theme_fingerprint
+from scoper.check import CheckContext, FileReport, check_files
+from scoper.config import Config
+from scoper.output import output_path, write_atomic
+from scoper.pack import Excluded, Pack, PackPaper, Week, in_pack_order
+from scoper.problems import Problem, problem
+from scoper.render import BACK_PARTS, render_html, render_pack_html
+from scoper.theme import default_theme_dir
+
+if TYPE_CHECKING:
+    from scoper.pdfpool import PdfJob, PdfOutcome, PdfPool
+
+
+class Progress(Protocol):
+    """Told how much there is to render, and each piece as it is done."""
+
+    def start(self, total: int) -> None: ...
+
+    def step(self, message: str) -> None: ...
+
+    def note(self, message: str) -> None: ...
+
+
+class _Silent:
+    def start(self, total: int) -> None:
+        pass
+
+    def step(self, message: str) -> None:
+        pass
+
+    def note(self, message: str) -> None:
+        pass
+
+
+_DATE_LINE = re.compile(r"^date:\s*['\"]?(\d{4}-\d{2}-\d{2})", re.MULTILINE)
+
+
+@dataclass(slots=True)
+class PackOutcome:
+    reports: list[FileReport]
+    """Every brief given, checked, with its problems."""
+    selected: list[Path] = field(default_factory=list)
+    """The briefs the pack was to hold (the week's, or all)."""
+    problems: list[Problem] = field(default_factory=list)
+    """Problems of the run itself (rendering failures, an empty selection)."""
+    written: list[Path] = field(default_factory=list)
+    rendered: int = 0
+    """How many PDFs were laid out (0 when everything was up to date)."""
+    pack: Pack | None = None
+
+    @property
+    def ok(self) -> bool:
+        chosen = {path.resolve() for path in self.selected}
+        bad = [r for r in self.reports if r.path.resolve() in chosen and not r.ok]
+        return bool(self.pack) and not bad and not any(p.severity == "error" for p in self.problems)
+
+
+def _date_of_broken(path: Path) -> dt.date | None:
+    """A broken brief's date, if its front matter shows one, to tell whether it belongs to
+    the week; a brief whose date cannot be read counts as belonging."""
+    try:
+        found = _DATE_LINE.search(path.read_text(encoding="utf-8", errors="replace")[:4000])
+        return dt.date.fromisoformat(found[1]) if found else None
+    except (OSError, ValueError):
+        return None
+
+
+def _selected(report: FileReport, week: Week | None) -> bool:
+    if week is None:
+        return True
+    day = report.brief.meta.date if report.brief else _date_of_broken(report.path)
+    return day is None or day in week
+
+
+def build_pack(
+    paths: list[Path],
+    config: Config,
+    out_dir: Path,
+    *,
+    week: Week | None = None,
+    today: dt.date | None = None,
+    keep_going: bool = False,
+    actions_csv: bool = False,
+    timeout: float = 120.0,
+    theme_dir: Path | None = None,
+    progress: Progress | None = None,
+) -> PackOutcome:
+    issued = today or dt.date.today()
+    theme = theme_dir or default_theme_dir()
+    tell = progress or _Silent()
+    reports = check_files(paths, config.default_classification, CheckContext(issued, config.check))
+    outcome = PackOutcome(reports)
+    chosen = [report for report in reports if _selected(report, week)]
+    outcome.selected = [report.path for report in chosen]
+    good = [report for report in chosen if report.ok]
+    bad = [report for report in chosen if not report.ok]
+    if bad and not keep_going:
+        return outcome
+    if not good:
+        where = f"dated in {week}" if week else "that can be built"
+        outcome.problems.append(problem(str(paths[0]), 0, "empty-pack", f"no briefs {where}"))
+        return outcome
+
+    papers = in_pack_order(
+        [PackPaper(r.brief, warnings=r.problems) for r in good if r.brief is not None]
+    )
+    pack = Pack(
+        title=config.pack_title,
+        organisation=config.organisation,
+        issued=issued,
+        week=week,
+        papers=papers,
+        excluded=[Excluded(r.path, r.problems) for r in bad],
+    )
+    outcome.pack = pack
+    job = _PackJob(pack, config, out_dir, theme, actions_csv, timeout, tell, outcome)
+    job.run()
+    return outcome
+
+
+class _PackJob:
+    """One run of the pack: decides what is stale, renders it, assembles and writes."""
+
+    def __init__(
+        self,
+        pack: Pack,
+        config: Config,
+        out_dir: Path,
+        theme: Path,
+        actions_csv: bool,
+        timeout: float,
+        tell: Progress,
+        outcome: PackOutcome,
+    ) -> None:
+        self.pack, self.config, self.out_dir, self.theme = pack, config, out_dir, theme
+        self.actions_csv, self.timeout, self.tell, self.outcome = (
+            actions_csv,
+            timeout,
+            tell,
+            outcome,
+        )
+        self.manifest: dict[str, Any] = load_manifest(out_dir)
+        self.papers_cache: dict[str, Any] = self.manifest.setdefault("papers", {})
+        self.keys = {p.brief.slug: paper_key(p.brief, config, theme) for p in pack.papers}
+        self.pool: PdfPool | None = None
+
+    # -- paths and keys ---------------------------------------------------------------------
+
+    def path(self, slug: str, extension: str) -> Path:
+        return output_path(self.out_dir, slug, extension)
+
+    def fresh(self, slug: str, extension: str) -> bool:
+        entry = self.papers_cache.get(slug, {})
+        return entry.get(extension) == self.keys[slug] and self.path(slug, extension).is_file()
+
+    def pack_key(self) -> str:
+        excluded = [(str(e.path), [p.format() for p in e.problems]) for e in self.pack.excluded]
+        warnings = [[p.format() for p in paper.warnings] for paper in self.pack.papers]
+        return key_of(
+            [self.keys[p.brief.slug] for p in self.pack.papers],
+            warnings,
+            excluded,
+            str(self.pack.week),
+            self.pack.issued,
+            repr(self.config),
+            theme_fingerprint(self.theme),
+        )
+
+    def write(self, target: Path, data: bytes) -> None:
+        write_atomic(target, data)
+        self.outcome.written.append(target)
+
+    # -- the run ------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        name = self.pack.name
+        targets = [self.path(name, "pdf"), self.path(name, "html")]
+        if self.actions_csv:
+            targets.append(self.path(name + "-actions", "csv"))
+        pack_key = self.pack_key()
+        pack_fresh = self.manifest.get("packs", {}).get(name) == pack_key and all(
+            t.is_file() for t in targets
+        )
+        stale = [p for p in self.pack.papers if not self.fresh(p.brief.slug, "pdf")]
+        if pack_fresh and not stale:
+            self.tell.note("the pack is up to date: nothing to render")
+            self.write_paper_html()
+            save_manifest(self.out_dir, self.manifest)
+            return
+
+        from scoper.pdfpool import PdfPool
+
+        self.tell.start(len(stale) + (0 if pack_fresh else 3))
+        with PdfPool(min(os.cpu_count() or 1, len(stale) + 1)) as self.pool:
+            back = None if pack_fresh else self.submit(self.part_job("back", {}))
+            pending = [(paper, self.submit(self.paper_job(paper))) for paper in stale]
+            self.write_paper_html()
+            pdfs: dict[str, bytes] = {}
+            for paper, future in pending:
+                result = future.result()
+                self.outcome.rendered += 1
+                if result.pdf is None:
+                    self.outcome.problems.append(
+                        problem(
+                            paper.brief.path,
+                            0,
+                            "pdf-failed",
+                            f"PDF rendering failed: {result.error}",
+                        )
+                    )
+                    continue
+                self.write(self.path(paper.brief.slug, "pdf"), result.pdf)
+                pdfs[paper.brief.slug] = result.pdf
+                entry = self.papers_cache.setdefault(paper.brief.slug, {})
+                entry.update(pdf=self.keys[paper.brief.slug], pages=result.pages)
+                self.tell.step(f"rendered {self.path(paper.brief.slug, 'pdf').name}")
+            if any(p.severity == "error" for p in self.outcome.problems):
+                save_manifest(self.out_dir, self.manifest)
+                return  # no partial pack: the last good one stays
+            if back is not None:
+                self.assemble(back.result(), pdfs, targets)
+                self.manifest.setdefault("packs", {})[name] = pack_key
+        save_manifest(self.out_dir, self.manifest)
+
+    def submit(self, job: PdfJob) -> Any:
+        assert self.pool is not None
+        return self.pool.submit(job, self.timeout)
+
+    def paper_job(self, paper: PackPaper) -> PdfJob:
+        from scoper.pdfpool import PdfJob
+
+        brief = paper.brief
+        return PdfJob(
+            html=render_html(brief, self.config, target="pdf", theme_dir=self.theme),
+            theme_dir=self.theme,
+            title=brief.meta.title,
+            created=brief.meta.date.isoformat(),
+        )
+
+    def part_job(self, part: str, pages: dict[str, int]) -> PdfJob:
+        from scoper.pdfpool import PdfJob
+
+        return PdfJob(
+            html=render_pack_html(
+                self.pack, self.config, part=part, pages=pages, theme_dir=self.theme
+            ),
+            theme_dir=self.theme,
+            title=self.pack.title,
+            created=self.pack.issued.isoformat(),
+        )
+
+    def write_paper_html(self) -> None:
+        for paper in self.pack.papers:
+            slug = paper.brief.slug
+            if self.fresh(slug, "html"):
+                continue
+            html = render_html(paper.brief, self.config, target="screen", theme_dir=self.theme)
+            self.write(self.path(slug, "html"), html.encode("utf-8"))
+            self.papers_cache.setdefault(slug, {})["html"] = self.keys[slug]
+
+    def page_numbers(self, front_pages: int, back_anchors: dict[str, int]) -> dict[str, int]:
+        """The 1-based page of the pack PDF on which each paper and closing part starts."""
+        pages: dict[str, int] = {}
+        next_page = front_pages + 1
+        for paper in self.pack.papers:
+            pages[paper.anchor] = paper.first_page = next_page
+            next_page += self.papers_cache[paper.brief.slug]["pages"]
+        for anchor, _ in BACK_PARTS:
+            pages[anchor] = next_page + back_anchors.get(anchor, 0)
+        return pages
+
+    def assemble(self, back: PdfOutcome, fresh_pdfs: dict[str, bytes], targets: list[Path]) -> None:
+        from scoper.pdfmerge import PackInfo, Part, merge
+
+        if back.pdf is None:
+            self.outcome.problems.append(
+                problem(str(targets[0]), 0, "pdf-failed", f"the pack's closing parts: {back.error}")
+            )
+            return
+        # The contents give page numbers, and the front's own length moves them all: lay it
+        # out with the last run's length, and again if it came out longer or shorter.
+        front_pages = self.manifest.get("front-pages", 2)
+        for _ in range(3):
+            pages = self.page_numbers(front_pages, back.anchors)
+            front = self.submit(self.part_job("front", pages)).result()
+            if front.pdf is None:
+                self.outcome.problems.append(
+                    problem(str(targets[0]), 0, "pdf-failed", f"the pack's cover: {front.error}")
+                )
+                return
+            if front.pages == front_pages:
+                break
+            front_pages = front.pages
+        self.manifest["front-pages"] = front_pages
+        self.tell.step("rendered the pack's closing parts and cover")
+        parts = [Part(front.pdf, "part-cover", {})]
+        for paper in self.pack.papers:
+            slug = paper.brief.slug
+            data = fresh_pdfs.get(slug) or self.path(slug, "pdf").read_bytes()
+            parts.append(Part(data, paper.anchor, {}))
+        parts.append(Part(back.pdf, "part-back", back.anchors))
+        pdf = merge(
+            parts,
+            PackInfo(
+                title=f"{self.pack.title}: {self.pack.week or 'all papers'}",
+                created=self.pack.issued.isoformat(),
+                creator=f"scoper {__version__}",
+            ),
+        )
+        html = render_pack_html(
+            self.pack, self.config, part="all", pages=pages, theme_dir=self.theme
+        )
+        csv_data = self.tracker_csv() if self.actions_csv else None
+        self.write(targets[0], pdf)
+        self.write(targets[1], html.encode("utf-8"))
+        if csv_data is not None:
+            self.write(targets[2], csv_data)
+        self.outcome.rendered += 2
+        self.tell.step(f"assembled {targets[0].name}")
+
+    def tracker_csv(self) -> bytes:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(
+            ["paper_ref", "paper_title", "action", "owner", "due", "lever", "status", "overdue"]
+        )
+        for row in self.pack.tracker:
+            action = row.action
+            writer.writerow(
+                [
+                    row.paper.brief.meta.ref,
+                    row.paper.brief.meta.title,
+                    action.text,
+                    action.owner or "",
+                    action.due.isoformat() if action.due else "",
+                    action.lever or "",
+                    action.status,
+                    "yes" if row.overdue else "no",
+                ]
+            )
+        # A byte-order mark, so that Excel reads the file as UTF-8.
+        return ("\ufeff" + buffer.getvalue()).encode("utf-8")
