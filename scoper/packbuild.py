@@ -160,6 +160,7 @@ class _PackJob:
             outcome,
         )
         self.manifest: dict[str, Any] = load_manifest(out_dir)
+        self.manifest_as_read = repr(self.manifest)
         self.papers_cache: dict[str, Any] = self.manifest.setdefault("papers", {})
         self.keys = {p.brief.slug: paper_key(p.brief, config, theme) for p in pack.papers}
         self.pool: PdfPool | None = None
@@ -205,7 +206,7 @@ class _PackJob:
         if pack_fresh and not stale:
             self.tell.note("the pack is up to date: nothing to render")
             self.write_paper_html()
-            save_manifest(self.out_dir, self.manifest)
+            self.save_manifest()
             return
 
         from scoper.pdfpool import PdfPool
@@ -235,12 +236,16 @@ class _PackJob:
                 entry.update(pdf=self.keys[paper.brief.slug], pages=result.pages)
                 self.tell.step(f"rendered {self.path(paper.brief.slug, 'pdf').name}")
             if any(p.severity == "error" for p in self.outcome.problems):
-                save_manifest(self.out_dir, self.manifest)
+                self.save_manifest()
                 return  # no partial pack: the last good one stays
             if back is not None:
                 self.assemble(back.result(), pdfs, targets)
                 self.manifest.setdefault("packs", {})[name] = pack_key
-        save_manifest(self.out_dir, self.manifest)
+        self.save_manifest()
+
+    def save_manifest(self) -> None:
+        if repr(self.manifest) != self.manifest_as_read:
+            save_manifest(self.out_dir, self.manifest)
 
     def submit(self, job: PdfJob) -> Any:
         assert self.pool is not None

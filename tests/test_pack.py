@@ -1,0 +1,297 @@
+"""The weekly priorities pack, read back from its PDF, HTML and CSV."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from click.testing import CliRunner
+from pypdf import PdfReader
+
+from scoper.cli import cli
+from scoper.config import Config
+from scoper.pack import Week, partner_key
+from scoper.packbuild import PackOutcome, build_pack
+from tests.conftest import EXAMPLES, valid_brief
+
+TODAY = dt.date(2026, 11, 28)
+# A brief of the same week that shares a partner (spelt differently) with alcohol-harm,
+# and has an overdue action: the register and tracker must show both.
+EXTRA = (
+    valid_brief(status="final", classification="SECRET")
+    .replace("ref: PU-2026-900", "ref: PU-2026-950")
+    .replace("priority: 2", "priority: 1")
+    .replace("date: 2026-11-23", "date: 2026-11-25")
+    .replace("**Age UK** — third-sector", "**The Alcohol Health Alliance UK.** — third-sector")
+    .replace("Due: 2026-12-10", "Due: 2026-11-26")
+)
+OLD = valid_brief().replace("date: 2026-11-23", "date: 2026-11-10").replace("900", "901")
+
+
+def _outline(reader: PdfReader) -> list:
+    def walk(entries: list) -> list:
+        found: list = []
+        for entry in entries:
+            if isinstance(entry, list):
+                found[-1][2].extend(walk(entry))
+            else:
+                found.append((entry.title, reader.get_destination_page_number(entry), []))
+        return found
+
+    return walk(reader.outline)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[PackOutcome, Path]:
+    work = tmp_path_factory.mktemp("pack")
+    briefs = work / "briefs"
+    shutil.copytree(EXAMPLES, briefs)
+    (briefs / "extra.md").write_text(EXTRA)
+    (briefs / "older.md").write_text(OLD)
+    outcome = build_pack(
+        sorted(briefs.glob("*.md")),
+        Config(organisation="Prime Minister's Policy Unit"),
+        work / "out",
+        week=Week.parse("2026-W48"),
+        today=TODAY,
+        actions_csv=True,
+    )
+    return outcome, work / "out"
+
+
+def test_the_week_chooses_the_papers_in_priority_order(built: tuple[PackOutcome, Path]) -> None:
+    outcome, _ = built
+    assert outcome.ok, [p.format() for r in outcome.reports for p in r.problems]
+    assert outcome.pack is not None
+    refs = [p.brief.meta.ref for p in outcome.pack.papers]
+    assert "PU-2026-901" not in refs  # dated in week 46
+    assert len(refs) == 7
+    keys = [
+        (p.brief.meta.priority, p.brief.meta.date, p.brief.meta.ref) for p in outcome.pack.papers
+    ]
+    assert keys == sorted(keys)
+    assert refs[0] == "PU-2026-950"
+
+
+def test_outputs(built: tuple[PackOutcome, Path]) -> None:
+    _, out = built
+    names = {p.name for p in out.iterdir()}
+    assert {"pack-2026-W48.pdf", "pack-2026-W48.html", "pack-2026-W48-actions.csv"} <= names
+    for slug in ("alcohol-harm", "extra", "loneliness"):
+        assert {f"{slug}.pdf", f"{slug}.html"} <= names
+    assert "older.pdf" not in names
+
+
+def test_cover_and_contents_carry_the_highest_marking_and_true_page_numbers(
+    built: tuple[PackOutcome, Path],
+) -> None:
+    outcome, out = built
+    reader = PdfReader(out / "pack-2026-W48.pdf")
+    pages = [" ".join(page.extract_text().split()) for page in reader.pages]
+    cover = pages[0]
+    assert cover.count("SECRET") >= 2 and "OFFICIAL" not in cover
+    for label in (
+        "Weekly priorities pack",
+        "Week commencing 23 November 2026",
+        "Papers 7",
+        "Date of issue 28 November 2026",
+        "Prime Minister's Policy Unit",
+    ):
+        assert label in cover, label
+    contents = pages[1]
+    assert "Contents" in contents and contents.count("SECRET") >= 2
+    assert outcome.pack is not None
+    for paper in outcome.pack.papers:
+        meta = paper.brief.meta
+        page = pages[paper.first_page - 1]
+        # The paper starts on the page the contents gives, under its own marking.
+        assert meta.title.split(" ")[0] in page and meta.ref in page
+        assert page.count(meta.classification) >= 2
+        assert f"{meta.ref} " in contents
+    # Each page of a paper carries that paper's marking, not the pack's.
+    alcohol = next(p for p in outcome.pack.papers if p.brief.slug == "alcohol-harm")
+    assert "OFFICIAL-SENSITIVE" in pages[alcohol.first_page]
+
+
+def test_contents_links_and_bookmarks(built: tuple[PackOutcome, Path]) -> None:
+    outcome, out = built
+    assert outcome.pack is not None
+    reader = PdfReader(out / "pack-2026-W48.pdf")
+    targets = []
+    for annotation in reader.pages[1].get("/Annots", []):
+        annotation = annotation.get_object()
+        if "/Dest" in annotation:
+            targets.append(reader.get_page_number(annotation["/Dest"][0].get_object()) + 1)
+    # A title that wraps onto two lines is two link areas to the same page.
+    targets = [page for n, page in enumerate(targets) if n == 0 or targets[n - 1] != page]
+    starts = [paper.first_page for paper in outcome.pack.papers]
+    assert targets[: len(starts)] == starts
+    assert len(targets) == len(starts) + 3  # and the tracker, register and annex
+    outline = _outline(reader)
+    titles = [title for title, _, _ in outline]
+    assert titles[0] == "Weekly priorities pack" and titles[1] == "Contents"
+    assert titles[-3:] == ["Action tracker", "Partner register", "Quality annex"]
+    for paper in outcome.pack.papers:
+        _, page, children = next(o for o in outline if o[0] == paper.brief.meta.title)
+        assert page + 1 == paper.first_page
+        assert [c[0] for c in children] == [s.title for s in paper.brief.sections] + (
+            ["Notes"] if paper.brief.footnotes_html else []
+        )
+
+
+def test_tracker_register_and_annex(built: tuple[PackOutcome, Path]) -> None:
+    outcome, out = built
+    assert outcome.pack is not None
+    tracker = outcome.pack.tracker
+    dues = [row.action.due for row in tracker]
+    assert dues == sorted(dues)
+    assert len(tracker) == sum(len(p.brief.actions) for p in outcome.pack.papers)
+    overdue = [row for row in tracker if row.overdue]
+    assert [(r.paper.brief.meta.ref, str(r.action.due)) for r in overdue] == [
+        ("PU-2026-950", "2026-11-26")
+    ]
+    register = {entry.name: entry for entry in outcome.pack.register}
+    shared = next(
+        e for e in register.values() if partner_key(e.name) == "alcohol health alliance uk"
+    )
+    assert shared.refs == ["PU-2026-950", "PU-2026-014"] and shared.shapes_several
+    soup = BeautifulSoup((out / "pack-2026-W48.html").read_text(), "html.parser")
+    flagged = soup.select(".register-table tr.several")
+    assert any("In 2 papers" in row.get_text() for row in flagged)
+    rows = soup.select(".tracker-table tbody tr")
+    assert len(rows) == len(tracker)
+    assert [r.get_text(" ", strip=True).split()[0] for r in soup.select("tr.overdue")] == [
+        "PU-2026-950"
+    ]
+    reader = PdfReader(out / "pack-2026-W48.pdf")
+    last_paper = outcome.pack.papers[-1]
+    first_back = (
+        last_paper.first_page - 1 + len(PdfReader(out / f"{last_paper.brief.slug}.pdf").pages)
+    )
+    back = " ".join(" ".join(p.extract_text().split()) for p in reader.pages[first_back:])
+    assert "Action tracker" in back[:300]
+    assert "Overdue" in back and "In 2 papers" in back and "Quality annex" in back
+
+
+def test_csv_tracker(built: tuple[PackOutcome, Path]) -> None:
+    outcome, out = built
+    assert outcome.pack is not None
+    text = (out / "pack-2026-W48-actions.csv").read_text(encoding="utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == len(outcome.pack.tracker)
+    assert list(rows[0]) == [
+        "paper_ref",
+        "paper_title",
+        "action",
+        "owner",
+        "due",
+        "lever",
+        "status",
+        "overdue",
+    ]
+    assert [r["paper_ref"] for r in rows if r["overdue"] == "yes"] == ["PU-2026-950"]
+
+
+def test_pack_html_is_one_file_with_unique_ids_and_working_links(
+    built: tuple[PackOutcome, Path],
+) -> None:
+    _, out = built
+    soup = BeautifulSoup((out / "pack-2026-W48.html").read_text(), "html.parser")
+    ids = [element["id"] for element in soup.find_all(id=True)]
+    assert len(ids) == len(set(ids))
+    for link in soup.select("a[href^='#']"):
+        assert link["href"][1:] in ids, link["href"]
+    assert soup.find("script") is None and soup.find("link") is None
+    assert len(soup.select("article.pack-paper")) == 7
+
+
+def test_rebuilds_render_only_what_changed(tmp_path: Path) -> None:
+    briefs = tmp_path / "briefs"
+    shutil.copytree(EXAMPLES, briefs)
+    args = (sorted(briefs.glob("*.md")), Config(), tmp_path / "out")
+    first = build_pack(*args, today=TODAY)
+    assert first.ok and first.rendered == 6 + 2
+    times = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "out").iterdir()}
+    again = build_pack(*args, today=TODAY)
+    assert again.ok and again.rendered == 0
+    assert {p.name: p.stat().st_mtime_ns for p in (tmp_path / "out").iterdir()} == times
+    brief = briefs / "loneliness.md"
+    brief.write_text(brief.read_text().replace("Around one adult", "About one adult"))
+    third = build_pack(*args, today=TODAY)
+    assert third.ok and third.rendered == 1 + 2
+    changed = {
+        p.name for p in (tmp_path / "out").iterdir() if p.stat().st_mtime_ns != times.get(p.name)
+    }
+    assert changed == {
+        "loneliness.pdf",
+        "loneliness.html",
+        "pack.pdf",
+        "pack.html",
+        ".scoper-cache.json",
+    }
+    # A new day makes actions overdue, so the pack (not the papers) is redone.
+    fourth = build_pack(*args, today=TODAY + dt.timedelta(days=1))
+    assert fourth.rendered == 2
+
+
+def test_a_bad_brief_stops_the_pack_and_keeps_the_last_good_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(EXAMPLES, tmp_path / "briefs")
+    runner = CliRunner()
+    result = runner.invoke(cli, ["pack", "briefs", "--week", "2026-W48", "--today", "2026-11-28"])
+    assert result.exit_code == 0, result.output
+    good = (tmp_path / "output" / "pack-2026-W48.pdf").read_bytes()
+    (tmp_path / "briefs" / "broken.md").write_text(
+        valid_brief().replace("date: 2026-11-23", "date: 2026-11-24\nstatus: lost")
+    )
+    result = runner.invoke(cli, ["pack", "briefs", "--week", "2026-W48", "--today", "2026-11-28"])
+    assert result.exit_code == 1
+    assert "briefs/broken.md:" in result.output and "invalid-value" in result.output
+    assert "no pack written" in result.output
+    assert (tmp_path / "output" / "pack-2026-W48.pdf").read_bytes() == good
+
+    result = runner.invoke(
+        cli, ["pack", "briefs", "--week", "2026-W48", "--today", "2026-11-28", "--keep-going"]
+    )
+    assert result.exit_code == 1
+    assert "6 papers; 1 left out" in result.output
+    cover = PdfReader(tmp_path / "output" / "pack-2026-W48.pdf").pages[0].extract_text()
+    assert "Left out of this pack" in cover and "broken.md" in cover
+
+
+def test_usage_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(EXAMPLES, tmp_path / "briefs")
+    runner = CliRunner()
+    result = runner.invoke(cli, ["pack", "briefs", "--week", "48"])
+    assert result.exit_code == 2 and "YYYY-Www" in result.output
+    result = runner.invoke(cli, ["pack", "briefs", "--week", "2025-W53"])
+    assert result.exit_code == 2 and "2025 has no week 53" in result.output
+    result = runner.invoke(cli, ["pack", "briefs", "--week", "2025-W01"])
+    assert result.exit_code == 1 and "no briefs dated in 2025-W01" in result.output
+
+
+def test_a_runaway_render_is_stopped(tmp_path: Path) -> None:
+    rows = "".join(
+        f"| Step {n} of a very long plan | Unit {n} | 2027-01-01 | spending | done |\n"
+        for n in range(6000)
+    )
+    text = valid_brief().replace(
+        "## Action points\n",
+        "## Action points\n| Action | Owner | Due | Lever | Status |\n|---|---|---|---|---|\n"
+        + rows
+        + "\n## Annex\n",
+    )
+    (tmp_path / "huge.md").write_text(text)
+    outcome = build_pack([tmp_path / "huge.md"], Config(), tmp_path / "out", today=TODAY, timeout=1)
+    assert not outcome.ok
+    [failure] = [p for p in outcome.problems if p.rule == "pdf-failed"]
+    assert "stopped after 1 seconds" in failure.message
+    assert not (tmp_path / "out" / "pack.pdf").exists()
