@@ -246,22 +246,14 @@ def pack(
         )
     finally:
         progress.close()
-    chosen = {path.resolve() for path in outcome.selected}
-    problems = [
-        found
-        for report in outcome.reports
-        if report.path.resolve() in chosen
-        for found in report.problems
-    ]
-    for found in sorted(problems + outcome.problems, key=lambda p: p.sort_key):
+    for found in outcome.problems:
         click.echo(found.format(), err=True)
-    pack_model = outcome.pack
-    if pack_model is None or any(p.severity == "error" for p in outcome.problems):
+    if outcome.name is None:
         click.echo("no pack written: fix the errors above (or use --keep-going)", err=True)
         sys.exit(1)
-    pdf = out_dir / f"{pack_model.name}.pdf"
-    left_out = f"; {len(pack_model.excluded)} left out" if pack_model.excluded else ""
-    click.echo(f"{_display(pdf)}: {len(pack_model.papers)} papers{left_out}")
+    left_out = f"; {outcome.excluded} left out" if outcome.excluded else ""
+    pdf = out_dir / f"{outcome.name}.pdf"
+    click.echo(f"{_display(pdf)}: {outcome.papers} papers{left_out}")
     if not outcome.ok:
         sys.exit(1)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import os
 import re
@@ -57,22 +58,28 @@ _DATE_LINE = re.compile(r"^date:\s*['\"]?(\d{4}-\d{2}-\d{2})", re.MULTILINE)
 
 @dataclass(slots=True)
 class PackOutcome:
-    reports: list[FileReport]
-    """Every brief given, checked, with its problems."""
-    selected: list[Path] = field(default_factory=list)
-    """The briefs the pack was to hold (the week's, or all)."""
     problems: list[Problem] = field(default_factory=list)
-    """Problems of the run itself (rendering failures, an empty selection)."""
+    """Everything to report: the chosen briefs' problems and the run's own, sorted."""
+    name: str | None = None
+    """The pack's file-name stem, when a pack was written or is up to date."""
+    papers: int = 0
+    excluded: int = 0
     written: list[Path] = field(default_factory=list)
     rendered: int = 0
     """How many PDFs were laid out (0 when everything was up to date)."""
+    up_to_date: bool = False
+    """True when nothing had changed since the last run, which was then repeated."""
     pack: Pack | None = None
+    """The pack's model (None when the last run's result was reused)."""
+    reports: list[FileReport] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        chosen = {path.resolve() for path in self.selected}
-        bad = [r for r in self.reports if r.path.resolve() in chosen and not r.ok]
-        return bool(self.pack) and not bad and not any(p.severity == "error" for p in self.problems)
+        return (
+            self.name is not None
+            and self.excluded == 0
+            and not any(p.severity == "error" for p in self.problems)
+        )
 
 
 def _date_of_broken(path: Path) -> dt.date | None:
@@ -108,34 +115,84 @@ def build_pack(
     issued = today or dt.date.today()
     theme = theme_dir or default_theme_dir()
     tell = progress or _Silent()
+    run_key = key_of(
+        sorted(str(p.resolve()) for p in paths),
+        str(week),
+        issued,
+        keep_going,
+        actions_csv,
+        repr(config),
+        theme_fingerprint(theme),
+    )
+    manifest = load_manifest(out_dir)
+    if (repeated := _repeat_if_unchanged(manifest, run_key, out_dir)) is not None:
+        tell.note("the pack is up to date: nothing to render")
+        return repeated
+
     reports = check_files(paths, config.default_classification, CheckContext(issued, config.check))
-    outcome = PackOutcome(reports)
+    outcome = PackOutcome(reports=reports)
     chosen = [report for report in reports if _selected(report, week)]
-    outcome.selected = [report.path for report in chosen]
+    outcome.problems = [found for report in chosen for found in report.problems]
     good = [report for report in chosen if report.ok]
     bad = [report for report in chosen if not report.ok]
-    if bad and not keep_going:
-        return outcome
-    if not good:
+    if not good and not (bad and not keep_going):
         where = f"dated in {week}" if week else "that can be built"
         outcome.problems.append(problem(str(paths[0]), 0, "empty-pack", f"no briefs {where}"))
+    if not good or (bad and not keep_going):
+        outcome.problems.sort(key=lambda p: p.sort_key)
         return outcome
 
-    papers = in_pack_order(
-        [PackPaper(r.brief, warnings=r.problems) for r in good if r.brief is not None]
-    )
     pack = Pack(
         title=config.pack_title,
         organisation=config.organisation,
         issued=issued,
         week=week,
-        papers=papers,
+        papers=in_pack_order(
+            [PackPaper(r.brief, warnings=r.problems) for r in good if r.brief is not None]
+        ),
         excluded=[Excluded(r.path, r.problems) for r in bad],
     )
     outcome.pack = pack
-    job = _PackJob(pack, config, out_dir, theme, actions_csv, timeout, tell, outcome)
+    job = _PackJob(pack, config, out_dir, theme, actions_csv, timeout, tell, outcome, manifest)
     job.run()
+    outcome.problems.sort(key=lambda p: p.sort_key)
+    if not any(p.severity == "error" for p in job.run_problems):
+        outcome.name, outcome.papers, outcome.excluded = (
+            pack.name,
+            len(pack.papers),
+            len(pack.excluded),
+        )
+        job.remember_run(run_key, chosen)
+    job.save_manifest()
     return outcome
+
+
+def _digest(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except (OSError, ValueError):
+        return None
+
+
+def _repeat_if_unchanged(
+    manifest: dict[str, Any], run_key: str, out_dir: Path
+) -> PackOutcome | None:
+    """The last run's result, if this run is the same run over the same bytes and its
+    outputs are still there: then nothing is parsed, checked or rendered."""
+    last = manifest.get("runs", {}).get(run_key)
+    if not last:
+        return None
+    if any(_digest(Path(path)) != digest for path, digest in last["inputs"].items()):
+        return None
+    if not all((out_dir / name).is_file() for name in last["outputs"]):
+        return None
+    return PackOutcome(
+        problems=[Problem(**found) for found in last["problems"]],
+        name=last["name"],
+        papers=last["papers"],
+        excluded=last["excluded"],
+        up_to_date=True,
+    )
 
 
 class _PackJob:
@@ -151,6 +208,7 @@ class _PackJob:
         timeout: float,
         tell: Progress,
         outcome: PackOutcome,
+        manifest: dict[str, Any],
     ) -> None:
         self.pack, self.config, self.out_dir, self.theme = pack, config, out_dir, theme
         self.actions_csv, self.timeout, self.tell, self.outcome = (
@@ -159,8 +217,10 @@ class _PackJob:
             tell,
             outcome,
         )
-        self.manifest: dict[str, Any] = load_manifest(out_dir)
-        self.manifest_as_read = repr(self.manifest)
+        self.manifest = manifest
+        self.manifest_as_read = repr(manifest)
+        self.run_problems: list[Problem] = []
+        """Problems of rendering and writing, as opposed to the briefs' own."""
         self.papers_cache: dict[str, Any] = self.manifest.setdefault("papers", {})
         self.keys = {p.brief.slug: paper_key(p.brief, config, theme) for p in pack.papers}
         self.pool: PdfPool | None = None
@@ -206,7 +266,6 @@ class _PackJob:
         if pack_fresh and not stale:
             self.tell.note("the pack is up to date: nothing to render")
             self.write_paper_html()
-            self.save_manifest()
             return
 
         from scoper.pdfpool import PdfPool
@@ -221,7 +280,7 @@ class _PackJob:
                 result = future.result()
                 self.outcome.rendered += 1
                 if result.pdf is None:
-                    self.outcome.problems.append(
+                    self.report(
                         problem(
                             paper.brief.path,
                             0,
@@ -235,13 +294,46 @@ class _PackJob:
                 entry = self.papers_cache.setdefault(paper.brief.slug, {})
                 entry.update(pdf=self.keys[paper.brief.slug], pages=result.pages)
                 self.tell.step(f"rendered {self.path(paper.brief.slug, 'pdf').name}")
-            if any(p.severity == "error" for p in self.outcome.problems):
-                self.save_manifest()
+            if self.run_problems:
                 return  # no partial pack: the last good one stays
             if back is not None:
                 self.assemble(back.result(), pdfs, targets)
                 self.manifest.setdefault("packs", {})[name] = pack_key
-        self.save_manifest()
+
+    def report(self, found: Problem) -> None:
+        self.run_problems.append(found)
+        self.outcome.problems.append(found)
+
+    def remember_run(self, run_key: str, chosen: list[FileReport]) -> None:
+        """What a later run needs to see that nothing has changed (see
+        _repeat_if_unchanged): every input's digest, the outputs, and what was reported."""
+        from scoper.markdown import is_relative_path
+        from scoper.report import problem_dict
+
+        inputs = {str(r.path.resolve()): _digest(r.path) for r in self.outcome.reports}
+        for report in chosen:
+            if report.brief is None:
+                continue
+            for image in report.brief.images:
+                if is_relative_path(image.src):
+                    path = (report.path.parent / image.src).resolve()
+                    inputs[str(path)] = _digest(path)
+        name = self.pack.name
+        outputs = [f"{name}.pdf", f"{name}.html"] + (
+            [f"{name}-actions.csv"] if self.actions_csv else []
+        )
+        for paper in self.pack.papers:
+            outputs += [f"{paper.brief.slug}.pdf", f"{paper.brief.slug}.html"]
+        self.manifest["runs"] = {
+            run_key: {
+                "inputs": inputs,
+                "outputs": outputs,
+                "problems": [problem_dict(p) for p in self.outcome.problems],
+                "name": name,
+                "papers": len(self.pack.papers),
+                "excluded": len(self.pack.excluded),
+            }
+        }
 
     def save_manifest(self) -> None:
         if repr(self.manifest) != self.manifest_as_read:
@@ -298,7 +390,7 @@ class _PackJob:
         from scoper.pdfmerge import PackInfo, Part, merge
 
         if back.pdf is None:
-            self.outcome.problems.append(
+            self.report(
                 problem(str(targets[0]), 0, "pdf-failed", f"the pack's closing parts: {back.error}")
             )
             return
@@ -309,7 +401,7 @@ class _PackJob:
             pages = self.page_numbers(front_pages, back.anchors)
             front = self.submit(self.part_job("front", pages)).result()
             if front.pdf is None:
-                self.outcome.problems.append(
+                self.report(
                     problem(str(targets[0]), 0, "pdf-failed", f"the pack's cover: {front.error}")
                 )
                 return
