@@ -247,6 +247,10 @@ def test_a_bad_brief_stops_the_pack_and_keeps_the_last_good_one(
     runner = CliRunner()
     result = runner.invoke(cli, ["pack", "briefs", "--week", "2026-W48", "--today", "2026-11-28"])
     assert result.exit_code == 0, result.output
+    # Not on a terminal: one plain line per step rather than a progress bar.
+    assert "rendered loneliness.pdf\n" in result.output
+    assert "assembled pack-2026-W48.pdf\n" in result.output
+    assert "output/pack-2026-W48.pdf: 6 papers" in result.output
     good = (tmp_path / "output" / "pack-2026-W48.pdf").read_bytes()
     (tmp_path / "briefs" / "broken.md").write_text(
         valid_brief().replace("date: 2026-11-23", "date: 2026-11-24\nstatus: lost")
