@@ -258,5 +258,42 @@ def pack(
         sys.exit(1)
 
 
+@cli.command()
+@click.argument(
+    "folder",
+    required=False,
+    default="briefs",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+)
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; anything but this machine's loopback is warned about.",
+)
+@click.option("--open", "open_browser", is_flag=True, help="Open the index in a browser.")
+def serve(folder: Path, port: int, host: str, open_browser: bool) -> None:
+    """Preview the papers of FOLDER (default: briefs) in a browser, each page refreshing
+    itself within a second of a brief, template, stylesheet or scoper.toml being saved.
+
+    Pages: / (every brief, with its check problems), /paper/NAME (a paper exactly as
+    scoper build makes it, with a toolbar), /paper/NAME.pdf, and /pack/YYYY-Www.
+    """
+    from scoper.serve import ServeError, is_loopback
+    from scoper.serve import serve as run
+
+    if not is_loopback(host.strip("[]").lower()):
+        click.echo(
+            f"warning: serving on {host}: anyone who can reach this machine can read these papers",
+            err=True,
+        )
+    try:
+        run(folder, host, port, open_browser, lambda message: click.echo(message, err=True))
+    except ServeError as error:
+        click.echo(f"scoper serve: {error}", err=True)
+        sys.exit(1)
+
+
 def main() -> None:
     cli(prog_name="scoper")

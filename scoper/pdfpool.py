@@ -58,12 +58,17 @@ def render_job(job: PdfJob, timeout: float = DEFAULT_TIMEOUT) -> PdfOutcome:
     outcome, since exceptions from inside the renderer need not survive being sent between
     processes."""
     import signal
+    import threading
 
     from scoper.pdf import render_pdf
 
     # The layout is Python, so an alarm interrupts a runaway render (a pathological
     # table, say) between two steps; the worker process survives for the next job.
-    timed = hasattr(signal, "setitimer") and timeout > 0
+    timed = (
+        hasattr(signal, "setitimer")
+        and timeout > 0
+        and threading.current_thread() is threading.main_thread()  # where signals arrive
+    )
     if timed:
         previous = signal.signal(signal.SIGALRM, _stop)
         signal.setitimer(signal.ITIMER_REAL, timeout)
