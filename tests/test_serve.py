@@ -21,7 +21,7 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Site:
     return Site(tmp_path / "briefs")
 
 
-def get(site: Site, path: str, host: str | None = "127.0.0.1:8000", method: str = "GET"):  # noqa: ANN201
+def get(site: Site, path: str, host: str | None = "127.0.0.1:8000", method: str = "GET"):
     return site.handle(method, path, host)
 
 
