@@ -9,8 +9,9 @@ python=${PYTHON:-python3}
 required=(libpango-1.0-0 libpangoft2-1.0-0)
 "$python" -c "import ensurepip, venv" 2>/dev/null || required+=(python3-venv)
 # Wanted: libharfbuzz-subset0 makes font subsetting about 5x faster; DejaVu is the fallback
-# for scripts the theme's font lacks; poppler-utils gives pdftoppm, to look at papers.
-wanted=(libharfbuzz-subset0 fonts-dejavu-core poppler-utils)
+# for scripts the theme's font lacks; poppler-utils gives pdftoppm, to look at papers;
+# chromium is the browser the preview's tests drive (Playwright uses it; it downloads none).
+wanted=(libharfbuzz-subset0 fonts-dejavu-core poppler-utils chromium)
 if [[ "${SCOPER_WITH_BENCH:-}" == 1 ]]; then
   wanted+=(pandoc)
 fi

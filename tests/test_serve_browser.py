@@ -1,0 +1,180 @@
+"""The preview in a real headless Chromium (Debian's), driven by Playwright: pages follow
+every save with no action in the browser."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLES, valid_brief
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+# Locally these tests need Debian's chromium; in CI (which installs it) they must run.
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists() and not os.environ.get("CI"), reason="Debian's chromium is not here"
+)
+
+
+class Server:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "scoper", "serve", "briefs", "--port", "0"],
+            cwd=folder,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        line = self.process.stderr.readline()
+        found = re.search(r"http://127\.0\.0\.1:\d+/", line)
+        assert found, line
+        self.url = found[0]
+
+    def edit(self, name: str, old: str, new: str) -> None:
+        path = self.folder / "briefs" / name
+        text = path.read_text()
+        assert old in text, old
+        path.write_text(text.replace(old, new, 1))
+
+    def stop(self) -> tuple[int, str]:
+        self.process.send_signal(signal.SIGINT)
+        code = self.process.wait(10)
+        return code, self.process.stderr.read()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    shutil.copytree(EXAMPLES, tmp_path / "briefs")
+    (tmp_path / "scoper.toml").write_text('organisation = "Unit A"\n')
+    running = Server(tmp_path)
+    yield running
+    if running.process.poll() is None:
+        running.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():  # noqa: ANN201
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield launched
+        launched.close()
+
+
+def open_page(browser, url: str):  # noqa: ANN001, ANN201
+    page = browser.new_page()
+    page.goto(url)
+    time.sleep(0.3)  # for the page's event stream to open
+    return page
+
+
+def wait_for_text(page, selector: str, text: str, timeout: float = 10) -> float:  # noqa: ANN001
+    start = time.perf_counter()
+    page.wait_for_function(
+        "([selector, text]) => { const e = document.querySelector(selector);"
+        " return e !== null && e.textContent.includes(text); }",
+        arg=[selector, text],
+        timeout=timeout * 1000,
+    )
+    return time.perf_counter() - start
+
+
+def test_saving_a_brief_updates_the_open_page(server: Server, browser) -> None:  # noqa: ANN001
+    page = open_page(browser, server.url + "paper/loneliness")
+    assert "Tackling chronic loneliness" in page.inner_text("h1")
+    reloads = []
+    page.on("load", lambda: reloads.append(1))
+    server.edit("loneliness.md", "title: Tackling chronic", "title: Revised, tackling chronic")
+    elapsed = wait_for_text(page, "h1", "Revised, tackling chronic")
+    assert elapsed < 5
+    assert reloads  # the page reloaded itself; the test never asked it to
+
+
+def test_broken_yaml_shows_the_error_and_the_paper_comes_back(server: Server, browser) -> None:  # noqa: ANN001
+    page = open_page(browser, server.url + "paper/alcohol-harm")
+    server.edit("alcohol-harm.md", "status: review", "status: [review")
+    wait_for_text(page, "main", "yaml-syntax")
+    assert "alcohol-harm.md:" in page.inner_text("main")
+    assert "has problems" in page.inner_text("h1")
+    server.edit("alcohol-harm.md", "status: [review", "status: review")
+    wait_for_text(page, "h1", "Reducing alcohol harm")
+    assert server.process.poll() is None  # the server kept running throughout
+
+
+def test_scroll_position_survives_the_reload(server: Server, browser) -> None:  # noqa: ANN001
+    page = open_page(browser, server.url + "paper/knife-crime")
+    page.evaluate("window.scrollTo(0, 900)")
+    page.wait_for_function("() => window.scrollY >= 899")
+    server.edit(
+        "knife-crime.md", "Knife crime is highly concentrated", "Knife crime stays concentrated"
+    )
+    wait_for_text(page, "main", "Knife crime stays concentrated")
+    page.wait_for_function("() => window.scrollY > 0")
+    assert abs(page.evaluate("window.scrollY") - 900) <= 5
+
+
+def test_every_open_tab_follows_and_the_index_too(server: Server, browser) -> None:  # noqa: ANN001
+    first = open_page(browser, server.url + "paper/school-attendance")
+    second = open_page(browser, server.url + "paper/school-attendance")
+    index = open_page(browser, server.url)
+    other = open_page(browser, server.url + "paper/loneliness")
+    other_loads = []
+    other.on("load", lambda: other_loads.append(1))
+    server.edit("school-attendance.md", "title: Getting severely", "title: Now getting severely")
+    for page in (first, second):
+        wait_for_text(page, "h1", "Now getting severely")
+    wait_for_text(index, "tbody", "Now getting severely")
+    time.sleep(0.5)
+    assert other_loads == []  # a page showing another brief stays as it is
+
+
+def test_briefs_added_and_deleted_come_and_go_on_the_index(server: Server, browser) -> None:  # noqa: ANN001
+    index = open_page(browser, server.url)
+    new = server.folder / "briefs" / "new-brief.md"
+    new.write_text(valid_brief().replace("Tackling loneliness in later life", "A brand new brief"))
+    wait_for_text(index, "tbody", "A brand new brief")
+    new.unlink()
+    index.wait_for_function(
+        "() => !document.querySelector('tbody').textContent.includes('A brand new brief')",
+        timeout=10000,
+    )
+
+
+def test_saving_the_config_updates_the_page(server: Server, browser) -> None:  # noqa: ANN001
+    page = open_page(browser, server.url + "paper/loneliness")
+    assert "Unit A" in page.text_content(".kicker")
+    (server.folder / "scoper.toml").write_text('organisation = "Unit B"\n')
+    wait_for_text(page, ".kicker", "Unit B")
+
+
+def test_ctrl_c_stops_it_cleanly_and_a_busy_port_is_named(server: Server) -> None:
+    port = server.url.rsplit(":", 1)[1].strip("/")
+    second = subprocess.run(
+        [sys.executable, "-m", "scoper", "serve", "briefs", "--port", port],
+        cwd=server.folder,
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert second.returncode == 1
+    assert f"port {port} is already in use" in second.stderr
+    code, output = server.stop()
+    assert code == 0
+    assert "stopped" in output and "Traceback" not in output
