@@ -69,7 +69,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="module")
-def browser():  # noqa: ANN201
+def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -78,14 +78,14 @@ def browser():  # noqa: ANN201
         launched.close()
 
 
-def open_page(browser, url: str):  # noqa: ANN001, ANN201
+def open_page(browser, url: str):
     page = browser.new_page()
     page.goto(url)
     time.sleep(0.3)  # for the page's event stream to open
     return page
 
 
-def wait_for_text(page, selector: str, text: str, timeout: float = 10) -> float:  # noqa: ANN001
+def wait_for_text(page, selector: str, text: str, timeout: float = 10) -> float:
     start = time.perf_counter()
     page.wait_for_function(
         "([selector, text]) => { const e = document.querySelector(selector);"
@@ -96,7 +96,7 @@ def wait_for_text(page, selector: str, text: str, timeout: float = 10) -> float:
     return time.perf_counter() - start
 
 
-def test_saving_a_brief_updates_the_open_page(server: Server, browser) -> None:  # noqa: ANN001
+def test_saving_a_brief_updates_the_open_page(server: Server, browser) -> None:
     page = open_page(browser, server.url + "paper/loneliness")
     assert "Tackling chronic loneliness" in page.inner_text("h1")
     reloads = []
@@ -107,7 +107,7 @@ def test_saving_a_brief_updates_the_open_page(server: Server, browser) -> None: 
     assert reloads  # the page reloaded itself; the test never asked it to
 
 
-def test_broken_yaml_shows_the_error_and_the_paper_comes_back(server: Server, browser) -> None:  # noqa: ANN001
+def test_broken_yaml_shows_the_error_and_the_paper_comes_back(server: Server, browser) -> None:
     page = open_page(browser, server.url + "paper/alcohol-harm")
     server.edit("alcohol-harm.md", "status: review", "status: [review")
     wait_for_text(page, "main", "yaml-syntax")
@@ -118,7 +118,7 @@ def test_broken_yaml_shows_the_error_and_the_paper_comes_back(server: Server, br
     assert server.process.poll() is None  # the server kept running throughout
 
 
-def test_scroll_position_survives_the_reload(server: Server, browser) -> None:  # noqa: ANN001
+def test_scroll_position_survives_the_reload(server: Server, browser) -> None:
     page = open_page(browser, server.url + "paper/knife-crime")
     page.evaluate("window.scrollTo(0, 900)")
     page.wait_for_function("() => window.scrollY >= 899")
@@ -130,7 +130,7 @@ def test_scroll_position_survives_the_reload(server: Server, browser) -> None:  
     assert abs(page.evaluate("window.scrollY") - 900) <= 5
 
 
-def test_every_open_tab_follows_and_the_index_too(server: Server, browser) -> None:  # noqa: ANN001
+def test_every_open_tab_follows_and_the_index_too(server: Server, browser) -> None:
     first = open_page(browser, server.url + "paper/school-attendance")
     second = open_page(browser, server.url + "paper/school-attendance")
     index = open_page(browser, server.url)
@@ -145,7 +145,7 @@ def test_every_open_tab_follows_and_the_index_too(server: Server, browser) -> No
     assert other_loads == []  # a page showing another brief stays as it is
 
 
-def test_briefs_added_and_deleted_come_and_go_on_the_index(server: Server, browser) -> None:  # noqa: ANN001
+def test_briefs_added_and_deleted_come_and_go_on_the_index(server: Server, browser) -> None:
     index = open_page(browser, server.url)
     new = server.folder / "briefs" / "new-brief.md"
     new.write_text(valid_brief().replace("Tackling loneliness in later life", "A brand new brief"))
@@ -157,7 +157,7 @@ def test_briefs_added_and_deleted_come_and_go_on_the_index(server: Server, brows
     )
 
 
-def test_saving_the_config_updates_the_page(server: Server, browser) -> None:  # noqa: ANN001
+def test_saving_the_config_updates_the_page(server: Server, browser) -> None:
     page = open_page(browser, server.url + "paper/loneliness")
     assert "Unit A" in page.text_content(".kicker")
     (server.folder / "scoper.toml").write_text('organisation = "Unit B"\n')
