@@ -20,7 +20,7 @@ from scoper.model import Brief
 from scoper.output import output_path, write_atomic
 from scoper.problems import Problem, problem
 from scoper.render import render_html
-from scoper.theme import default_theme_dir
+from scoper.theme import Theme, theme_for
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -64,7 +64,7 @@ def _render(
     config: Config,
     out_dir: Path,
     fmt: Format,
-    theme: Path,
+    theme: Theme,
     claimed: dict[str, Path],
 ) -> _Pending:
     pending = _Pending(BriefResult(report.path, problems=list(report.problems)))
@@ -85,15 +85,15 @@ def _render(
         return pending
     try:
         if fmt in ("html", "all"):
-            html = render_html(brief, config, target="screen", theme_dir=theme)
+            html = render_html(brief, config, target="screen", theme=theme)
             target = output_path(out_dir, brief.slug, "html")
             pending.outputs.append((target, html.encode("utf-8")))
         if fmt in ("pdf", "all"):
             from scoper.pdfpool import PdfJob
 
             pending.pdf_job = PdfJob(
-                html=render_html(brief, config, target="pdf", theme_dir=theme),
-                theme_dir=theme,
+                html=render_html(brief, config, target="pdf", theme=theme),
+                roots=theme.roots,
                 title=brief.meta.title,
                 created=brief.meta.date.isoformat(),
             )
@@ -154,14 +154,14 @@ def build_one(
     config: Config,
     out_dir: Path,
     fmt: Format = "all",
-    theme_dir: Path | None = None,
+    theme: Theme | None = None,
     today: dt.date | None = None,
 ) -> BriefResult:
     """Check and build one brief, rendering its PDF in this process."""
     from scoper.pdfpool import render_job
 
     [report] = check_files([path], config.default_classification, _context(config, today))
-    pending = _render(report, config, out_dir, fmt, theme_dir or default_theme_dir(), {})
+    pending = _render(report, config, out_dir, fmt, theme or theme_for(config), {})
     outcome = render_job(pending.pdf_job) if pending.pdf_job else None
     return _finish(pending, outcome)
 
@@ -171,7 +171,7 @@ def build_many(
     config: Config,
     out_dir: Path,
     fmt: Format = "all",
-    theme_dir: Path | None = None,
+    theme: Theme | None = None,
     on_result: Callable[[BriefResult], None] | None = None,
     today: dt.date | None = None,
 ) -> list[BriefResult]:
@@ -179,7 +179,7 @@ def build_many(
 
     Results come in the order of ``paths``; ``on_result`` is called as each is finished.
     """
-    theme = theme_dir or default_theme_dir()
+    theme = theme or theme_for(config)
     pool = None
     if fmt != "html" and paths:
         from scoper.pdfpool import PdfPool

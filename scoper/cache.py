@@ -4,7 +4,6 @@ output folder."""
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 from pathlib import Path
@@ -15,16 +14,17 @@ from scoper.config import Config
 from scoper.markdown import is_relative_path
 from scoper.model import Brief
 from scoper.output import write_atomic
+from scoper.theme import Theme
 
 MANIFEST = ".scoper-cache.json"
 """In the output folder; deleting it makes the next run render everything."""
 
 
-@functools.cache
-def theme_fingerprint(theme_dir: Path) -> str:
+def theme_fingerprint(theme: Theme) -> str:
     digest = hashlib.sha256()
-    for path in sorted(p for p in theme_dir.rglob("*") if p.is_file()):
-        digest.update(str(path.relative_to(theme_dir)).encode() + b"\0" + path.read_bytes())
+    for root in theme.roots:
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
@@ -35,7 +35,7 @@ def key_of(*parts: object) -> str:
     return digest.hexdigest()
 
 
-def paper_key(brief: Brief, config: Config, theme_dir: Path) -> str:
+def paper_key(brief: Brief, config: Config, theme: Theme) -> str:
     """What a paper's HTML and PDF depend on."""
     folder = Path(brief.path).parent
     images = []
@@ -45,9 +45,7 @@ def paper_key(brief: Brief, config: Config, theme_dir: Path) -> str:
                 images.append(image.src.encode() + (folder / image.src).read_bytes())
             except (OSError, ValueError):
                 images.append(image.src.encode())
-    return key_of(
-        Path(brief.path).read_bytes(), *images, repr(config), theme_fingerprint(theme_dir)
-    )
+    return key_of(Path(brief.path).read_bytes(), *images, repr(config), theme_fingerprint(theme))
 
 
 def load_manifest(out_dir: Path) -> dict[str, Any]:

@@ -53,6 +53,12 @@ class Config:
     """Where papers are written (relative paths are relative to the config file's folder)."""
     pack_title: str = "Weekly priorities pack"
     """The title on the cover of the pack."""
+    logo: Path | None = None
+    """An image shown on each paper's title block and on the pack's cover."""
+    accent_colour: str | None = None
+    """A colour (#rrggbb) for headings, rules and table heads, instead of the theme's."""
+    ref_prefix: str = "PU"
+    """The start of the refs that ``scoper new`` gives (PREFIX-YEAR-NNN)."""
     check: CheckSettings = field(default_factory=CheckSettings)
     """Settings of ``scoper check``."""
     path: Path | None = None
@@ -67,7 +73,17 @@ class ConfigError(Exception):
         super().__init__(f"{path}:{line}: error: {message}")
 
 
-KEYS = ("organisation", "default-classification", "output-dir", "pack-title", "check")
+KEYS = (
+    "organisation",
+    "logo",
+    "accent-colour",
+    "default-classification",
+    "output-dir",
+    "ref-prefix",
+    "pack-title",
+    "check",
+)
+LOGO_TYPES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg")
 CHECK_KEYS = ("summary-word-limit", "stale-evidence-years", "rules")
 
 
@@ -127,7 +143,25 @@ def parse_config(data: bytes, path: Path) -> Config:
     output_dir = Path(text_value("output-dir", "output"))
     if not output_dir.is_absolute():
         output_dir = path.parent / output_dir
+    logo = None
+    if "logo" in values:
+        logo = path.parent / text_value("logo", "")
+        if logo.suffix.lower() not in LOGO_TYPES:
+            raise fail("logo", f"'logo' must be an image ({', '.join(LOGO_TYPES)})")
+        if not logo.is_file():
+            raise fail("logo", f"'logo' names {logo}, which does not exist")
+    accent = values.get("accent-colour")
+    if accent is not None and (
+        not isinstance(accent, str) or not re.fullmatch(r"#[0-9a-fA-F]{6}", accent)
+    ):
+        raise fail("accent-colour", "'accent-colour' must be a colour written #rrggbb")
+    prefix = text_value("ref-prefix", "PU")
+    if not re.fullmatch(r"[A-Z][A-Z0-9]{0,9}", prefix):
+        raise fail("ref-prefix", "'ref-prefix' must be capital letters and digits, e.g. \"PU\"")
     return Config(
+        logo=logo,
+        accent_colour=accent.lower() if accent else None,
+        ref_prefix=prefix,
         check=_check_settings(values.get("check", {}), fail),
         organisation=text_value("organisation", "").strip(),
         pack_title=text_value("pack-title", "Weekly priorities pack").strip()

@@ -26,7 +26,7 @@ from scoper.output import output_path, write_atomic
 from scoper.pack import Excluded, Pack, PackPaper, Week, in_pack_order
 from scoper.problems import Problem, problem
 from scoper.render import BACK_PARTS, render_html, render_pack_html
-from scoper.theme import default_theme_dir
+from scoper.theme import Theme, theme_for
 
 if TYPE_CHECKING:
     from scoper.pdfpool import PdfJob, PdfOutcome, PdfPool
@@ -109,11 +109,11 @@ def build_pack(
     keep_going: bool = False,
     actions_csv: bool = False,
     timeout: float = 120.0,
-    theme_dir: Path | None = None,
+    theme: Theme | None = None,
     progress: Progress | None = None,
 ) -> PackOutcome:
     issued = today or dt.date.today()
-    theme = theme_dir or default_theme_dir()
+    theme = theme or theme_for(config)
     tell = progress or _Silent()
     run_key = key_of(
         sorted(str(p.resolve()) for p in paths),
@@ -203,7 +203,7 @@ class _PackJob:
         pack: Pack,
         config: Config,
         out_dir: Path,
-        theme: Path,
+        theme: Theme,
         actions_csv: bool,
         timeout: float,
         tell: Progress,
@@ -348,8 +348,8 @@ class _PackJob:
 
         brief = paper.brief
         return PdfJob(
-            html=render_html(brief, self.config, target="pdf", theme_dir=self.theme),
-            theme_dir=self.theme,
+            html=render_html(brief, self.config, target="pdf", theme=self.theme),
+            roots=self.theme.roots,
             title=brief.meta.title,
             created=brief.meta.date.isoformat(),
         )
@@ -358,10 +358,8 @@ class _PackJob:
         from scoper.pdfpool import PdfJob
 
         return PdfJob(
-            html=render_pack_html(
-                self.pack, self.config, part=part, pages=pages, theme_dir=self.theme
-            ),
-            theme_dir=self.theme,
+            html=render_pack_html(self.pack, self.config, part=part, pages=pages, theme=self.theme),
+            roots=self.theme.roots,
             title=self.pack.title,
             created=self.pack.issued.isoformat(),
         )
@@ -371,7 +369,7 @@ class _PackJob:
             slug = paper.brief.slug
             if self.fresh(slug, "html"):
                 continue
-            html = render_html(paper.brief, self.config, target="screen", theme_dir=self.theme)
+            html = render_html(paper.brief, self.config, target="screen", theme=self.theme)
             self.write(self.path(slug, "html"), html.encode("utf-8"))
             self.papers_cache.setdefault(slug, {})["html"] = self.keys[slug]
 
@@ -424,9 +422,7 @@ class _PackJob:
                 creator=f"scoper {__version__}",
             ),
         )
-        html = render_pack_html(
-            self.pack, self.config, part="all", pages=pages, theme_dir=self.theme
-        )
+        html = render_pack_html(self.pack, self.config, part="all", pages=pages, theme=self.theme)
         csv_data = self.tracker_csv() if self.actions_csv else None
         self.write(targets[0], pdf)
         self.write(targets[1], html.encode("utf-8"))

@@ -103,10 +103,11 @@ class RenderedPdf:
     """The 0-based page of each element whose id starts ``part-``."""
 
 
-def render_pdf(html: str, theme_dir: Path, title: str, created: str) -> RenderedPdf:
+def render_pdf(html: str, roots: tuple[Path, ...], title: str, created: str) -> RenderedPdf:
     """The PDF of an HTML paper (or part of the pack), with what the renderer logged.
 
-    ``title`` and ``created`` (an ISO date) set the PDF's metadata, which otherwise comes
+    The renderer reads files only under ``roots`` (the theme's folders). ``title`` and
+    ``created`` (an ISO date) set the PDF's metadata, which otherwise comes
     from the HTML's ``<title>`` and ``<meta>`` elements.
     """
     logger = logging.getLogger("weasyprint")
@@ -117,8 +118,8 @@ def render_pdf(html: str, theme_dir: Path, title: str, created: str) -> Rendered
     try:
         document = HTML(
             string=html,
-            base_url=theme_dir.as_uri() + "/",
-            url_fetcher=LocalOnlyFetcher([theme_dir]),
+            base_url=roots[-1].as_uri() + "/",
+            url_fetcher=LocalOnlyFetcher(list(roots)),
         ).render()
         document.metadata.title = title
         document.metadata.created = created

@@ -21,7 +21,7 @@ class PdfJob:
 
     html: str
     """The paper's HTML for print (fonts as theme files, images as data: URIs)."""
-    theme_dir: Path
+    roots: tuple[Path, ...]
     """The only folder the renderer may read."""
     title: str
     created: str
@@ -73,7 +73,7 @@ def render_job(job: PdfJob, timeout: float = DEFAULT_TIMEOUT) -> PdfOutcome:
         previous = signal.signal(signal.SIGALRM, _stop)
         signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
-        rendered = render_pdf(job.html, job.theme_dir, job.title, job.created)
+        rendered = render_pdf(job.html, job.roots, job.title, job.created)
     except RenderTimeout:
         return PdfOutcome(None, [], f"stopped after {timeout:g} seconds: the layout ran away")
     except RecursionError:

@@ -7,7 +7,6 @@ value is escaped except the HTML that the Markdown parser made (which has raw HT
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 from markupsafe import Markup
@@ -16,7 +15,7 @@ from scoper import __version__
 from scoper.config import Config
 from scoper.model import Brief
 from scoper.pack import Pack
-from scoper.theme import default_theme_dir, environment, font_faces, stylesheet
+from scoper.theme import Theme, data_uri, environment, font_faces, stylesheet, theme_for
 
 Target = Literal["screen", "pdf"]
 SHORT_TITLE_CHARS = 60
@@ -53,8 +52,14 @@ def paper_view(brief: Brief) -> PaperView:
     )
 
 
-def _css(theme: Path, target: Target) -> Markup:
+def _css(theme: Theme, target: Target) -> Markup:
     return Markup(font_faces(theme, target == "screen") + "\n" + stylesheet(theme))
+
+
+def _house_style(config: Config) -> dict[str, object]:
+    """The unit's own touches from scoper.toml: its logo and accent colour."""
+    logo = data_uri(config.logo, config.logo.stat().st_mtime_ns) if config.logo else None
+    return {"logo": logo, "accent": config.accent_colour}
 
 
 def render_html(
@@ -62,14 +67,14 @@ def render_html(
     config: Config,
     *,
     target: Target = "screen",
-    theme_dir: Path | None = None,
+    theme: Theme | None = None,
 ) -> str:
     """The paper as one HTML document.
 
     ``screen`` makes a self-contained file (fonts and images embedded) for reading and
     e-mailing; ``pdf`` points at the theme's font files, for the PDF renderer.
     """
-    theme = theme_dir or default_theme_dir()
+    theme = theme or theme_for(config)
     template = environment(theme).get_template("paper.html.j2")
     return template.render(
         brief=brief,
@@ -78,6 +83,7 @@ def render_html(
         view=paper_view(brief),
         target=target,
         css=_css(theme, target),
+        **_house_style(config),
     )
 
 
@@ -97,12 +103,12 @@ def render_pack_html(
     *,
     part: PackPart = "all",
     pages: dict[str, int] | None = None,
-    theme_dir: Path | None = None,
+    theme: Theme | None = None,
 ) -> str:
     """The pack as HTML: the whole of it (one self-contained file), or for the PDF its
     front (cover, contents) or back (tracker, register, annex). ``pages`` gives the page of
     the pack PDF that each paper and part starts on, for the contents."""
-    theme = theme_dir or default_theme_dir()
+    theme = theme or theme_for(config)
     target: Target = "screen" if part == "all" else "pdf"
     template = environment(theme).get_template("pack.html.j2")
     return template.render(
@@ -117,4 +123,5 @@ def render_pack_html(
         generator=f"scoper {__version__}",
         target=target,
         css=_css(theme, target),
+        **_house_style(config),
     )

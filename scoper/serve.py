@@ -197,15 +197,15 @@ class Site:
         from scoper.cache import paper_key
         from scoper.pdfpool import PdfJob, render_job
         from scoper.render import render_html
-        from scoper.theme import default_theme_dir
+        from scoper.theme import theme_for
 
-        theme = default_theme_dir()
+        theme = theme_for(config)
         key = paper_key(brief, config, theme)  # type: ignore[arg-type]
         with self._pdf_lock:  # rendered once, then kept until something it depends on changes
             if key not in self._pdfs:
                 job = PdfJob(
-                    html=render_html(brief, config, target="pdf"),  # type: ignore[arg-type]
-                    theme_dir=theme,
+                    html=render_html(brief, config, target="pdf", theme=theme),  # type: ignore[arg-type]
+                    roots=theme.roots,
                     title=brief.meta.title,  # type: ignore[attr-defined]
                     created=brief.meta.date.isoformat(),  # type: ignore[attr-defined]
                 )
@@ -321,12 +321,16 @@ def watch(folder: Path, changes: Changes, stop: threading.Event) -> None:
     import watchfiles
 
     from scoper.config import find_config
-    from scoper.theme import default_theme_dir
+    from scoper.theme import theme_for
 
-    watched = [folder, default_theme_dir()]
+    watched: list[Path] = [folder]
     config = find_config(Path.cwd())
     if config:
         watched.append(config)
+    try:
+        watched += theme_for(load_config()).roots
+    except ConfigError:
+        watched += theme_for(None).roots
     root = folder.resolve()
     for batch in watchfiles.watch(*watched, stop_event=stop, debounce=50, step=20):
         names, everything = [], False

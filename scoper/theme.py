@@ -1,4 +1,9 @@
-"""The theme: where templates, stylesheets and fonts are found, and the Jinja environment."""
+"""The theme: where templates, stylesheets and fonts are found, and the Jinja environment.
+
+A project may keep a ``templates/`` folder beside its ``scoper.toml``: any file there
+replaces the default theme's file of the same name, and a template there can extend the
+default one as ``default/NAME`` and replace only some of its blocks.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,14 @@ import base64
 import datetime as dt
 import functools
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
+
+if TYPE_CHECKING:
+    from scoper.config import Config
 
 FONT_FACES = (
     ("NotoSans-Regular", "normal", 400),
@@ -26,6 +36,34 @@ def default_theme_dir() -> Path:
     return installed if installed.is_dir() else here.parent / "templates"
 
 
+@dataclass(frozen=True, slots=True)
+class Theme:
+    """The default theme, and the project's overrides if it has any."""
+
+    default: Path
+    override: Path | None = None
+
+    @property
+    def roots(self) -> tuple[Path, ...]:
+        """The folders the theme's files come from, the overrides first."""
+        return (self.override, self.default) if self.override else (self.default,)
+
+    def file(self, name: str) -> Path:
+        for root in self.roots:
+            if (root / name).is_file():
+                return root / name
+        return self.default / name
+
+
+def theme_for(config: Config | None = None) -> Theme:
+    """The theme of the project the config belongs to."""
+    override = None
+    if config is not None and config.path is not None:
+        candidate = config.path.parent / "templates"
+        override = candidate if candidate.is_dir() else None
+    return Theme(default_theme_dir(), override)
+
+
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
     """Compiled templates kept between runs: compiling the theme costs more than rendering
     a paper. The cache is keyed by each template's source, so an edited template is
@@ -40,15 +78,20 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
 
 
 @functools.cache
-def environment(theme_dir: Path) -> jinja2.Environment:
+def environment(theme: Theme) -> jinja2.Environment:
+    default = jinja2.FileSystemLoader(theme.default)
+    loaders: list[jinja2.BaseLoader] = [jinja2.PrefixLoader({"default": default})]
+    if theme.override:
+        loaders.append(jinja2.FileSystemLoader(theme.override))
+    loaders.append(default)
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(theme_dir),
+        loader=jinja2.ChoiceLoader(loaders),
         bytecode_cache=_bytecode_cache(),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
-        auto_reload=False,
+        auto_reload=True,  # the preview shows an edited template at once
     )
     env.filters["long_date"] = long_date
     env.filters["short_date"] = short_date
@@ -59,22 +102,33 @@ def long_date(value: dt.date | None) -> str:
     return f"{value.day} {value:%B %Y}" if value else ""
 
 
-@functools.cache
-def stylesheet(theme_dir: Path) -> str:
-    return (theme_dir / "paper.css").read_text(encoding="utf-8")
+def short_date(value: dt.date | None) -> str:
+    """For table cells: '18 Dec 2026'."""
+    return f"{value.day} {value:%b %Y}" if value else ""
+
+
+def stylesheet(theme: Theme) -> str:
+    path = theme.file("paper.css")
+    return _read_text(path, path.stat().st_mtime_ns)
 
 
 @functools.cache
-def font_faces(theme_dir: Path, embed: bool) -> str:
+def _read_text(path: Path, mtime_ns: int) -> str:
+    """Keyed by modification time, so the preview sees an edited stylesheet."""
+    return path.read_text(encoding="utf-8")
+
+
+@functools.cache
+def font_faces(theme: Theme, embed: bool) -> str:
     """@font-face rules: WOFF2 data URIs for a self-contained HTML file, or file URLs of the
     TrueType fonts for the PDF renderer (which subsets them itself)."""
     rules = []
     for name, style, weight in FONT_FACES:
         if embed:
-            data = (theme_dir / "fonts" / f"{name}.woff2").read_bytes()
+            data = theme.file(f"fonts/{name}.woff2").read_bytes()
             src = f"url(data:font/woff2;base64,{base64.b64encode(data).decode()}) format('woff2')"
         else:
-            src = f"url('{(theme_dir / 'fonts' / f'{name}.ttf').as_uri()}')"
+            src = f"url('{theme.file(f'fonts/{name}.ttf').as_uri()}')"
         rules.append(
             f"@font-face {{ font-family: '{FONT_FAMILY}'; font-style: {style}; "
             f"font-weight: {weight}; src: {src}; }}"
@@ -82,6 +136,10 @@ def font_faces(theme_dir: Path, embed: bool) -> str:
     return "\n".join(rules)
 
 
-def short_date(value: dt.date | None) -> str:
-    """For table cells: '18 Dec 2026'."""
-    return f"{value.day} {value:%b %Y}" if value else ""
+@functools.cache
+def data_uri(path: Path, mtime_ns: int) -> str:
+    """A small file (the unit's logo) as a data: URI, so papers stay self-contained."""
+    from scoper.source import IMAGE_TYPES
+
+    mime = IMAGE_TYPES[path.suffix.lower()]
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"

@@ -132,7 +132,7 @@ def test_the_pdf_renderer_asks_no_server_for_anything(tmp_path: Path) -> None:
         f'<img src="file:///etc/hostname" alt="y"></body></html>'
     )
     try:
-        rendered = render_pdf(html, default_theme_dir(), "t", "2026-11-23")
+        rendered = render_pdf(html, (default_theme_dir(),), "t", "2026-11-23")
     finally:
         server.shutdown()
     assert rendered.pdf.startswith(b"%PDF-")
