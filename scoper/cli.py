@@ -295,5 +295,111 @@ def serve(folder: Path, port: int, host: str, open_browser: bool) -> None:
         sys.exit(1)
 
 
+@cli.command()
+@click.argument("folder", required=False, default=".", type=click.Path(path_type=Path))
+def init(folder: Path) -> None:
+    """Start a project in FOLDER (default: here): scoper.toml with every key explained,
+    briefs/ with an example, templates/ for theme overrides, and output/.
+
+    Refuses, changing nothing, if any of those files exists already.
+    """
+    import datetime
+
+    from scoper.project import ProjectError, init_project
+
+    try:
+        made = init_project(folder, datetime.date.today())
+    except ProjectError as error:
+        click.echo(f"scoper init: {error}", err=True)
+        sys.exit(1)
+    for path in made:
+        click.echo(f"made {_display(path)}")
+
+
+@cli.command()
+@click.argument("title")
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="briefs",
+    show_default=True,
+    help="Folder for the new brief.",
+)
+def new(title: str, folder: Path) -> None:
+    """Start a brief called TITLE: FOLDER/TITLE-AS-A-NAME.md, dated today, with the next
+    free ref (PREFIX-YEAR-NNN) and every section and field, each with a one-line prompt.
+
+    Refuses, changing nothing, if that file exists already.
+    """
+    import datetime
+
+    from scoper.project import ProjectError, new_brief
+
+    config = _load_config()
+    try:
+        path = new_brief(
+            title,
+            folder,
+            config.ref_prefix,
+            config.default_classification,
+            datetime.date.today(),
+        )
+    except ProjectError as error:
+        click.echo(f"scoper new: {error}", err=True)
+        sys.exit(1)
+    click.echo(f"made {_display(path)}")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json"]),
+    default="json",
+    show_default=True,
+    help="The export format (docs/export.md).",
+)
+def export(paths: tuple[Path, ...], fmt: str) -> None:
+    """Print briefs (files or folders) as data, for trackers and dashboards: the model
+    as JSON in the documented, versioned schema (docs/export.md).
+
+    A brief with errors is left out and its problems printed; the exit status is then 1.
+    """
+    import datetime
+    import json
+
+    from scoper.check import CheckContext, check_files
+    from scoper.export import export_document
+    from scoper.source import find_briefs
+
+    config = _load_config()
+    reports = check_files(
+        find_briefs(list(paths)),
+        config.default_classification,
+        CheckContext(datetime.date.today(), config.check),
+    )
+    good = [(r.brief, r.problems) for r in reports if r.ok and r.brief is not None]
+    click.echo(json.dumps(export_document(good), indent=2, ensure_ascii=False))
+    bad = [r for r in reports if not r.ok]
+    for report in bad:
+        for found in report.problems:
+            click.echo(found.format(), err=True)
+    if bad:
+        sys.exit(1)
+
+
+@cli.command()
+def schema() -> None:
+    """Print a JSON Schema of a brief's front matter, for editors' completion and
+    validation (e.g. with a YAML language server)."""
+    import json
+
+    from scoper.export import front_matter_schema
+
+    click.echo(json.dumps(front_matter_schema(), indent=2))
+
+
 def main() -> None:
     cli(prog_name="scoper")

@@ -1,0 +1,150 @@
+"""The model as data: ``scoper export`` (briefs as JSON, documented in docs/export.md) and
+``scoper schema`` (a JSON Schema of the front matter, for editors)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scoper.frontmatter import KNOWN_KEYS
+from scoper.model import (
+    ACTION_STATUSES,
+    CLASSIFICATIONS,
+    COMMITMENTS,
+    LEVELS,
+    LEVERS,
+    SECTORS,
+    STATUSES,
+    STRENGTHS,
+    Brief,
+    Item,
+)
+from scoper.problems import RULES, Problem
+
+EXPORT_SCHEMA = "scoper-brief/1"
+"""Changes only when a field changes meaning or goes; new fields may be added within it."""
+
+
+def _fields(item: Item, names: tuple[str, ...]) -> dict[str, str | None]:
+    return {name: item.value(name) for name in names}
+
+
+def _extra(item: Item) -> dict[str, str]:
+    return {field.label: field.text for field in item.extra_fields}
+
+
+def brief_data(brief: Brief, problems: list[Problem]) -> dict[str, Any]:
+    from scoper.report import problem_dict
+
+    meta = brief.meta
+    return {
+        "path": brief.path,
+        "ref": meta.ref,
+        "title": meta.title,
+        "date": meta.date.isoformat(),
+        "priority": meta.priority,
+        "status": meta.status,
+        "classification": meta.classification,
+        "authors": meta.authors,
+        "lead": meta.lead,
+        "commissioned_by": meta.commissioned_by,
+        "tags": meta.tags,
+        "sections": [
+            {"kind": s.kind, "title": s.title, "line": s.line, "text": s.text}
+            for s in brief.sections
+        ],
+        "evidence": [
+            {
+                "line": e.line,
+                "text": e.text,
+                "strength": e.strength,
+                "published": e.published.text if e.published else None,
+                **_fields(e, ("source",)),
+                "other_fields": _extra(e),
+            }
+            for e in brief.evidence
+        ],
+        "partners": [
+            {
+                "line": p.line,
+                "name": p.name,
+                "sector": p.sector,
+                "commitment": p.commitment,
+                **_fields(p, ("insight", "role", "interests", "contact")),
+                "other_fields": _extra(p),
+            }
+            for p in brief.partners
+        ],
+        "actions": [
+            {
+                "line": a.line,
+                "text": a.text,
+                "owner": a.owner,
+                "due": a.due.isoformat() if a.due else None,
+                "lever": a.lever,
+                "status": a.status,
+                "other_fields": _extra(a),
+            }
+            for a in brief.actions
+        ],
+        "risks": [
+            {
+                "line": r.line,
+                "text": r.text,
+                "likelihood": r.likelihood,
+                "impact": r.impact,
+                **_fields(r, ("mitigation",)),
+                "other_fields": _extra(r),
+            }
+            for r in brief.risks
+        ],
+        "problems": [problem_dict(p) for p in problems],
+    }
+
+
+def export_document(briefs: list[tuple[Brief, list[Problem]]]) -> dict[str, Any]:
+    return {"schema": EXPORT_SCHEMA, "briefs": [brief_data(b, p) for b, p in briefs]}
+
+
+def _choice(values: tuple[str, ...]) -> dict[str, Any]:
+    """Editors complete from the enum; scoper itself also takes other cases and spaces."""
+    return {"type": "string", "enum": list(values)}
+
+
+def front_matter_schema() -> dict[str, Any]:
+    """JSON Schema (2020-12) of a brief's front matter."""
+    text_list = {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+    properties: dict[str, Any] = {
+        "title": {"type": "string", "minLength": 1, "description": "The paper's title."},
+        "topic": {"type": "string", "minLength": 1, "description": "Another name for title."},
+        "date": {"type": "string", "format": "date", "description": "The paper's date."},
+        "ref": {"type": "string", "maxLength": 60, "description": "e.g. PU-2026-014."},
+        "priority": {"type": "integer", "minimum": 1, "maximum": 5, "default": 3},
+        "status": {**_choice(STATUSES), "default": "draft"},
+        "classification": _choice(CLASSIFICATIONS),
+        "authors": {**text_list, "description": "A list of names, or one name."},
+        "lead": {"type": "string", "description": "The owning team."},
+        "commissioned-by": {"type": "string"},
+        "tags": text_list,
+        "ignore": {
+            "type": "array",
+            "items": {"enum": sorted(n for n, r in RULES.items() if r.group == "check")},
+            "description": "Check rules switched off for this brief.",
+        },
+    }
+    assert set(properties) == set(KNOWN_KEYS)  # one list of keys, kept in step
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://scoper.invalid/schema/front-matter/1",
+        "title": "scoper brief front matter",
+        "type": "object",
+        "properties": properties,
+        "required": ["date"],
+        "anyOf": [{"required": ["title"]}, {"required": ["topic"]}],
+        "additionalProperties": False,
+        "$comment": (
+            "Item fields inside the Markdown take these values: strength "
+            f"{list(STRENGTHS)}, sector {list(SECTORS)}, commitment {list(COMMITMENTS)}, "
+            f"lever {list(LEVERS)}, action status {list(ACTION_STATUSES)}, "
+            f"likelihood and impact {list(LEVELS)}."
+        ),
+    }

@@ -1,0 +1,239 @@
+"""Starting things: a new project folder (``scoper init``) and a new brief (``scoper new``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+from scoper.output import write_atomic
+
+CONFIG_TEMPLATE = """\
+# scoper.toml: settings for this folder's briefs. Every key is optional; the values here
+# are the defaults. Paths are relative to this file's folder.
+
+# The unit's name, on every paper's title block and footer and on the pack's cover.
+organisation = ""
+
+# An image (PNG, JPEG, GIF, WebP or SVG) shown on the title block and the pack's cover.
+# logo = "logo.png"
+
+# A colour for headings, rules and table heads, written #rrggbb.
+# accent-colour = "#12436d"
+
+# The marking of a brief that gives no classification: OFFICIAL, OFFICIAL-SENSITIVE,
+# SECRET or TOP SECRET.
+default-classification = "OFFICIAL"
+
+# Where papers and packs are written.
+output-dir = "output"
+
+# The start of the refs that `scoper new` gives: PREFIX-YEAR-NNN.
+ref-prefix = "PU"
+
+# The title on the pack's cover.
+pack-title = "Weekly priorities pack"
+
+[check]
+# summary-too-long fires above this many words.
+summary-word-limit = 200
+# stale-evidence fires for evidence more than this many years older than the brief.
+stale-evidence-years = 5
+
+[check.rules]
+# Re-grade or switch off a rule: "error", "warning" or "off". See docs/check-rules.md.
+# narrow-partnership = "warning"
+"""
+
+TEMPLATES_README = """\
+# Theme overrides
+
+A file here replaces the default theme's file of the same name. You rarely need to copy a
+whole file: a template here can extend the default one, named `default/...`, and replace
+only the blocks you want.
+
+Blocks you can replace:
+
+| template | block | what it is |
+|---|---|---|
+| `paper.html.j2` | `colours` | CSS after the theme's, e.g. `:root { --accent: #8a1538; }` |
+| `paper-body.html.j2` | `header` | the marking banner and running header at the top of a paper |
+| `paper-body.html.j2` | `title_block` | the title, metadata table and tags |
+| `paper-body.html.j2` | `footer` | the footer and bottom marking |
+| `pack.html.j2` | `cover` | the pack's cover |
+| `pack.html.j2` | `colours` | as for papers, for the pack |
+
+For example, a `paper-body.html.j2` here holding
+
+    {% extends "default/paper-body.html.j2" %}
+    {% block footer %}
+    <footer class="paper-footer"><p>{{ meta.ref }} · Not for onward circulation</p></footer>
+    <div class="marking marking-bottom">
+      <span class="marking-text">{{ meta.classification }}</span></div>
+    {% endblock %}
+
+changes only the footer. A `paper.css` here replaces the whole stylesheet; to change only
+colours, use the `colours` block instead. Values are escaped, as in the default theme;
+brief text is never a template.
+"""
+
+EXAMPLE_BRIEF = """\
+---
+title: Getting more people into work after long-term sickness
+date: {date}
+ref: {ref}
+priority: 3
+status: draft
+classification: OFFICIAL
+authors: [Your Name]
+lead: Work and Welfare team
+commissioned-by: Prime Minister
+tags: [employment, health]
+---
+
+## Summary
+Around 2.8 million people are out of work because of long-term sickness. This paper asks
+whether employers and health services could help more of them back into work, and what the
+Government would need to do itself.
+
+## Evidence
+- Economic inactivity because of long-term sickness has risen by about 700,000 since 2019.
+  - Source: [ONS, Labour market overview](https://www.ons.gov.uk/)
+  - Strength: strong
+  - Date: {year}
+
+## External partners
+- **Confederation of British Industry** — commercial
+  - Insight: What employers need to take on and keep people with health conditions.
+  - Role: Recruit employers to a pilot.
+  - Interests: Wants a larger labour supply; wary of new duties on employers.
+  - Commitment: in-principle
+- **Mind** — third-sector
+  - Insight: Support for people with mental health conditions at work.
+  - Role: Co-design the support offer.
+  - Interests: Wants better mental health services; would not back compulsion.
+  - Commitment: committed
+
+## Action points
+- Fund a pilot of combined health and employment support in three areas.
+  - Owner: DWP
+  - Due: {due}
+  - Lever: spending
+"""
+
+NEW_BRIEF = """\
+---
+title: {title}
+date: {date}
+ref: {ref}
+priority: 3
+status: draft
+classification: {classification}
+authors: [Your Name]
+lead: The owning team
+commissioned-by: Prime Minister
+tags: []
+---
+
+## Summary
+In under 200 words: the issue, why it matters now, and what you recommend.
+
+## Background
+How we got here: the history, what has been tried, and what has changed.
+
+## Evidence
+- One finding per item, with a figure where there is one.
+  - Source: [Who published it](https://www.example.org/)
+  - Strength: moderate
+  - Date: {year}
+
+## External partners
+- **Name of the organisation** — third-sector
+  - Insight: What they know that we do not.
+  - Role: The part they could play in the change.
+  - Interests: What they stand to gain or lose ("None declared" if so).
+  - Commitment: exploratory
+  - Contact: Who to speak to.
+
+## Options
+The choices, with their costs and trade-offs.
+
+## Action points
+- What will be done, by whom and by when.
+  - Owner: The team that will do it
+  - Due: {due}
+  - Lever: spending
+  - Status: not-started
+
+## Risks
+- What could go wrong.
+  - Likelihood: medium
+  - Impact: medium
+  - Mitigation: What we would do about it.
+"""
+
+
+class ProjectError(Exception):
+    """Nothing was changed, for the reason given."""
+
+
+def init_project(folder: Path, today: dt.date) -> list[Path]:
+    """Make a project folder; refuses if any file it would write exists already."""
+    files = {
+        folder / "scoper.toml": CONFIG_TEMPLATE,
+        folder / "templates" / "README.md": TEMPLATES_README,
+        folder / "briefs" / "example.md": EXAMPLE_BRIEF.format(
+            date=today.isoformat(),
+            ref=f"PU-{today.year}-001",
+            year=today.year,
+            due=(today + dt.timedelta(days=28)).isoformat(),
+        ),
+        folder / "output" / ".gitkeep": "",
+    }
+    existing = [path for path in files if path.exists()]
+    if existing:
+        raise ProjectError(f"{existing[0]} already exists; nothing was changed")
+    for path, text in files.items():
+        write_atomic(path, text.encode("utf-8"))
+    return list(files)
+
+
+_REF = re.compile(r"^ref:\s*['\"]?([A-Z][A-Z0-9]*)-(\d{4})-(\d+)", re.MULTILINE)
+
+
+def next_ref(folder: Path, prefix: str, year: int) -> str:
+    """The next free PREFIX-YEAR-NNN among the briefs in the folder."""
+    used = [0]
+    for path in folder.glob("*.md"):
+        try:
+            head = path.read_text(encoding="utf-8", errors="replace")[:4000]
+        except OSError:
+            continue
+        for found in _REF.finditer(head):
+            if found[1] == prefix and int(found[2]) == year:
+                used.append(int(found[3]))
+    return f"{prefix}-{year}-{max(used) + 1:03d}"
+
+
+def new_brief(title: str, folder: Path, prefix: str, classification: str, today: dt.date) -> Path:
+    """Write a brief with every section and field, named from its title."""
+    from slugify import slugify
+
+    title = " ".join(title.split())
+    if not title:
+        raise ProjectError("give the brief a title")
+    path = folder / f"{slugify(title, max_length=80) or 'brief'}.md"
+    if path.exists():
+        raise ProjectError(f"{path} already exists; nothing was changed")
+    # YAML would read a title with ': ' or a leading quote as something else: quote it.
+    quoted = '"' + title.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    text = NEW_BRIEF.format(
+        title=quoted,
+        date=today.isoformat(),
+        ref=next_ref(folder, prefix, today.year),
+        classification=classification,
+        year=today.year,
+        due=(today + dt.timedelta(days=14)).isoformat(),
+    )
+    write_atomic(path, text.encode("utf-8"))
+    return path
