@@ -89,14 +89,7 @@ def _render(
             target = output_path(out_dir, brief.slug, "html")
             pending.outputs.append((target, html.encode("utf-8")))
         if fmt in ("pdf", "all"):
-            from scoper.pdfpool import PdfJob
-
-            pending.pdf_job = PdfJob(
-                html=render_html(brief, config, target="pdf", theme=theme),
-                roots=theme.roots,
-                title=brief.meta.title,
-                created=brief.meta.date.isoformat(),
-            )
+            pending.pdf_job = paper_job(brief, config, theme)
             pending.pdf_target = output_path(out_dir, brief.slug, "pdf")
     except Exception as error:  # a bug or a broken theme fails this brief, not the run
         pending.result.problems.append(
@@ -112,6 +105,25 @@ def _render(
         return pending
     pending.brief = brief
     return pending
+
+
+def paper_job(brief: Brief, config: Config, theme: Theme) -> PdfJob:
+    """What a renderer needs to make a paper's PDF."""
+    from scoper.pdfpool import PdfJob
+
+    attachments: tuple[tuple[str, bytes, str], ...] = ()
+    if config.pdf_variant == "pdf/a-3u":
+        # The record carries its own source: the brief, exactly as it was written.
+        source = Path(brief.path)
+        attachments = ((source.name, source.read_bytes(), "The brief this paper was made from"),)
+    return PdfJob(
+        html=render_html(brief, config, target="pdf", theme=theme),
+        roots=theme.roots,
+        title=brief.meta.title,
+        created=brief.meta.date.isoformat(),
+        variant=config.pdf_variant,
+        attachments=attachments,
+    )
 
 
 def _finish(pending: _Pending, outcome: PdfOutcome | None) -> BriefResult:

@@ -18,14 +18,17 @@ if TYPE_CHECKING:
     from scoper.config import Config
 
 
-def _load_config() -> Config:
+def _load_config(pdf_variant: str | None = None) -> Config:
+    import dataclasses
+
     from scoper.config import ConfigError, load_config
 
     try:
-        return load_config()
+        config = load_config()
     except ConfigError as error:
         click.echo(str(error), err=True)
         sys.exit(1)
+    return dataclasses.replace(config, pdf_variant=pdf_variant) if pdf_variant else config
 
 
 def _display(path: Path) -> str:
@@ -58,7 +61,15 @@ def cli() -> None:
     show_default=True,
     help="Which files to make for each brief.",
 )
-def build(paths: tuple[Path, ...], output_dir: Path | None, fmt: str) -> None:
+@click.option(
+    "--pdf-variant",
+    type=click.Choice(["pdf/ua-1", "pdf/a-3u"]),
+    help="pdf/ua-1: tagged for accessibility (default, or pdf-variant in scoper.toml); "
+    "pdf/a-3u: for the record, with the brief's source attached.",
+)
+def build(
+    paths: tuple[Path, ...], output_dir: Path | None, fmt: str, pdf_variant: str | None
+) -> None:
     """Build papers from briefs: each BRIEF.md (or every *.md in a folder) becomes
     OUTPUT/BRIEF.html and OUTPUT/BRIEF.pdf.
 
@@ -68,7 +79,7 @@ def build(paths: tuple[Path, ...], output_dir: Path | None, fmt: str) -> None:
     from scoper.build import build_many
     from scoper.source import find_briefs
 
-    config = _load_config()
+    config = _load_config(pdf_variant)
     out_dir = output_dir or config.output_dir
     briefs = find_briefs(list(paths))
     if not briefs:
@@ -201,6 +212,12 @@ class _Progress:
     show_default=True,
     help="Seconds one PDF may take before it is stopped.",
 )
+@click.option(
+    "--pdf-variant",
+    type=click.Choice(["pdf/ua-1", "pdf/a-3u"]),
+    help="pdf/ua-1: tagged for accessibility (default, or pdf-variant in scoper.toml); "
+    "pdf/a-3u: for the record, with the brief's source attached.",
+)
 def pack(
     paths: tuple[Path, ...],
     week: str | None,
@@ -209,6 +226,7 @@ def pack(
     keep_going: bool,
     actions_csv: bool,
     timeout: float,
+    pdf_variant: str | None,
 ) -> None:
     """Build the weekly priorities pack from briefs (files or folders): a cover, contents,
     the papers in priority order, an action tracker, a partner register and a quality
@@ -225,7 +243,7 @@ def pack(
         chosen_week = Week.parse(week) if week else None
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--week") from None
-    config = _load_config()
+    config = _load_config(pdf_variant)
     out_dir = output_dir or config.output_dir
     briefs = find_briefs(list(paths))
     if not briefs:

@@ -59,6 +59,8 @@ class Config:
     """A colour (#rrggbb) for headings, rules and table heads, instead of the theme's."""
     ref_prefix: str = "PU"
     """The start of the refs that ``scoper new`` gives (PREFIX-YEAR-NNN)."""
+    pdf_variant: str = "pdf/ua-1"
+    """pdf/ua-1 (tagged, accessible) or pdf/a-3u (for the record, with the source inside)."""
     check: CheckSettings = field(default_factory=CheckSettings)
     """Settings of ``scoper check``."""
     path: Path | None = None
@@ -81,8 +83,11 @@ KEYS = (
     "output-dir",
     "ref-prefix",
     "pack-title",
+    "pdf-variant",
     "check",
 )
+PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3u")
+"""Kept here too (scoper.pdf imports WeasyPrint, which reading a config must not)."""
 LOGO_TYPES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg")
 CHECK_KEYS = ("summary-word-limit", "stale-evidence-years", "rules")
 
@@ -158,7 +163,11 @@ def parse_config(data: bytes, path: Path) -> Config:
     prefix = text_value("ref-prefix", "PU")
     if not re.fullmatch(r"[A-Z][A-Z0-9]{0,9}", prefix):
         raise fail("ref-prefix", "'ref-prefix' must be capital letters and digits, e.g. \"PU\"")
+    variant = text_value("pdf-variant", "pdf/ua-1").strip().lower()
+    if variant not in PDF_VARIANTS:
+        raise fail("pdf-variant", f"'pdf-variant' must be {' or '.join(PDF_VARIANTS)}")
     return Config(
+        pdf_variant=variant,
         logo=logo,
         accent_colour=accent.lower() if accent else None,
         ref_prefix=prefix,

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from scoper import __version__
+from scoper.build import paper_job
 from scoper.cache import key_of, load_manifest, paper_key, save_manifest, theme_fingerprint
 from scoper.check import CheckContext, FileReport, check_files
 from scoper.config import Config
@@ -344,15 +345,7 @@ class _PackJob:
         return self.pool.submit(job, self.timeout)
 
     def paper_job(self, paper: PackPaper) -> PdfJob:
-        from scoper.pdfpool import PdfJob
-
-        brief = paper.brief
-        return PdfJob(
-            html=render_html(brief, self.config, target="pdf", theme=self.theme),
-            roots=self.theme.roots,
-            title=brief.meta.title,
-            created=brief.meta.date.isoformat(),
-        )
+        return paper_job(paper.brief, self.config, self.theme)
 
     def part_job(self, part: str, pages: dict[str, int]) -> PdfJob:
         from scoper.pdfpool import PdfJob
@@ -362,6 +355,7 @@ class _PackJob:
             roots=self.theme.roots,
             title=self.pack.title,
             created=self.pack.issued.isoformat(),
+            variant=self.config.pdf_variant,
         )
 
     def write_paper_html(self) -> None:

@@ -103,13 +103,32 @@ class RenderedPdf:
     """The 0-based page of each element whose id starts ``part-``."""
 
 
-def render_pdf(html: str, roots: tuple[Path, ...], title: str, created: str) -> RenderedPdf:
+def render_pdf(
+    html: str,
+    roots: tuple[Path, ...],
+    title: str,
+    created: str,
+    variant: str = "pdf/ua-1",
+    attachments: tuple[tuple[str, bytes, str], ...] = (),
+) -> RenderedPdf:
     """The PDF of an HTML paper (or part of the pack), with what the renderer logged.
 
     The renderer reads files only under ``roots`` (the theme's folders). ``title`` and
-    ``created`` (an ISO date) set the PDF's metadata, which otherwise comes
-    from the HTML's ``<title>`` and ``<meta>`` elements.
+    ``created`` (an ISO date) set the PDF's metadata, which otherwise comes from the HTML's
+    ``<title>`` and ``<meta>`` elements. ``variant`` is pdf/ua-1 (tagged, accessible) or
+    pdf/a-3u (for the record; tagged too); ``attachments`` are (file name, bytes,
+    description) embedded as the PDF's source files.
     """
+    from weasyprint import Attachment
+
+    options = {
+        "pdf_variant": variant,
+        "pdf_tags": True,  # a structure tree in every variant: the papers are read aloud too
+        "attachments": [
+            Attachment(string=data, name=name, description=about, relationship="Source")
+            for name, data, about in attachments
+        ],
+    }
     logger = logging.getLogger("weasyprint")
     handler = RenderWarnings()
     logger.addHandler(handler)
@@ -120,7 +139,7 @@ def render_pdf(html: str, roots: tuple[Path, ...], title: str, created: str) -> 
             string=html,
             base_url=roots[-1].as_uri() + "/",
             url_fetcher=LocalOnlyFetcher(list(roots)),
-        ).render()
+        ).render(**options)
         document.metadata.title = title
         document.metadata.created = created
         document.metadata.modified = created
@@ -130,7 +149,8 @@ def render_pdf(html: str, roots: tuple[Path, ...], title: str, created: str) -> 
             for name in page.anchors
             if name.startswith("part-")
         }
-        return RenderedPdf(document.write_pdf(), handler.messages, len(document.pages), anchors)
+        pdf = document.write_pdf(**options)
+        return RenderedPdf(pdf, handler.messages, len(document.pages), anchors)
     finally:
         logger.removeHandler(handler)
         logger.propagate = previous

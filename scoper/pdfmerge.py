@@ -46,6 +46,7 @@ def merge(parts: list[Part], info: PackInfo) -> bytes:
     targets: dict[str, int] = {}
     names: list[tuple[str, Array]] = []
     outlines: list[tuple[int, list[OutlineItem]]] = []
+    structure = _StructureTree(out)
     for number, part in enumerate(parts):
         source = Pdf.open(io.BytesIO(part.pdf))
         sources.append(source)
@@ -64,6 +65,7 @@ def merge(parts: list[Part], info: PackInfo) -> bytes:
         ]
         with source.open_outline() as outline:
             outlines.append((start, [_copy_item(item, source, start) for item in outline.root]))
+        structure.add(source, start)
 
     _join_pack_links(out, targets)
     if names:
@@ -74,11 +76,8 @@ def merge(parts: list[Part], info: PackInfo) -> bytes:
     with out.open_outline() as outline:
         for _, items in outlines:
             outline.root.extend(items)
-    out.docinfo[Name.Title] = info.title
-    out.docinfo[Name.Creator] = info.creator
-    out.docinfo[Name.Producer] = info.creator
-    out.docinfo[Name.CreationDate] = "D:" + info.created.replace("-", "")
-    out.Root.Lang = String("en-GB")
+    structure.finish()
+    _document_level(out, sources[0], sources, info)
     buffer = io.BytesIO()
     out.save(buffer, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     for source in sources:
@@ -146,3 +145,98 @@ def _copy_item(item: OutlineItem, source: Pdf, start: int) -> OutlineItem:
         )
     copied.children.extend(_copy_item(child, source, start) for child in item.children)
     return copied
+
+
+class _StructureTree:
+    """One tagged structure for the pack: each part's tree becomes a Part of one Document,
+    with the keys that tie pages and annotations to it renumbered so they stay unique."""
+
+    def __init__(self, out: Pdf) -> None:
+        self.out = out
+        self.document = out.make_indirect(
+            Dictionary(Type=Name.StructElem, S=Name.Document, K=Array())
+        )
+        self.parent_tree: list[tuple[int, object]] = []
+        self.next_key = 0
+
+    def add(self, source: Pdf, start: int) -> None:
+        root = source.Root.get(Name.StructTreeRoot)
+        if root is None:
+            return
+        offset = self.next_key
+        highest = -1
+        for index in range(len(source.pages)):
+            page = self.out.pages[start + index].obj
+            if Name.StructParents in page:
+                page.StructParents = int(page.StructParents) + offset
+                highest = max(highest, int(page.StructParents) - offset)
+            for annotation in page.get(Name.Annots, []):
+                if Name.StructParent in annotation:
+                    annotation.StructParent = int(annotation.StructParent) + offset
+                    highest = max(highest, int(annotation.StructParent) - offset)
+        if Name.ParentTree in root:
+            for key, value in pikepdf.NumberTree(root.ParentTree).items():
+                self.parent_tree.append((int(key) + offset, _copy(self.out, value)))
+                highest = max(highest, int(key))
+        self.next_key = offset + highest + 1
+        top = root.get(Name.K)
+        elements = list(top) if isinstance(top, Array) else [top] if top is not None else []
+        for element in elements:
+            copied = _copy(self.out, element)
+            if copied.get(Name.S) == Name.Document:
+                copied.S = Name.Part
+            copied.P = self.document
+            self.document.K.append(copied)
+
+    def finish(self) -> None:
+        if not len(self.document.K):
+            return
+        root = self.out.make_indirect(
+            Dictionary(Type=Name.StructTreeRoot, K=Array([self.document]))
+        )
+        self.document.P = root
+        numbers = pikepdf.NumberTree.new(self.out)
+        for key, value in self.parent_tree:
+            numbers[key] = value
+        root.ParentTree = numbers.obj
+        root.ParentTreeNextKey = self.next_key
+        self.out.Root.StructTreeRoot = root
+        self.out.Root.MarkInfo = Dictionary(Marked=True)
+
+
+def _document_level(out: Pdf, front: Pdf, sources: list[Pdf], info: PackInfo) -> None:
+    """Title, language and metadata for the whole pack; for pdf/a-3u, the colour profile
+    and every paper's source, attached."""
+    out.docinfo[Name.Title] = info.title
+    out.docinfo[Name.Creator] = info.creator
+    out.docinfo[Name.Producer] = info.creator
+    out.docinfo[Name.CreationDate] = "D:" + info.created.replace("-", "")
+    out.Root.Lang = String("en-GB")
+    out.Root.ViewerPreferences = Dictionary(DisplayDocTitle=True)
+    if Name.Metadata in front.Root:
+        # The front part was rendered with the pack's title, in the pack's variant.
+        out.Root.Metadata = _copy(out, front.Root.Metadata)
+    if Name.OutputIntents in front.Root:
+        out.Root.OutputIntents = _copy(out, front.Root.OutputIntents)
+    files = Array()
+    for source in sources:
+        for specification in source.Root.get(Name.AF, []):
+            files.append(_copy(out, specification))
+    if len(files):
+        out.Root.AF = files
+        names = pikepdf.NameTree.new(out)
+        for specification in files:
+            names[str(specification.get(Name.UF, specification.get(Name.F)))] = specification
+        out.Root.Names.EmbeddedFiles = names.obj
+
+
+def _copy(out: Pdf, value: object) -> object:
+    """A value of another PDF, brought into ``out`` (indirect objects through the same
+    copier as the pages, so references to pages and annotations land on the copies)."""
+    if isinstance(value, pikepdf.Object) and value.is_indirect:
+        return out.copy_foreign(value)
+    if isinstance(value, Array):
+        return Array([_copy(out, item) for item in value])
+    if isinstance(value, Dictionary):
+        return Dictionary({key: _copy(out, item) for key, item in value.items()})
+    return value

@@ -26,6 +26,10 @@ class PdfJob:
     title: str
     created: str
     """The brief's date, ISO 8601, for the PDF's metadata."""
+    variant: str = "pdf/ua-1"
+    """One of scoper.pdf.PDF_VARIANTS."""
+    attachments: tuple[tuple[str, bytes, str], ...] = ()
+    """Source files to embed (pdf/a-3u): (file name, bytes, description)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +77,9 @@ def render_job(job: PdfJob, timeout: float = DEFAULT_TIMEOUT) -> PdfOutcome:
         previous = signal.signal(signal.SIGALRM, _stop)
         signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
-        rendered = render_pdf(job.html, job.roots, job.title, job.created)
+        rendered = render_pdf(
+            job.html, job.roots, job.title, job.created, job.variant, job.attachments
+        )
     except RenderTimeout:
         return PdfOutcome(None, [], f"stopped after {timeout:g} seconds: the layout ran away")
     except RecursionError:

@@ -194,21 +194,16 @@ class Site:
         return self._with_reload(200, paper, path.name, toolbar)
 
     def _pdf(self, brief: object, config: Config) -> Response:
+        from scoper.build import paper_job
         from scoper.cache import paper_key
-        from scoper.pdfpool import PdfJob, render_job
-        from scoper.render import render_html
+        from scoper.pdfpool import render_job
         from scoper.theme import theme_for
 
         theme = theme_for(config)
         key = paper_key(brief, config, theme)  # type: ignore[arg-type]
         with self._pdf_lock:  # rendered once, then kept until something it depends on changes
             if key not in self._pdfs:
-                job = PdfJob(
-                    html=render_html(brief, config, target="pdf", theme=theme),  # type: ignore[arg-type]
-                    roots=theme.roots,
-                    title=brief.meta.title,  # type: ignore[attr-defined]
-                    created=brief.meta.date.isoformat(),  # type: ignore[attr-defined]
-                )
+                job = paper_job(brief, config, theme)  # type: ignore[arg-type]
                 outcome = render_job(job)
                 if outcome.pdf is None:
                     return self._page(500, "The PDF failed", _problem_list([outcome.error]), "")
@@ -295,7 +290,9 @@ def _toolbar(slug: str, problems: list[Problem]) -> str:
 _LIVE = """<div class="scoper-toolbar" role="navigation" aria-label="Preview">{toolbar}</div>
 <style>.scoper-toolbar{{position:fixed;right:1rem;bottom:1rem;z-index:100;background:#fff;
 border:2px solid #12436d;padding:.4rem .8rem;font:14px sans-serif;max-width:40rem}}
-.scoper-toolbar details{{display:inline}}.scoper-toolbar ul{{max-height:40vh;overflow:auto}}
+.scoper-toolbar details{{display:inline}}
+.scoper-toolbar a,.scoper-toolbar summary{{display:inline-block;min-height:24px;min-width:24px;
+padding:2px 4px;cursor:pointer}}.scoper-toolbar ul{{max-height:40vh;overflow:auto}}
 @media print{{.scoper-toolbar{{display:none}}}}</style>
 <script nonce="{nonce}">(() => {{
   const source = {source};

@@ -66,4 +66,10 @@ extras="test"
 # An editable install leaves scoper's own modules uncompiled; compile them as a wheel
 # install would, since Python may be told not to write bytecode while running.
 .venv/bin/python -m compileall -q scoper
+# axe-core, which the accessibility tests run in Chromium, from the npm registry.
+if command -v npm >/dev/null; then
+  npm ci --no-audit --no-fund --silent >/dev/null || echo "setup: npm ci failed; the accessibility tests need axe-core" >&2
+else
+  echo "setup: no npm; the accessibility tests need Node.js and npm for axe-core" >&2
+fi
 echo "setup: ready; run .venv/bin/scoper --help"

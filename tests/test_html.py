@@ -106,7 +106,9 @@ def test_footnotes_callouts_and_watermark(built_examples: dict[str, BriefResult]
     assert soup.select_one(".callout-warning .callout-title").get_text() == "Warning"
     assert soup.select_one(".watermark") is None  # alcohol-harm is in review
     draft = next(r for r in built_examples.values() if r.brief and r.brief.meta.status == "draft")
-    assert soup_of(draft).select_one(".watermark").get_text() == "DRAFT"
+    watermark = soup_of(draft).select_one(".watermark")
+    assert watermark["aria-hidden"] == "true" and watermark.get_text() == ""
+    assert '.watermark::before { content: "DRAFT"; }' in soup_of(draft).style.string
 
 
 def test_html_only_work_never_imports_weasyprint(tmp_path: Path) -> None:
