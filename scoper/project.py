@@ -34,6 +34,10 @@ ref-prefix = "PU"
 # The title on the pack's cover.
 pack-title = "Weekly priorities pack"
 
+# The kind of PDF: "pdf/ua-1" (tagged for accessibility) or "pdf/a-3u" (for the record:
+# tagged too, with each brief's Markdown source attached inside its PDF).
+pdf-variant = "pdf/ua-1"
+
 [check]
 # summary-too-long fires above this many words.
 summary-word-limit = 200
