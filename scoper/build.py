@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Future
 
     # Process pools are imported only when a PDF is wanted: HTML-only work stays light.
-    from scoper.pdfpool import PdfJob, PdfOutcome
+    from scoper.pdfpool import PdfJob, PdfOutcome, PdfPool
 
 Format = Literal["html", "pdf", "all"]
 
@@ -186,14 +186,15 @@ def build_many(
     theme: Theme | None = None,
     on_result: Callable[[BriefResult], None] | None = None,
     today: dt.date | None = None,
+    pool: PdfPool | None = None,
 ) -> list[BriefResult]:
     """Check and build briefs, their PDFs rendering in parallel worker processes.
 
     Results come in the order of ``paths``; ``on_result`` is called as each is finished.
+    A caller may pass a ``pool`` it started earlier (see scoper.cli.build); it is closed.
     """
     theme = theme or theme_for(config)
-    pool = None
-    if fmt != "html" and paths:
+    if pool is None and fmt != "html" and paths:
         from scoper.pdfpool import PdfPool
 
         # Started first, so the workers load the renderer while the briefs are checked.

@@ -76,15 +76,30 @@ def build(
     A brief with errors is reported as path:line: messages and produces nothing; the
     others are still built. Exit status 1 if any brief had errors.
     """
+    pool = None
+    if fmt != "html":
+        import os
+
+        from scoper.pdfpool import PdfPool
+
+        # Before the rest of scoper is imported: the renderer's own slow import (WeasyPrint)
+        # then runs in the workers while this process loads, reads and checks the briefs.
+        files = len(paths) if all(path.is_file() for path in paths) else os.cpu_count() or 1
+        pool = PdfPool(min(files, os.cpu_count() or 1))
     from scoper.build import build_many
     from scoper.source import find_briefs
 
-    config = _load_config(pdf_variant)
+    try:
+        config = _load_config(pdf_variant)
+        briefs = find_briefs(list(paths))
+        if not briefs:
+            click.echo("scoper: no briefs (*.md files) found", err=True)
+            sys.exit(1)
+    except SystemExit:
+        if pool:
+            pool.close()
+        raise
     out_dir = output_dir or config.output_dir
-    briefs = find_briefs(list(paths))
-    if not briefs:
-        click.echo("scoper: no briefs (*.md files) found", err=True)
-        sys.exit(1)
 
     def report(result: BriefResult) -> None:
         for problem in result.problems:
@@ -93,7 +108,14 @@ def build(
             names = ", ".join(_display(p) for p in result.written)
             click.echo(f"built {_display(result.path)} -> {names}")
 
-    results = build_many(briefs, config, out_dir, fmt, on_result=report)  # type: ignore[arg-type]
+    results = build_many(
+        briefs,
+        config,
+        out_dir,
+        fmt,
+        on_result=report,
+        pool=pool,  # type: ignore[arg-type]
+    )
     failed = [r for r in results if not r.ok]
     built = len(results) - len(failed)
     summary = f"{built} of {len(results)} brief{'s' if len(results) != 1 else ''} built"
