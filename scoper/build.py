@@ -158,7 +158,7 @@ def _finish(pending: _Pending, outcome: PdfOutcome | None) -> BriefResult:
 
 
 def _context(config: Config, today: dt.date | None) -> CheckContext:
-    return CheckContext(today=today or dt.date.today(), settings=config.check)
+    return CheckContext.for_config(config, today)
 
 
 def build_one(

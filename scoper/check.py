@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 
 from dateutil.relativedelta import relativedelta
 
-from scoper.config import CheckSettings, regradable
+from scoper.config import CheckSettings, Config, regradable
 from scoper.frontmatter import suggest
 from scoper.markdown import is_relative_path
 from scoper.model import Brief, Section
@@ -43,6 +43,16 @@ class CheckContext:
     settings: CheckSettings = field(default_factory=CheckSettings)
     exists: Callable[[Brief, str], bool] = file_exists_beside
     """Answers broken-reference's question: does this relative path exist?"""
+    max_brief_bytes: int = 2_000_000
+    """A larger file is refused unread (max-brief-mb in scoper.toml)."""
+
+    @classmethod
+    def for_config(cls, config: Config, today: dt.date | None = None) -> CheckContext:
+        return cls(
+            today=today or dt.date.today(),
+            settings=config.check,
+            max_brief_bytes=config.max_brief_bytes,
+        )
 
 
 Check = Callable[[Brief, CheckContext], Iterator[Problem]]
@@ -353,7 +363,11 @@ def check_files(
     reports = []
     for path in paths:
         try:
-            brief = read_brief(path, default_classification=default_classification)
+            brief = read_brief(
+                path,
+                default_classification=default_classification,
+                max_bytes=context.max_brief_bytes,
+            )
         except BriefInvalid as invalid:
             reports.append(FileReport(path, None, grade(invalid.problems, context.settings)))
             continue

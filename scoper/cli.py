@@ -149,7 +149,6 @@ def check(paths: tuple[Path, ...], fmt: str, strict: bool, today: dt.datetime | 
     path and line. Exit status 0 when there are no errors (and, with --strict, no
     warnings), 1 otherwise, 2 for a usage error.
     """
-    import datetime
 
     from scoper.check import CheckContext, check_files
     from scoper.report import problems_json
@@ -160,9 +159,7 @@ def check(paths: tuple[Path, ...], fmt: str, strict: bool, today: dt.datetime | 
     if not briefs:
         click.echo("scoper: no briefs (*.md files) found", err=True)
         sys.exit(1)
-    context = CheckContext(
-        today=today.date() if today else datetime.date.today(), settings=config.check
-    )
+    context = CheckContext.for_config(config, today.date() if today else None)
     reports = check_files(briefs, config.default_classification, context)
     problems = sorted((p for report in reports for p in report.problems), key=lambda p: p.sort_key)
     errors = sum(p.severity == "error" for p in problems)
@@ -407,7 +404,6 @@ def export(paths: tuple[Path, ...], fmt: str) -> None:
 
     A brief with errors is left out and its problems printed; the exit status is then 1.
     """
-    import datetime
     import json
 
     from scoper.check import CheckContext, check_files
@@ -418,7 +414,7 @@ def export(paths: tuple[Path, ...], fmt: str) -> None:
     reports = check_files(
         find_briefs(list(paths)),
         config.default_classification,
-        CheckContext(datetime.date.today(), config.check),
+        CheckContext.for_config(config),
     )
     good = [(r.brief, r.problems) for r in reports if r.ok and r.brief is not None]
     click.echo(json.dumps(export_document(good), indent=2, ensure_ascii=False))

@@ -59,6 +59,8 @@ class Config:
     """A colour (#rrggbb) for headings, rules and table heads, instead of the theme's."""
     ref_prefix: str = "PU"
     """The start of the refs that ``scoper new`` gives (PREFIX-YEAR-NNN)."""
+    max_brief_bytes: int = 2_000_000
+    """Larger brief files are refused unread."""
     pdf_variant: str = "pdf/ua-1"
     """pdf/ua-1 (tagged, accessible) or pdf/a-3u (for the record, with the source inside)."""
     check: CheckSettings = field(default_factory=CheckSettings)
@@ -84,6 +86,7 @@ KEYS = (
     "ref-prefix",
     "pack-title",
     "pdf-variant",
+    "max-brief-mb",
     "check",
 )
 PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3u")
@@ -166,7 +169,11 @@ def parse_config(data: bytes, path: Path) -> Config:
     variant = text_value("pdf-variant", "pdf/ua-1").strip().lower()
     if variant not in PDF_VARIANTS:
         raise fail("pdf-variant", f"'pdf-variant' must be {' or '.join(PDF_VARIANTS)}")
+    size = values.get("max-brief-mb", 2)
+    if isinstance(size, bool) or not isinstance(size, (int, float)) or not 0 < size <= 100:
+        raise fail("max-brief-mb", "'max-brief-mb' must be a number of megabytes, above 0")
     return Config(
+        max_brief_bytes=int(size * 1_000_000),
         pdf_variant=variant,
         logo=logo,
         accent_colour=accent.lower() if accent else None,

@@ -130,7 +130,9 @@ def build_pack(
         tell.note("the pack is up to date: nothing to render")
         return repeated
 
-    reports = check_files(paths, config.default_classification, CheckContext(issued, config.check))
+    reports = check_files(
+        paths, config.default_classification, CheckContext.for_config(config, issued)
+    )
     outcome = PackOutcome(reports=reports)
     chosen = [report for report in reports if _selected(report, week)]
     outcome.problems = [found for report in chosen for found in report.problems]

@@ -97,6 +97,10 @@ ITEM_WITH_ARTICLE: dict[SectionKind, str] = {
     "actions": "an action",
     "risks": "a risk",
 }
+MAX_ITEMS = 500
+"""Items (list entries) in one structured section."""
+MAX_TABLE_ROWS = 1000
+"""Table rows in a whole brief, in every section."""
 _LABEL = re.compile(r"[A-Za-z][A-Za-z \-]{0,29}")
 _PARTNER_HEAD = re.compile(r"^(?P<name>.+?)\s*(?:[—–]|\s-\s)\s*(?P<sector>[^—–]+?)$")
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
@@ -236,6 +240,8 @@ class _BodyParser:
 
     def parse(self, body: str) -> None:
         self.tokens = self.md.parse(body, self.env)
+        if self._too_much():
+            return
         end = next(
             (i for i, t in enumerate(self.tokens) if t.type == "footnote_block_open"),
             len(self.tokens),
@@ -319,6 +325,31 @@ class _BodyParser:
                     "file inside the brief's folder",
                 )
 
+    def _too_much(self) -> bool:
+        """Refuse, with a clear message, what would lose text or make a paper that cannot
+        be laid out in reasonable time."""
+        limit = self.md.options["maxNesting"]
+        deepest = max(self.tokens, key=lambda token: token.level, default=None)
+        if deepest is not None and deepest.level >= limit - 1:
+            # markdown-it stops reading at its nesting limit: the rest would be lost.
+            self.problem(
+                self.line_of(deepest, self.offset),
+                "too-deep",
+                "lists or quotes are nested too deeply here (more than about ten levels); "
+                "flatten them (the rest of the brief could not be read)",
+            )
+            return True
+        rows = [t for t in self.tokens if t.type == "tr_open"]
+        if len(rows) > MAX_TABLE_ROWS:
+            self.problem(
+                self.line_of(rows[MAX_TABLE_ROWS], self.offset),
+                "too-many",
+                f"the tables have {len(rows)} rows; a paper holds {MAX_TABLE_ROWS} at most "
+                "(put a data set in an annex, not the brief)",
+            )
+            return True
+        return False
+
     def _collect_references(self) -> None:
         last_line = self.offset
         for token in self.tokens:
@@ -352,6 +383,19 @@ class _BodyParser:
             section.text = " ".join(self.plain(a, b) for a, b in blocks)
             return section
         intro, outro, prose_text = [], [], []
+        items = sum(
+            1
+            for start, stop in blocks
+            if self.tokens[start].type in ("bullet_list_open", "ordered_list_open")
+            for _ in self.blocks(start + 1, stop - 1)
+        )
+        if items > MAX_ITEMS:
+            self.problem(
+                line,
+                "too-many",
+                f"'{title}' has {items} items; a section holds {MAX_ITEMS} at most",
+            )
+            return section
         for start, stop in blocks:
             token = self.tokens[start]
             if token.type in ("bullet_list_open", "ordered_list_open"):

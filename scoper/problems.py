@@ -54,6 +54,9 @@ RULES: dict[str, Rule] = {
         ("S113", "misplaced-heading", "warning", "A level-1 heading inside a section."),
         ("S114", "unsafe-link", "warning", "A link or image that scoper will not emit."),
         ("S115", "empty-section", "error", "A required section with nothing in it."),
+        ("S116", "too-large", "error", "The file is larger than a brief may be."),
+        ("S117", "too-many", "error", "More items or table rows than a paper can hold."),
+        ("S118", "too-deep", "error", "Lists or quotes nested too deeply to read."),
         ("C002", "action-incomplete", "error", "An action without an owner or due date."),
     ),
     # Check rules: the pitfalls of partnership policy-making (see docs/check-rules.md).

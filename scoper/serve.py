@@ -117,7 +117,7 @@ class Site:
     def _reports(self, config: Config, paths: list[Path]) -> list:
         from scoper.check import CheckContext, check_files
 
-        context = CheckContext(dt.date.today(), config.check)
+        context = CheckContext.for_config(config)
         return check_files(paths, config.default_classification, context)
 
     def _index(self, config: Config) -> Response:

@@ -84,10 +84,25 @@ def image_resolver(folder: Path):
     return resolve
 
 
-def read_brief(path: Path, *, default_classification: str = "OFFICIAL") -> Brief:
+def read_brief(
+    path: Path, *, default_classification: str = "OFFICIAL", max_bytes: int = 2_000_000
+) -> Brief:
     """Read and parse one brief file. Raises BriefInvalid with every problem found."""
     shown = os.fspath(path)
     try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise BriefInvalid(
+                [
+                    problem(
+                        shown,
+                        0,
+                        "too-large",
+                        f"the file is {size / 1e6:.1f} MB; a brief may be {max_bytes / 1e6:g} MB "
+                        "at most (max-brief-mb in scoper.toml)",
+                    )
+                ]
+            )
         data = path.read_bytes()
     except OSError as error:
         raise BriefInvalid(
