@@ -112,8 +112,9 @@ def load_front_matter(
         return {}, [
             problem(path, 1, "missing-field", "the front matter is empty: give title and date")
         ]
-    loader = _RestrictedLoader(split.yaml_text)
+    loader = None
     try:
+        loader = _RestrictedLoader(split.yaml_text)  # reading starts here: it may fail too
         root = loader.get_single_node()
     except yaml.composer.ComposerError as error:
         rule = "yaml-unsafe" if "alias" in str(error.problem) else "yaml-syntax"
@@ -123,7 +124,8 @@ def load_front_matter(
         message = f"the front matter is not valid YAML: {detail}"
         return {}, [problem(path, _yaml_line(error, first), "yaml-syntax", message)]
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if not isinstance(root, yaml.MappingNode):
         return {}, [
             problem(path, first, "yaml-syntax", "the front matter must be 'key: value' lines")

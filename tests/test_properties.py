@@ -1,0 +1,142 @@
+"""Properties that hold for any input: reading, parsing and checking either give a model
+or the project's own problems with a location, never another exception, and quickly."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scoper.check import CheckContext, check_brief
+from scoper.config import Config
+from scoper.frontmatter import KNOWN_KEYS
+from scoper.parser import SECTION_ALIASES, parse_brief
+from scoper.problems import RULES, BriefInvalid
+from scoper.render import render_html
+from scoper.source import decode
+
+SECONDS = 5.0
+CHECKS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def run_everything(data: bytes | str) -> None:
+    """What scoper does with a file, up to the HTML: it must end in a model or problems."""
+    start = time.perf_counter()
+    try:
+        text = decode(data, "b.md") if isinstance(data, bytes) else data
+        brief = parse_brief(text, "b.md", default_ref="b", slug="b")
+    except BriefInvalid as invalid:
+        assert invalid.problems, "an invalid brief names at least one problem"
+        for found in invalid.problems:
+            assert found.path == "b.md" and found.line >= 0
+            assert found.rule in RULES and found.code == RULES[found.rule].code
+            assert found.message
+    else:
+        problems = check_brief(brief, CheckContext(today=dt.date(2026, 11, 28)))
+        assert all(p.line >= 0 and p.rule in RULES for p in problems)
+        html = render_html(brief, Config())
+        assert html.startswith("<!DOCTYPE html>") and html.rstrip().endswith("</html>")
+        assert "<script" not in html.split("</style>", 1)[1]
+    assert time.perf_counter() - start < SECONDS
+
+
+@CHECKS
+@given(st.text(max_size=4000))
+def test_any_text(text: str) -> None:
+    run_everything(text)
+
+
+@CHECKS
+@given(st.binary(max_size=4000))
+def test_any_bytes(data: bytes) -> None:
+    run_everything(data)
+
+
+# Briefs that look like briefs, so that the deeper parts of the parser are reached.
+scalars = st.one_of(
+    st.text(max_size=40),
+    st.integers(-10, 10),
+    st.sampled_from(
+        [
+            "2026-11-23",
+            "2026-02-30",
+            "draft",
+            "final",
+            "OFFICIAL",
+            "[a, b]",
+            "{x: 1}",
+            "!!python/object:os.system",
+            "&a [1]",
+            "*a",
+            "'",
+            "|",
+            "~",
+        ]
+    ),
+)
+front = st.dictionaries(
+    st.one_of(st.sampled_from(KNOWN_KEYS), st.text(max_size=12)), scalars, max_size=8
+)
+field_lines = st.lists(
+    st.tuples(
+        st.sampled_from(
+            [
+                "Source",
+                "Strength",
+                "Date",
+                "Owner",
+                "Due",
+                "Lever",
+                "Status",
+                "Insight",
+                "Role",
+                "Interests",
+                "Commitment",
+                "Likelihood",
+                "Impact",
+                "Mitigation",
+                "**Owner:**",
+                "Colour",
+            ]
+        ),
+        st.text(max_size=30),
+    ),
+    max_size=5,
+)
+item = st.tuples(
+    st.one_of(st.text(max_size=60), st.just("**Name** — commercial"), st.just("[a](b) - public")),
+    field_lines,
+)
+section = st.tuples(
+    st.one_of(st.sampled_from(sorted(SECTION_ALIASES)), st.text(max_size=20)),
+    st.one_of(
+        st.lists(item, max_size=4),
+        st.just([]),
+    ),
+    st.text(max_size=200),
+)
+
+
+def render_brief(values: dict, sections: list) -> str:
+    lines = ["---"] + [f"{key}: {value}" for key, value in values.items()] + ["---"]
+    for title, items, prose in sections:
+        lines += [f"## {title}", prose]
+        for text, fields in items:
+            lines.append(f"- {text}")
+            lines += [f"  - {name}: {value}" for name, value in fields]
+    return "\n".join(lines) + "\n"
+
+
+@CHECKS
+@given(front, st.lists(section, max_size=8))
+def test_brief_like_text(values: dict, sections: list) -> None:
+    run_everything(render_brief(values, sections))
+
+
+@CHECKS
+@given(st.lists(section, max_size=8), st.sampled_from(["\n", "\r\n", "\r"]))
+def test_valid_front_matter_with_any_body_and_line_endings(sections: list, newline: str) -> None:
+    text = render_brief({"title": "T", "date": "2026-11-23"}, sections)
+    run_everything(text.replace("\n", newline).encode("utf-8"))
