@@ -119,8 +119,12 @@ def load_front_matter(
     except yaml.composer.ComposerError as error:
         rule = "yaml-unsafe" if "alias" in str(error.problem) else "yaml-syntax"
         return {}, [problem(path, _yaml_line(error, first), rule, str(error.problem))]
+    except yaml.reader.ReaderError as error:
+        line = first + split.yaml_text[: error.position].count("\n")
+        message = f"the front matter holds a control character (U+{error.character:04X})"
+        return {}, [problem(path, line, "yaml-syntax", message)]
     except yaml.YAMLError as error:
-        detail = getattr(error, "problem", None) or str(error)
+        detail = getattr(error, "problem", None) or str(error).split("\n")[0]
         message = f"the front matter is not valid YAML: {detail}"
         return {}, [problem(path, _yaml_line(error, first), "yaml-syntax", message)]
     finally:
