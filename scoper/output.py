@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import re
 import tempfile
@@ -37,3 +38,15 @@ def write_atomic(path: Path, data: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+    _remove_leftovers(path)
+
+
+def _remove_leftovers(path: Path, older_than: float = 60) -> None:
+    """Temporary files that a killed run left beside this output. A run in progress keeps
+    writing its own, so only old ones go."""
+    import time
+
+    for leftover in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        with contextlib.suppress(OSError):
+            if time.time() - leftover.stat().st_mtime > older_than:
+                leftover.unlink()

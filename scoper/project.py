@@ -38,6 +38,9 @@ pack-title = "Weekly priorities pack"
 # tagged too, with each brief's Markdown source attached inside its PDF).
 pdf-variant = "pdf/ua-1"
 
+# Larger brief files are refused unread, in megabytes.
+max-brief-mb = 2
+
 [check]
 # summary-too-long fires above this many words.
 summary-word-limit = 200
