@@ -27,7 +27,7 @@ SectionKind = Literal[
 ]
 
 
-@dataclass(slots=True)
+@dataclass
 class Field:
     """One ``Name: value`` line of a structured item (or one cell of the table form)."""
 
@@ -43,7 +43,7 @@ class Field:
     """Line of the field in the brief."""
 
 
-@dataclass(slots=True)
+@dataclass
 class Item:
     """A top-level list item (or table row) of a structured section."""
 
@@ -67,7 +67,7 @@ class Item:
         return found.html if found else None
 
 
-@dataclass(slots=True)
+@dataclass
 class PartialDate:
     """A publication date given as ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``."""
 
@@ -79,7 +79,7 @@ class PartialDate:
     """The last day of the period (the same day when a full date is given)."""
 
 
-@dataclass(slots=True)
+@dataclass
 class Evidence(Item):
     strength: str | None = None
     """One of :data:`STRENGTHS`."""
@@ -87,7 +87,7 @@ class Evidence(Item):
     """When the evidence was published, if given."""
 
 
-@dataclass(slots=True)
+@dataclass
 class Partner(Item):
     name: str = ""
     """The organisation's name, plain text."""
@@ -97,7 +97,7 @@ class Partner(Item):
     """One of :data:`COMMITMENTS`, if given."""
 
 
-@dataclass(slots=True)
+@dataclass
 class Action(Item):
     owner: str | None = None
     due: dt.date | None = None
@@ -107,7 +107,7 @@ class Action(Item):
     """One of :data:`ACTION_STATUSES`."""
 
 
-@dataclass(slots=True)
+@dataclass
 class Risk(Item):
     likelihood: str | None = None
     """One of :data:`LEVELS`, if given."""
@@ -115,7 +115,7 @@ class Risk(Item):
     """One of :data:`LEVELS`, if given."""
 
 
-@dataclass(slots=True)
+@dataclass
 class Image:
     """An image the brief refers to."""
 
@@ -126,7 +126,7 @@ class Image:
     line: int
 
 
-@dataclass(slots=True)
+@dataclass
 class Link:
     """A link the brief makes."""
 
@@ -134,7 +134,7 @@ class Link:
     line: int
 
 
-@dataclass(slots=True)
+@dataclass
 class Section:
     """A level-2 section of the brief, in source order."""
 
@@ -156,7 +156,7 @@ class Section:
     """The section's prose as plain text, e.g. for counting words."""
 
 
-@dataclass(slots=True)
+@dataclass
 class FrontMatter:
     """The brief's YAML front matter, validated."""
 
@@ -178,7 +178,7 @@ class FrontMatter:
     """Line of each key as written, so checks can point at it."""
 
 
-@dataclass(slots=True)
+@dataclass
 class Brief:
     """A parsed, valid brief."""
 

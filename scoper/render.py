@@ -7,15 +7,17 @@ value is escaped except the HTML that the Markdown parser made (which has raw HT
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from markupsafe import Markup
 
 from scoper import __version__
 from scoper.config import Config
 from scoper.model import Brief
-from scoper.pack import Pack
 from scoper.theme import Theme, data_uri, environment, font_faces, stylesheet, theme_for
+
+if TYPE_CHECKING:
+    from scoper.pack import Pack
 
 Target = Literal["screen", "pdf"]
 SHORT_TITLE_CHARS = 60
