@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import re
 import shutil
 import statistics
 import subprocess
@@ -23,20 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.corpus import make_briefs  # noqa: E402
 from scoper.check import CheckContext, check_files  # noqa: E402
-
-
-def make_briefs(folder: Path, count: int) -> list[Path]:
-    examples = sorted((ROOT / "briefs").glob("*.md"))
-    shutil.copytree(ROOT / "briefs" / "images", folder / "images")
-    paths = []
-    for number in range(count):
-        source = examples[number % len(examples)]
-        text = re.sub(r"^ref: .*$", f"ref: BENCH-{number:03d}", source.read_text(), flags=re.M)
-        path = folder / f"{number:03d}-{source.name}"
-        path.write_text(text)
-        paths.append(path)
-    return paths
 
 
 def main() -> int:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
 import statistics
 import subprocess
@@ -23,21 +22,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
 
-
-def make_briefs(folder: Path, count: int) -> list[Path]:
-    """Copies of the examples, each with its own ref, all dated in 2026-W48."""
-    examples = sorted((ROOT / "briefs").glob("*.md"))
-    shutil.copytree(ROOT / "briefs" / "images", folder / "images")
-    paths = []
-    for number in range(count):
-        source = examples[number % len(examples)]
-        text = re.sub(r"^ref: .*$", f"ref: BENCH-{number:03d}", source.read_text(), flags=re.M)
-        path = folder / f"b{number:03d}-{source.name}"
-        path.write_text(text)
-        paths.append(path)
-    return paths
+from bench.corpus import make_briefs  # noqa: E402
 
 
 def timed(command: list[str], cwd: Path) -> float:

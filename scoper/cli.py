@@ -38,6 +38,25 @@ def _display(path: Path) -> str:
         return str(path)
 
 
+# Options and arguments that several commands share.
+brief_paths = click.argument(
+    "paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)
+)
+pdf_variant_option = click.option(
+    "--pdf-variant",
+    type=click.Choice(["pdf/ua-1", "pdf/a-3u"]),
+    help="pdf/ua-1: tagged for accessibility (default, or pdf-variant in scoper.toml); "
+    "pdf/a-3u: for the record, with the brief's source attached.",
+)
+output_option = click.option(
+    "-o",
+    "--output",
+    "output_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the outputs (default: output-dir from scoper.toml, else ./output).",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="scoper")
 def cli() -> None:
@@ -45,14 +64,8 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    "output_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for the papers (default: output-dir from scoper.toml, else ./output).",
-)
+@brief_paths
+@output_option
 @click.option(
     "--format",
     "fmt",
@@ -61,12 +74,7 @@ def cli() -> None:
     show_default=True,
     help="Which files to make for each brief.",
 )
-@click.option(
-    "--pdf-variant",
-    type=click.Choice(["pdf/ua-1", "pdf/a-3u"]),
-    help="pdf/ua-1: tagged for accessibility (default, or pdf-variant in scoper.toml); "
-    "pdf/a-3u: for the record, with the brief's source attached.",
-)
+@pdf_variant_option
 def build(
     paths: tuple[Path, ...], output_dir: Path | None, fmt: str, pdf_variant: str | None
 ) -> None:
@@ -126,7 +134,7 @@ def build(
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@brief_paths
 @click.option(
     "--format",
     "fmt",
@@ -206,15 +214,9 @@ class _Progress:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@brief_paths
 @click.option("--week", metavar="YYYY-Www", help="Only the briefs dated in this ISO week.")
-@click.option(
-    "-o",
-    "--output",
-    "output_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for the pack and papers (default: output-dir from scoper.toml, else ./output).",
-)
+@output_option
 @click.option(
     "--today",
     type=click.DateTime(formats=["%Y-%m-%d"]),
@@ -231,12 +233,7 @@ class _Progress:
     show_default=True,
     help="Seconds one PDF may take before it is stopped.",
 )
-@click.option(
-    "--pdf-variant",
-    type=click.Choice(["pdf/ua-1", "pdf/a-3u"]),
-    help="pdf/ua-1: tagged for accessibility (default, or pdf-variant in scoper.toml); "
-    "pdf/a-3u: for the record, with the brief's source attached.",
-)
+@pdf_variant_option
 def pack(
     paths: tuple[Path, ...],
     week: str | None,
@@ -389,7 +386,7 @@ def new(title: str, folder: Path) -> None:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@brief_paths
 @click.option(
     "--format",
     "fmt",

@@ -19,18 +19,9 @@ from scoper.build import BriefResult, build_one
 from scoper.config import Config
 from scoper.pack import Week
 from scoper.packbuild import build_pack
-from tests.conftest import EXAMPLES, ROOT, valid_brief
+from tests.conftest import CHROMIUM, EXAMPLES, ROOT, valid_brief
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 needs_browser = pytest.mark.skipif(
     not (AXE.exists() and CHROMIUM.exists()) and not os.environ.get("CI"),
@@ -164,16 +155,6 @@ def test_pdf_variant_option_and_config(tmp_path: Path, monkeypatch: pytest.Monke
 
 
 # -- HTML, in Chromium ---------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield launched
-        launched.close()
 
 
 def axe_violations(browser, url: str) -> list[str]:

@@ -4,11 +4,8 @@ a server listening on this machine to catch any request the renderer might make.
 
 from __future__ import annotations
 
-import http.server
 import shutil
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,26 +19,6 @@ from scoper.serve import Site
 
 CORPUS = Path(__file__).parent / "hostile"
 ALLOWED_SCHEMES = ("#", "https:", "http:", "mailto:", "tel:")
-
-
-@pytest.fixture(scope="module")
-def spy() -> Iterator[tuple[int, list[str]]]:
-    """A server on this machine that records every request it gets."""
-    requests: list[str] = []
-
-    class Recorder(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            requests.append(self.path)
-            self.send_response(404)
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.HTTPServer(("127.0.0.1", 0), Recorder)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server.server_port, requests
-    server.shutdown()
 
 
 @pytest.fixture

@@ -99,29 +99,16 @@ def test_the_pdf_renderer_fetches_nothing_and_reads_only_the_theme(
     assert "[image not included: meta]" in text
 
 
-def test_the_pdf_renderer_asks_no_server_for_anything(tmp_path: Path) -> None:
+def test_the_pdf_renderer_asks_no_server_for_anything(
+    tmp_path: Path, spy: tuple[int, list[str]]
+) -> None:
     """Even HTML that names network resources (here, a listening server on this machine)
     makes the renderer send no request: the fetcher refuses before any connection."""
-    import http.server
-    import threading
-
     from scoper.pdf import render_pdf
     from scoper.theme import default_theme_dir
 
-    requests: list[str] = []
-
-    class Recorder(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            requests.append(self.path)
-            self.send_response(404)
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.HTTPServer(("127.0.0.1", 0), Recorder)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_port}"
+    port, requests = spy
+    base = f"http://127.0.0.1:{port}"
     secret = tmp_path / "secret.css"
     secret.write_text("body { background: red }")
     html = (
@@ -131,10 +118,7 @@ def test_the_pdf_renderer_asks_no_server_for_anything(tmp_path: Path) -> None:
         f'</head><body><img src="{base}/image.png" alt="x"><p>text</p>'
         f'<img src="file:///etc/hostname" alt="y"></body></html>'
     )
-    try:
-        rendered = render_pdf(html, (default_theme_dir(),), "t", "2026-11-23")
-    finally:
-        server.shutdown()
+    rendered = render_pdf(html, (default_theme_dir(),), "t", "2026-11-23")
     assert rendered.pdf.startswith(b"%PDF-")
     assert requests == []
     refused = " ".join(rendered.warnings)

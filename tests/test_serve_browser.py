@@ -15,17 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES, valid_brief
+from tests.conftest import CHROMIUM, EXAMPLES, valid_brief
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 # Locally these tests need Debian's chromium; in CI (which installs it) they must run.
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists() and not os.environ.get("CI"), reason="Debian's chromium is not here"
@@ -66,16 +57,6 @@ def server(tmp_path: Path) -> Iterator[Server]:
     yield running
     if running.process.poll() is None:
         running.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield launched
-        launched.close()
 
 
 def open_page(browser, url: str):
