@@ -104,10 +104,12 @@ def _ready() -> None:
 class PdfPool:
     """A pool of renderer processes; use as a context manager."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, fork: bool = True) -> None:
+        """``fork`` starts a worker in milliseconds; without it (in a process that already
+        runs threads, where forking is unsafe) workers start a fresh Python."""
         methods = multiprocessing.get_all_start_methods()
-        # fork starts a worker in milliseconds; spawn would re-import Python from scratch.
-        context = multiprocessing.get_context("fork" if "fork" in methods else None)
+        method = "fork" if fork and "fork" in methods else "spawn"
+        context = multiprocessing.get_context(method)
         self._executor = ProcessPoolExecutor(
             max_workers=max(1, workers), mp_context=context, initializer=_load_renderer
         )

@@ -21,9 +21,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scoper.config import Config, ConfigError, load_config
 from scoper.problems import Problem
+
+if TYPE_CHECKING:
+    from scoper.pdfpool import PdfPool
 
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 _PAPER = re.compile(r"^/paper/([a-z0-9][a-z0-9-]*)(\.pdf)?$")
@@ -84,6 +88,11 @@ class Site:
         self.allowed_hosts = set(LOCAL_HOSTS) | {bound_host.strip("[]").lower()}
         self._pdfs: dict[str, bytes] = {}
         self._pdf_lock = threading.Lock()
+        self._renderer: PdfPool | None = None
+
+    def close(self) -> None:
+        if self._renderer is not None:
+            self._renderer.close()
 
     # -- requests ------------------------------------------------------------------------------
 
@@ -196,15 +205,19 @@ class Site:
     def _pdf(self, brief: object, config: Config) -> Response:
         from scoper.build import paper_job
         from scoper.cache import paper_key
-        from scoper.pdfpool import render_job
+        from scoper.pdfpool import PdfPool
         from scoper.theme import theme_for
 
         theme = theme_for(config)
         key = paper_key(brief, config, theme)  # type: ignore[arg-type]
         with self._pdf_lock:  # rendered once, then kept until something it depends on changes
             if key not in self._pdfs:
+                if self._renderer is None:
+                    # A worker process, so a runaway layout is stopped by its time limit
+                    # and never stalls the pages; started fresh, as this process has threads.
+                    self._renderer = PdfPool(1, fork=False)
                 job = paper_job(brief, config, theme)  # type: ignore[arg-type]
-                outcome = render_job(job)
+                outcome = self._renderer.submit(job).result()
                 if outcome.pdf is None:
                     return self._page(500, "The PDF failed", _problem_list([outcome.error]), "")
                 self._pdfs[key] = outcome.pdf
@@ -438,4 +451,5 @@ def serve(
     finally:
         stop.set()
         server.server_close()
+        site.close()
         echo("stopped")

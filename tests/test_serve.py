@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,10 +16,12 @@ from tests.conftest import EXAMPLES, valid_brief
 
 
 @pytest.fixture
-def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Site:
+def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
     monkeypatch.chdir(tmp_path)
     shutil.copytree(EXAMPLES, tmp_path / "briefs")
-    return Site(tmp_path / "briefs")
+    served = Site(tmp_path / "briefs")
+    yield served
+    served.close()
 
 
 def get(site: Site, path: str, host: str | None = "127.0.0.1:8000", method: str = "GET"):
