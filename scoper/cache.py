@@ -45,7 +45,11 @@ def paper_key(brief: Brief, config: Config, theme: Theme) -> str:
                 images.append(image.src.encode() + (folder / image.src).read_bytes())
             except (OSError, ValueError):
                 images.append(image.src.encode())
-    return key_of(Path(brief.path).read_bytes(), *images, repr(config), theme_fingerprint(theme))
+    # The logo is read into every paper: a new logo file with the same name is a change.
+    logo = config.logo.read_bytes() if config.logo and config.logo.is_file() else b""
+    return key_of(
+        Path(brief.path).read_bytes(), *images, logo, repr(config), theme_fingerprint(theme)
+    )
 
 
 def load_manifest(out_dir: Path) -> dict[str, Any]:

@@ -136,6 +136,7 @@ def build_pack(
     outcome = PackOutcome(reports=reports)
     chosen = [report for report in reports if _selected(report, week)]
     outcome.problems = [found for report in chosen for found in report.problems]
+    _report_clashes(chosen)
     good = [report for report in chosen if report.ok]
     bad = [report for report in chosen if not report.ok]
     if not good and not (bad and not keep_going):
@@ -157,7 +158,14 @@ def build_pack(
     )
     outcome.pack = pack
     job = _PackJob(pack, config, out_dir, theme, actions_csv, timeout, tell, outcome, manifest)
-    job.run()
+    try:
+        job.run()
+    except OSError as error:
+        where = getattr(error, "filename", None) or out_dir
+        job.report(problem(str(where), 0, "write-failed", f"cannot write: {error.strerror}"))
+    except Exception as error:  # a fault in scoper or a broken template: report, no traceback
+        message = f"the pack could not be made ({type(error).__name__}: {error})"
+        job.report(problem(str(paths[0]), 0, "internal-error", message))
     outcome.problems.sort(key=lambda p: p.sort_key)
     if not any(p.severity == "error" for p in job.run_problems):
         outcome.name, outcome.papers, outcome.excluded = (
@@ -168,6 +176,26 @@ def build_pack(
         job.remember_run(run_key, chosen)
     job.save_manifest()
     return outcome
+
+
+def _report_clashes(reports: list[FileReport]) -> None:
+    """Two briefs whose papers would have one file name (a.md in two folders, say): the
+    second is an error, as in ``scoper build``, rather than one paper overwriting the other."""
+    claimed: dict[str, Path] = {}
+    for report in reports:
+        if report.brief is None:
+            continue
+        other = claimed.setdefault(report.brief.slug, report.path)
+        if other != report.path:
+            report.problems.append(
+                problem(
+                    report.brief.path,
+                    0,
+                    "output-clash",
+                    f"its papers would be named '{report.brief.slug}', like those of {other}; "
+                    "rename one of the files",
+                )
+            )
 
 
 def _digest(path: Path) -> str | None:
@@ -187,7 +215,7 @@ def _repeat_if_unchanged(
         return None
     if any(_digest(Path(path)) != digest for path, digest in last["inputs"].items()):
         return None
-    if not all((out_dir / name).is_file() for name in last["outputs"]):
+    if any(_digest(out_dir / name) != digest for name, digest in last["outputs"].items()):
         return None
     return PackOutcome(
         problems=[Problem(**found) for found in last["problems"]],
@@ -234,8 +262,12 @@ class _PackJob:
         return output_path(self.out_dir, slug, extension)
 
     def fresh(self, slug: str, extension: str) -> bool:
+        """Up to date: made from these inputs, and the file is still the one made then
+        (another command may have written over it)."""
         entry = self.papers_cache.get(slug, {})
-        return entry.get(extension) == self.keys[slug] and self.path(slug, extension).is_file()
+        return entry.get(extension) == self.keys[slug] and entry.get(
+            extension + "-digest"
+        ) == _digest(self.path(slug, extension))
 
     def pack_key(self) -> str:
         excluded = [(str(e.path), [p.format() for p in e.problems]) for e in self.pack.excluded]
@@ -262,8 +294,9 @@ class _PackJob:
         if self.actions_csv:
             targets.append(self.path(name + "-actions", "csv"))
         pack_key = self.pack_key()
-        pack_fresh = self.manifest.get("packs", {}).get(name) == pack_key and all(
-            t.is_file() for t in targets
+        made = self.manifest.get("packs", {}).get(name, {})
+        pack_fresh = made.get("key") == pack_key and all(
+            made.get("digests", {}).get(t.name) == _digest(t) for t in targets
         )
         stale = [p for p in self.pack.papers if not self.fresh(p.brief.slug, "pdf")]
         if pack_fresh and not stale:
@@ -282,6 +315,10 @@ class _PackJob:
             for paper, future in pending:
                 result = future.result()
                 self.outcome.rendered += 1
+                self.outcome.problems += [
+                    problem(paper.brief.path, 0, "pdf-warning", message)
+                    for message in result.warnings
+                ]
                 if result.pdf is None:
                     self.report(
                         problem(
@@ -295,13 +332,23 @@ class _PackJob:
                 self.write(self.path(paper.brief.slug, "pdf"), result.pdf)
                 pdfs[paper.brief.slug] = result.pdf
                 entry = self.papers_cache.setdefault(paper.brief.slug, {})
-                entry.update(pdf=self.keys[paper.brief.slug], pages=result.pages)
+                entry.update(
+                    {
+                        "pdf": self.keys[paper.brief.slug],
+                        "pdf-digest": hashlib.sha256(result.pdf).hexdigest(),
+                        "pages": result.pages,
+                    }
+                )
                 self.tell.step(f"rendered {self.path(paper.brief.slug, 'pdf').name}")
             if self.run_problems:
                 return  # no partial pack: the last good one stays
             if back is not None:
                 self.assemble(back.result(), pdfs, targets)
-                self.manifest.setdefault("packs", {})[name] = pack_key
+                if not self.run_problems:
+                    self.manifest.setdefault("packs", {})[name] = {
+                        "key": pack_key,
+                        "digests": {t.name: _digest(t) for t in targets},
+                    }
 
     def report(self, found: Problem) -> None:
         self.run_problems.append(found)
@@ -327,10 +374,12 @@ class _PackJob:
         )
         for paper in self.pack.papers:
             outputs += [f"{paper.brief.slug}.pdf", f"{paper.brief.slug}.html"]
+        if self.config.logo:
+            inputs[str(self.config.logo.resolve())] = _digest(self.config.logo)
         self.manifest["runs"] = {
             run_key: {
                 "inputs": inputs,
-                "outputs": outputs,
+                "outputs": {name: _digest(self.out_dir / name) for name in outputs},
                 "problems": [problem_dict(p) for p in self.outcome.problems],
                 "name": name,
                 "papers": len(self.pack.papers),
@@ -365,9 +414,12 @@ class _PackJob:
             slug = paper.brief.slug
             if self.fresh(slug, "html"):
                 continue
-            html = render_html(paper.brief, self.config, target="screen", theme=self.theme)
-            self.write(self.path(slug, "html"), html.encode("utf-8"))
-            self.papers_cache.setdefault(slug, {})["html"] = self.keys[slug]
+            data = render_html(paper.brief, self.config, target="screen", theme=self.theme)
+            self.write(self.path(slug, "html"), data.encode("utf-8"))
+            entry = self.papers_cache.setdefault(slug, {})
+            entry.update(
+                {"html": self.keys[slug], "html-digest": hashlib.sha256(data.encode()).hexdigest()}
+            )
 
     def page_numbers(self, front_pages: int, back_anchors: dict[str, int]) -> dict[str, int]:
         """The 1-based page of the pack PDF on which each paper and closing part starts."""
