@@ -299,3 +299,51 @@ def test_a_runaway_render_is_stopped(tmp_path: Path) -> None:
     [failure] = [p for p in outcome.problems if p.rule == "pdf-failed"]
     assert "stopped after 1 seconds" in failure.message
     assert not (tmp_path / "out" / "pack.pdf").exists()
+
+
+def test_two_briefs_with_one_file_name_stop_the_pack(tmp_path: Path) -> None:
+    for folder, example in (("a", "loneliness.md"), ("b", "alcohol-harm.md")):
+        (tmp_path / folder).mkdir()
+        shutil.copy(EXAMPLES / example, tmp_path / folder / "x.md")
+    from scoper.source import find_briefs
+
+    outcome = build_pack(find_briefs([tmp_path / "a", tmp_path / "b"]), Config(), tmp_path / "out")
+    assert outcome.name is None
+    assert [p.rule for p in outcome.problems if p.severity == "error"] == ["output-clash"]
+
+
+def test_outputs_changed_behind_its_back_and_a_new_logo_are_rebuilt(tmp_path: Path) -> None:
+    from tests.test_project import PNG
+
+    briefs = tmp_path / "briefs"
+    shutil.copytree(EXAMPLES, briefs)
+    (tmp_path / "logo.png").write_bytes(PNG)
+    (tmp_path / "scoper.toml").write_text('logo = "logo.png"\n')
+    from scoper.config import load_config
+
+    args = (sorted(briefs.glob("*.md")), load_config(tmp_path), tmp_path / "out")
+    assert build_pack(*args, today=TODAY).rendered == 8
+    # Another command wrote over one paper: the pack puts it right.
+    (tmp_path / "out" / "loneliness.pdf").write_bytes(b"%PDF-1.7 something else")
+    again = build_pack(*args, today=TODAY)
+    assert again.rendered >= 1 and again.ok
+    assert PdfReader(tmp_path / "out" / "loneliness.pdf").metadata.title.startswith("Tackling")
+    # A new logo under the same name changes every paper.
+    (tmp_path / "logo.png").write_bytes(PNG.replace(b"\x08\x06", b"\x08\x02"))
+    assert build_pack(*args, today=TODAY).rendered == 6 + 2
+
+
+def test_a_broken_template_override_is_a_problem_not_a_traceback(tmp_path: Path) -> None:
+    briefs = tmp_path / "briefs"
+    shutil.copytree(EXAMPLES, briefs)
+    (tmp_path / "scoper.toml").write_text("")
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "pack.html.j2").write_text(
+        '{% extends "default/pack.html.j2" %}{% block cover %}{{ no_such_name }}{% endblock %}'
+    )
+    from scoper.config import load_config
+
+    outcome = build_pack(sorted(briefs.glob("*.md")), load_config(tmp_path), tmp_path / "out")
+    assert outcome.name is None
+    [fault] = [p for p in outcome.problems if p.severity == "error"]
+    assert fault.rule == "internal-error" and "no_such_name" in fault.message
