@@ -302,7 +302,7 @@ def test_a_runaway_render_is_stopped(tmp_path: Path) -> None:
 
 
 def test_two_briefs_with_one_file_name_stop_the_pack(tmp_path: Path) -> None:
-    for folder, example in (("a", "loneliness.md"), ("b", "alcohol-harm.md")):
+    for folder, example in (("a", "loneliness.md"), ("b", "knife-crime.md")):
         (tmp_path / folder).mkdir()
         shutil.copy(EXAMPLES / example, tmp_path / folder / "x.md")
     from scoper.source import find_briefs
