@@ -135,8 +135,8 @@ def build_pack(
     )
     outcome = PackOutcome(reports=reports)
     chosen = [report for report in reports if _selected(report, week)]
-    outcome.problems = [found for report in chosen for found in report.problems]
     _report_clashes(chosen)
+    outcome.problems = [found for report in chosen for found in report.problems]
     good = [report for report in chosen if report.ok]
     bad = [report for report in chosen if not report.ok]
     if not good and not (bad and not keep_going):
