@@ -158,6 +158,10 @@ def parse_config(data: bytes, path: Path) -> Config:
             raise fail("logo", f"'logo' must be an image ({', '.join(LOGO_TYPES)})")
         if not logo.is_file():
             raise fail("logo", f"'logo' names {logo}, which does not exist")
+        from scoper.source import image_size_ok
+
+        if logo.stat().st_size > 2_000_000 or not image_size_ok(logo):
+            raise fail("logo", "'logo' must be a readable image under 2 MB and 25 megapixels")
     accent = values.get("accent-colour")
     if accent is not None and (
         not isinstance(accent, str) or not re.fullmatch(r"#[0-9a-fA-F]{6}", accent)

@@ -172,7 +172,10 @@ def action_tracker(papers: list[PackPaper], issued: dt.date) -> list[TrackerRow]
 
 def partner_key(name: str) -> str:
     """The name as the register merges it: case, punctuation and a leading 'The' ignored."""
-    words = re.sub(r"[^\w]+", " ", name.casefold()).split()
+    # "Barnardo's" and "Barnardos", "U.K." and "UK": apostrophes and dots join, they do not
+    # part words.
+    joined = re.sub(r"['’.]", "", name.casefold())
+    words = re.sub(r"[^\w]+", " ", joined).split()
     if words[:1] == ["the"]:
         words = words[1:]
     return " ".join(words)

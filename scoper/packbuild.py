@@ -465,7 +465,7 @@ class _PackJob:
         pdf = merge(
             parts,
             PackInfo(
-                title=f"{self.pack.title}: {self.pack.week or 'all papers'}",
+                title=self.pack.title,
                 created=self.pack.issued.isoformat(),
                 creator=f"scoper {__version__}",
             ),

@@ -207,10 +207,11 @@ class _StructureTree:
 def _document_level(out: Pdf, front: Pdf, sources: list[Pdf], info: PackInfo) -> None:
     """Title, language and metadata for the whole pack; for pdf/a-3u, the colour profile
     and every paper's source, attached."""
+    # The front part was rendered with the pack's title and date: its document information
+    # and its XMP agree, as PDF/A requires, so the pack takes both from it.
+    for key, value in front.docinfo.items():
+        out.docinfo[key] = _copy(out, value)
     out.docinfo[Name.Title] = info.title
-    out.docinfo[Name.Creator] = info.creator
-    out.docinfo[Name.Producer] = info.creator
-    out.docinfo[Name.CreationDate] = "D:" + info.created.replace("-", "")
     out.Root.Lang = String("en-GB")
     out.Root.ViewerPreferences = Dictionary(DisplayDocTitle=True)
     if Name.Metadata in front.Root:

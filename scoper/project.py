@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from pathlib import Path
 
@@ -200,8 +201,16 @@ def init_project(folder: Path, today: dt.date) -> list[Path]:
     existing = [path for path in files if path.exists()]
     if existing:
         raise ProjectError(f"{existing[0]} already exists; nothing was changed")
-    for path, text in files.items():
-        write_atomic(path, text.encode("utf-8"))
+    # Every folder on the way must be a folder (or not exist yet) before anything is written.
+    for path in files:
+        for parent in path.parents:
+            if parent.exists() and not parent.is_dir():
+                raise ProjectError(f"{parent} is a file, not a folder; nothing was changed")
+    try:
+        for path, text in files.items():
+            write_atomic(path, text.encode("utf-8"))
+    except OSError as error:
+        raise ProjectError(f"cannot write {error.filename}: {error.strerror}") from None
     return list(files)
 
 
@@ -232,8 +241,12 @@ def new_brief(title: str, folder: Path, prefix: str, classification: str, today:
     path = folder / f"{slugify(title, max_length=80) or 'brief'}.md"
     if path.exists():
         raise ProjectError(f"{path} already exists; nothing was changed")
+    if folder.exists() and not folder.is_dir():
+        raise ProjectError(f"{folder} is a file, not a folder; nothing was changed")
+    if any(ord(c) < 32 or ord(c) == 127 for c in title):
+        raise ProjectError("the title holds a control character")
     # YAML would read a title with ': ' or a leading quote as something else: quote it.
-    quoted = '"' + title.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    quoted = json.dumps(title, ensure_ascii=False)  # a JSON string is a YAML string
     text = NEW_BRIEF.format(
         title=quoted,
         date=today.isoformat(),

@@ -83,8 +83,11 @@ def is_loopback(host: str) -> bool:
 class Site:
     """The preview's pages, rendered from the briefs folder on each request."""
 
-    def __init__(self, folder: Path, bound_host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, folder: Path, bound_host: str = "127.0.0.1", changes: Changes | None = None
+    ) -> None:
         self.folder = folder
+        self.changes = changes or Changes()
         self.allowed_hosts = set(LOCAL_HOSTS) | {bound_host.strip("[]").lower()}
         self._pdfs: dict[str, bytes] = {}
         self._pdf_lock = threading.Lock()
@@ -249,6 +252,9 @@ class Site:
         toolbar = '<a href="/">All briefs</a>'
         return self._with_reload(200, render_pack_html(pack, config), "", toolbar)
 
+    def fault(self, message: str) -> Response:
+        return self._page(500, "scoper could not make this page", _problem_list([message]), "")
+
     # -- building blocks -----------------------------------------------------------------------
 
     def _text(self, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
@@ -268,7 +274,11 @@ class Site:
 
     def _with_reload(self, status: int, page: str, source: str, toolbar: str) -> Response:
         nonce = secrets.token_urlsafe(16)
-        addition = _LIVE.format(nonce=nonce, toolbar=toolbar, source=_js_string(source))
+        # The page says which changes it has seen, so that one made while it was loading
+        # still reaches it.
+        addition = _LIVE.format(
+            nonce=nonce, toolbar=toolbar, source=_js_string(source), seen=self.changes.count
+        )
         page = page.replace("</body>", addition + "</body>", 1)
         policy = (
             "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
@@ -312,7 +322,7 @@ padding:2px 4px;cursor:pointer}}.scoper-toolbar ul{{max-height:40vh;overflow:aut
   const key = "scoper-scroll:" + location.pathname;
   const saved = sessionStorage.getItem(key);
   if (saved !== null) {{ sessionStorage.removeItem(key); window.scrollTo(0, Number(saved)); }}
-  const events = new EventSource("/events");
+  const events = new EventSource("/events?seen={seen}");
   events.onmessage = (message) => {{
     const change = JSON.parse(message.data);
     if (change.all || !source || change.paths.includes(source)) {{
@@ -333,24 +343,48 @@ def watch(folder: Path, changes: Changes, stop: threading.Event) -> None:
     from scoper.config import find_config
     from scoper.theme import theme_for
 
-    watched: list[Path] = [folder]
     config = find_config(Path.cwd())
-    if config:
-        watched.append(config)
-    try:
-        watched += theme_for(load_config()).roots
-    except ConfigError:
-        watched += theme_for(None).roots
+    project = config.parent if config else Path.cwd()
+    watched: list[Path] = [folder, *theme_for(None).roots]
+    overrides = project / "templates"
+    following: set[Path] = set()
+    if overrides.is_dir():
+        watched.append(overrides)
+        following.add(overrides.resolve())
     root = folder.resolve()
-    for batch in watchfiles.watch(*watched, stop_event=stop, debounce=50, step=20):
-        names, everything = [], False
-        for _, changed in batch:
-            path = Path(changed).resolve()
-            if path.suffix == ".md" and path.parent == root:
-                names.append(path.name)
-            else:
-                everything = True
-        changes.publish(names, everything)
+
+    def follow(paths: list[Path], recursive: bool, only: set[str] | None) -> None:
+        def relevant(change: object, path: str) -> bool:
+            return only is None or Path(path).name in only
+
+        for batch in watchfiles.watch(
+            *paths,
+            stop_event=stop,
+            debounce=50,
+            step=20,
+            recursive=recursive,
+            watch_filter=relevant,
+        ):
+            names, everything = [], False
+            for _, changed in batch:
+                path = Path(changed).resolve()
+                if path.suffix == ".md" and path.parent == root:
+                    names.append(path.name)
+                else:
+                    everything = True
+                if path == overrides.resolve() and path.is_dir() and path not in following:
+                    # A templates folder made while the preview runs: follow it too.
+                    following.add(path)
+                    threading.Thread(target=follow, args=([path], True, None), daemon=True).start()
+            changes.publish(names, everything)
+
+    # The project's own folder is watched without its subfolders (it may hold a virtual
+    # environment): that catches scoper.toml however it is saved, even by a rename, and a
+    # templates folder made after the preview started.
+    threading.Thread(
+        target=follow, args=([project], False, {"scoper.toml", "templates"}), daemon=True
+    ).start()
+    follow(watched, True, None)
 
 
 class ServeError(Exception):
@@ -373,14 +407,16 @@ def make_server(site: Site, changes: Changes, host: str, port: int) -> Threading
 
         def _answer(self) -> None:
             host = host_name(self.headers.get("Host"))
-            if self.path == "/events" and self.command == "GET" and host in site.allowed_hosts:
+            events = self.path.split("?", 1)[0] == "/events"
+            if events and self.command == "GET" and host in site.allowed_hosts:
                 self._events()
                 return
             try:
                 response = site.handle(self.command, self.path, self.headers.get("Host"))
-            except Exception as error:  # a fault in scoper: say so in the page, keep serving
-                message = f"scoper failed on this page ({type(error).__name__}: {error})"
-                response = Response(500, message.encode(), "text/plain; charset=utf-8")
+            except Exception as error:  # a fault (or a broken template): say so, keep serving
+                message = f"{type(error).__name__}: {error}"
+                # As a page with the reload script, so it recovers once the fault is fixed.
+                response = site.fault(message)
             self.send_response(response.status)
             self.send_header("Content-Type", response.content_type)
             self.send_header("Content-Length", str(len(response.body)))
@@ -396,7 +432,9 @@ def make_server(site: Site, changes: Changes, host: str, port: int) -> Threading
             self.send_header("Content-Type", "text/event-stream")
             self.send_header("Cache-Control", "no-store")
             self.end_headers()
-            seen = changes.count
+            query = self.path.partition("?")[2]
+            found = re.fullmatch(r"seen=(\d+)", query)
+            seen = min(int(found[1]), changes.count) if found else changes.count
             try:
                 self.wfile.write(b": connected\n\n")
                 self.wfile.flush()
@@ -431,8 +469,8 @@ def serve(
     folder: Path, host: str, port: int, open_browser: bool, echo: Callable[[str], None]
 ) -> None:
     """Run until Ctrl-C."""
-    site = Site(folder, host)
     changes = Changes()
+    site = Site(folder, host, changes)
     server = make_server(site, changes, host, port)
     stop = threading.Event()
     watcher = threading.Thread(target=watch, args=(folder, changes, stop), daemon=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+import warnings
 from pathlib import Path
 
 from scoper.markdown import ImageMissing
@@ -58,6 +59,27 @@ def brief_slug(path: Path) -> str:
     return slugify(path.stem, max_length=100) or "brief"
 
 
+MAX_IMAGE_PIXELS = 25_000_000
+"""A small file can unpack to an enormous picture; a bigger one is refused."""
+
+
+def image_size_ok(path: Path) -> bool:
+    """Whether a raster image is within MAX_IMAGE_PIXELS, read from its header only."""
+    if path.suffix.lower() == ".svg":
+        return True
+    from PIL import Image  # WeasyPrint's own dependency
+
+    try:
+        with warnings.catch_warnings():
+            # Pillow warns of (or refuses) "decompression bombs" itself; here it is a no.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                width, height = image.size
+    except Exception:  # not an image it can read (or a bomb): WeasyPrint would fail too
+        return False
+    return width * height <= MAX_IMAGE_PIXELS
+
+
 def image_resolver(folder: Path):
     """Images as data: URIs, read only from inside the brief's folder, so that an HTML paper
     is one self-contained file and a brief cannot pull in any other file."""
@@ -75,6 +97,8 @@ def image_resolver(folder: Path):
                 return None
             mime = IMAGE_TYPES.get(candidate.suffix.lower())
             if mime is None or candidate.stat().st_size > MAX_IMAGE_BYTES:
+                return None
+            if not image_size_ok(candidate):
                 return None
             data = candidate.read_bytes()
         except (OSError, ValueError):  # ValueError: a NUL byte in the path ("a%00.png")

@@ -77,8 +77,17 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
     return jinja2.FileSystemBytecodeCache(str(folder)) if os.access(folder, os.W_OK) else None
 
 
-@functools.cache
 def environment(theme: Theme) -> jinja2.Environment:
+    """The Jinja environment of the theme. A new one when the override folder gains or loses
+    a file: Jinja would otherwise keep serving the default template it had already loaded."""
+    files = ()
+    if theme.override:
+        files = tuple(sorted(str(p.relative_to(theme.override)) for p in theme.override.rglob("*")))
+    return _environment(theme, files)
+
+
+@functools.cache
+def _environment(theme: Theme, override_files: tuple[str, ...]) -> jinja2.Environment:
     default = jinja2.FileSystemLoader(theme.default)
     loaders: list[jinja2.BaseLoader] = [jinja2.PrefixLoader({"default": default})]
     if theme.override:

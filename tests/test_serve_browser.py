@@ -143,6 +143,24 @@ def test_saving_the_config_updates_the_page(server: Server, browser) -> None:
     assert "Unit A" in page.text_content(".kicker")
     (server.folder / "scoper.toml").write_text('organisation = "Unit B"\n')
     wait_for_text(page, ".kicker", "Unit B")
+    # Editors often save by writing a new file and renaming it over the old one.
+    for unit in ("Unit C", "Unit D"):
+        (server.folder / "scoper.toml.new").write_text(f'organisation = "{unit}"\n')
+        os.replace(server.folder / "scoper.toml.new", server.folder / "scoper.toml")
+        wait_for_text(page, ".kicker", unit)
+
+
+def test_a_broken_template_shows_the_fault_and_recovers(server: Server, browser) -> None:
+    page = open_page(browser, server.url + "paper/loneliness")
+    templates = server.folder / "templates"
+    templates.mkdir()
+    time.sleep(0.3)
+    (templates / "paper.html.j2").write_text(
+        '{% extends "default/paper.html.j2" %}{% block colours %}{{ no_such }}{% endblock %}'
+    )
+    wait_for_text(page, "main", "no_such")
+    (templates / "paper.html.j2").unlink()
+    wait_for_text(page, "h1", "Tackling chronic loneliness")
 
 
 def test_ctrl_c_stops_it_cleanly_and_a_busy_port_is_named(server: Server) -> None:
