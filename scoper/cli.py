@@ -283,7 +283,10 @@ def pack(
     for found in outcome.problems:
         click.echo(found.format(), err=True)
     if outcome.name is None:
-        click.echo("no pack written: fix the errors above (or use --keep-going)", err=True)
+        errors = [p for p in outcome.problems if p.severity == "error"]
+        briefs_wrong = any(p.rule != "empty-pack" for p in errors)
+        hint = ": fix the errors above (or use --keep-going)" if briefs_wrong else ""
+        click.echo(f"no pack written{hint}", err=True)
         sys.exit(1)
     left_out = f"; {outcome.excluded} left out" if outcome.excluded else ""
     pdf = out_dir / f"{outcome.name}.pdf"
@@ -408,8 +411,12 @@ def export(paths: tuple[Path, ...], fmt: str) -> None:
     from scoper.source import find_briefs
 
     config = _load_config()
+    briefs = find_briefs(list(paths))
+    if not briefs:
+        click.echo("scoper: no briefs (*.md files) found", err=True)
+        sys.exit(1)
     reports = check_files(
-        find_briefs(list(paths)),
+        briefs,
         config.default_classification,
         CheckContext.for_config(config),
     )

@@ -140,8 +140,8 @@ def build_pack(
     good = [report for report in chosen if report.ok]
     bad = [report for report in chosen if not report.ok]
     if not good and not (bad and not keep_going):
-        where = f"dated in {week}" if week else "that can be built"
-        outcome.problems.append(problem(str(paths[0]), 0, "empty-pack", f"no briefs {where}"))
+        where = f"dated in {week}" if week else "without errors"
+        outcome.problems.append(problem(str(out_dir), 0, "empty-pack", f"no briefs {where}"))
     if not good or (bad and not keep_going):
         outcome.problems.sort(key=lambda p: p.sort_key)
         return outcome

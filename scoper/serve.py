@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from scoper.pdfpool import PdfPool
 
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+KEPT_PDFS = 32
+"""PDFs the preview keeps rendered; older ones are made again when asked for."""
 _PAPER = re.compile(r"^/paper/([a-z0-9][a-z0-9-]*)(\.pdf)?$")
 _PACK = re.compile(r"^/pack(?:/(\d{4}-W\d{2}))?$")
 
@@ -223,6 +225,8 @@ class Site:
                 outcome = self._renderer.submit(job).result()
                 if outcome.pdf is None:
                     return self._page(500, "The PDF failed", _problem_list([outcome.error]), "")
+                while len(self._pdfs) >= KEPT_PDFS:  # the oldest go first
+                    del self._pdfs[next(iter(self._pdfs))]
                 self._pdfs[key] = outcome.pdf
             return Response(200, self._pdfs[key], "application/pdf")
 
@@ -240,7 +244,8 @@ class Site:
         ]
         papers = [PackPaper(r.brief, warnings=r.problems) for r in chosen if r.ok]
         if not papers:
-            return self._page(200, "No papers", f"<p>No briefs dated in {week}.</p>", "")
+            where = f"dated in {week}" if week else "that can be built"
+            return self._page(200, "No papers", f"<p>No briefs {where}.</p>", "")
         pack = Pack(
             title=config.pack_title,
             organisation=config.organisation,

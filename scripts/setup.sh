@@ -12,6 +12,8 @@ required=(libpango-1.0-0 libpangoft2-1.0-0)
 # for scripts the theme's font lacks; poppler-utils gives pdftoppm, to look at papers;
 # chromium is the browser the preview's tests drive (Playwright uses it; it downloads none).
 wanted=(libharfbuzz-subset0 fonts-dejavu-core poppler-utils chromium)
+# npm installs axe-core, which the accessibility tests run in Chromium.
+command -v npm >/dev/null || wanted+=(nodejs npm)
 if [[ "${SCOPER_WITH_BENCH:-}" == 1 ]]; then
   wanted+=(pandoc)
 fi

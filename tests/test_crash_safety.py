@@ -63,7 +63,7 @@ def test_killed_builds_leave_old_or_new_files_never_partial(tmp_path: Path) -> N
     seen = set()
     for _ in range(KILLS):
         process = build(tmp_path)
-        time.sleep(chooser.uniform(0.05, 1.6))
+        time.sleep(chooser.uniform(0.05, 3.0))
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(30)
         now = outputs(tmp_path)
@@ -78,7 +78,8 @@ def test_killed_builds_leave_old_or_new_files_never_partial(tmp_path: Path) -> N
     final = outputs(tmp_path)
     for name in ("knife-crime.pdf", "knife-crime.html"):
         assert assert_whole(name, final[name], titles) == "Revised knife crime"
-    assert seen  # the kills did land while files were being written or after
+    # Some kill landed after the new paper was written: that state was checked whole too.
+    assert "Revised knife crime" in seen
 
 
 def test_two_builds_of_one_brief_at_once(tmp_path: Path) -> None:

@@ -43,7 +43,9 @@ def test_every_check_rule_has_a_reason_and_an_example_or_case() -> None:
     sections = CHECK_DOCS.split("\n### ")[1:]
     assert len(sections) == sum(rule.group == "check" for rule in RULES.values())
     for section in sections:
-        assert "Fires " in section and re.search(r"Why:\s", section), section.split("\n")[0]
+        name = section.split("\n")[0]
+        assert "Fires " in section and re.search(r"Why:\s", section), name
+        assert re.search(r"Example[:s]|```markdown", section), name
 
 
 def test_the_two_commands_are_the_ones_setup_and_ci_use() -> None:

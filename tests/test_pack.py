@@ -347,3 +347,29 @@ def test_a_broken_template_override_is_a_problem_not_a_traceback(tmp_path: Path)
     assert outcome.name is None
     [fault] = [p for p in outcome.problems if p.severity == "error"]
     assert fault.rule == "internal-error" and "no_such_name" in fault.message
+
+
+@pytest.mark.parametrize(
+    "first,second",
+    [("Barnardo's", "Barnardos"), ("The U.K. Council", "UK council"), ("Age UK", "AGE  UK.")],
+)
+def test_partner_names_merge_across_case_punctuation_and_the(first: str, second: str) -> None:
+    assert partner_key(first) == partner_key(second)
+
+
+def test_pack_in_pdf_a_keeps_its_metadata_in_step(tmp_path: Path) -> None:
+    import pikepdf
+
+    briefs = tmp_path / "briefs"
+    shutil.copytree(EXAMPLES, briefs)
+    outcome = build_pack(
+        sorted(briefs.glob("*.md")),
+        Config(pdf_variant="pdf/a-3u"),
+        tmp_path / "out",
+        week=Week.parse("2026-W48"),
+    )
+    assert outcome.ok
+    pdf = pikepdf.open(tmp_path / "out" / "pack-2026-W48.pdf")
+    metadata = pdf.open_metadata()
+    assert str(pdf.docinfo["/Title"]) == metadata.get("dc:title") == "Weekly priorities pack"
+    assert str(pdf.docinfo["/Producer"]) == metadata.get("pdf:Producer")

@@ -257,3 +257,22 @@ def test_shell_completion(shell: str) -> None:
     assert "_SCOPER_COMPLETE" in done.stdout and "scoper" in done.stdout
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     assert f"_SCOPER_COMPLETE={shell}_source scoper" in readme
+
+
+def test_init_and_new_change_nothing_when_a_folder_is_a_file(run, tmp_path: Path) -> None:
+    (tmp_path / "unit").mkdir()
+    (tmp_path / "unit" / "briefs").write_text("a file where the folder should be")
+    result = run("init", "unit")
+    assert result.exit_code == 1 and "is a file, not a folder; nothing was changed" in result.output
+    assert sorted(p.name for p in (tmp_path / "unit").iterdir()) == ["briefs"]
+    (tmp_path / "notes").write_text("x")
+    assert run("init", "notes").exit_code == 1
+    assert run("new", "A title", "--dir", "notes").exit_code == 2  # not a folder: usage
+    result = run("new", "Bad\x1btitle")
+    assert result.exit_code == 1 and "control character" in result.output
+
+
+def test_export_of_nothing_is_an_error(run, tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    result = run("export", "empty")
+    assert result.exit_code == 1 and "no briefs" in result.output

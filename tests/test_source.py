@@ -80,13 +80,15 @@ def test_default_classification_comes_from_the_caller(tmp_path: Path) -> None:
 def test_image_resolver_reads_only_images_inside_the_folder(tmp_path: Path) -> None:
     folder = tmp_path / "briefs"
     (folder / "img").mkdir(parents=True)
-    (folder / "img" / "a.png").write_bytes(b"\x89PNG")
+    from PIL import Image
+
+    Image.new("RGB", (2, 2)).save(folder / "img" / "a.png")
     (folder / "img" / "notes.txt").write_text("secret")
     (tmp_path / "out.png").write_bytes(b"\x89PNG")
     os.symlink(tmp_path / "out.png", folder / "img" / "link.png")
     resolve = image_resolver(folder)
-    assert resolve("img/a.png") == "data:image/png;base64,iVBORw=="
-    assert resolve("img/a%2Epng") == "data:image/png;base64,iVBORw=="
+    assert resolve("img/a.png").startswith("data:image/png;base64,iVBORw")
+    assert resolve("img/a%2Epng") == resolve("img/a.png")
     for refused in ("img/notes.txt", "../out.png", "img/link.png", "img"):
         assert resolve(refused) is None, refused
     for missing in ("img/missing.png", "img/a%00.png"):
@@ -99,3 +101,13 @@ def test_find_briefs_expands_folders_sorted_and_once(tmp_path: Path) -> None:
         (tmp_path / name).write_text("x")
     found = find_briefs([tmp_path, tmp_path / "a.md"])
     assert [p.name for p in found] == ["a.md", "b.md"]
+
+
+def test_images_of_too_many_pixels_are_refused(tmp_path: Path) -> None:
+    from PIL import Image
+
+    Image.new("1", (6000, 6000)).save(tmp_path / "huge.png")  # small file, 36 megapixels
+    Image.new("RGB", (40, 20)).save(tmp_path / "small.png")
+    resolve = image_resolver(tmp_path)
+    assert resolve("huge.png") is None
+    assert resolve("small.png").startswith("data:image/png;base64,")
