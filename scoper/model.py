@@ -62,10 +62,6 @@ class Item:
         found = self.fields.get(name)
         return found.text if found else None
 
-    def html_of(self, name: str) -> str | None:
-        found = self.fields.get(name)
-        return found.html if found else None
-
 
 @dataclass
 class PartialDate:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -114,13 +115,27 @@ class RegisterEntry:
 @dataclass(slots=True)
 class Pack:
     title: str
-    organisation: str
     issued: dt.date
     """The pack's date: overdue actions are judged by it."""
     week: Week | None
     """The week chosen, or None for every brief."""
     papers: list[PackPaper]
     excluded: list[Excluded] = field(default_factory=list)
+
+    @classmethod
+    def of(
+        cls,
+        title: str,
+        issued: dt.date,
+        week: Week | None,
+        good: Iterable[tuple[Brief, list[Problem]]],
+        bad: Iterable[tuple[Path, list[Problem]]] = (),
+    ) -> Pack:
+        """The pack of the good briefs (with their warnings) in pack order, naming the bad
+        ones it leaves out."""
+        papers = in_pack_order([PackPaper(brief, warnings=found) for brief, found in good])
+        excluded = [Excluded(path, found) for path, found in bad]
+        return cls(title, issued, week, papers, excluded)
 
     @property
     def name(self) -> str:

@@ -18,13 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from scoper import __version__
 from scoper.build import paper_job
 from scoper.cache import key_of, load_manifest, paper_key, save_manifest, theme_fingerprint
 from scoper.check import CheckContext, FileReport, check_files
 from scoper.config import Config
 from scoper.output import output_path, write_atomic
-from scoper.pack import Excluded, Pack, PackPaper, Week, in_pack_order
+from scoper.pack import Pack, PackPaper, Week
 from scoper.problems import Problem, problem
 from scoper.render import BACK_PARTS, render_html, render_pack_html
 from scoper.theme import Theme, theme_for
@@ -68,8 +67,6 @@ class PackOutcome:
     written: list[Path] = field(default_factory=list)
     rendered: int = 0
     """How many PDFs were laid out (0 when everything was up to date)."""
-    up_to_date: bool = False
-    """True when nothing had changed since the last run, which was then repeated."""
     pack: Pack | None = None
     """The pack's model (None when the last run's result was reused)."""
     reports: list[FileReport] = field(default_factory=list)
@@ -93,7 +90,9 @@ def _date_of_broken(path: Path) -> dt.date | None:
         return None
 
 
-def _selected(report: FileReport, week: Week | None) -> bool:
+def chosen_for(report: FileReport, week: Week | None) -> bool:
+    """Whether a checked brief belongs in the week's pack (a broken one whose date cannot be
+    read does: it must not drop out of sight)."""
     if week is None:
         return True
     day = report.brief.meta.date if report.brief else _date_of_broken(report.path)
@@ -134,7 +133,7 @@ def build_pack(
         paths, config.default_classification, CheckContext.for_config(config, issued)
     )
     outcome = PackOutcome(reports=reports)
-    chosen = [report for report in reports if _selected(report, week)]
+    chosen = [report for report in reports if chosen_for(report, week)]
     _report_clashes(chosen)
     outcome.problems = [found for report in chosen for found in report.problems]
     good = [report for report in chosen if report.ok]
@@ -146,15 +145,12 @@ def build_pack(
         outcome.problems.sort(key=lambda p: p.sort_key)
         return outcome
 
-    pack = Pack(
-        title=config.pack_title,
-        organisation=config.organisation,
-        issued=issued,
-        week=week,
-        papers=in_pack_order(
-            [PackPaper(r.brief, warnings=r.problems) for r in good if r.brief is not None]
-        ),
-        excluded=[Excluded(r.path, r.problems) for r in bad],
+    pack = Pack.of(
+        config.pack_title,
+        issued,
+        week,
+        [(r.brief, r.problems) for r in good if r.brief is not None],
+        [(r.path, r.problems) for r in bad],
     )
     outcome.pack = pack
     job = _PackJob(pack, config, out_dir, theme, actions_csv, timeout, tell, outcome, manifest)
@@ -222,7 +218,6 @@ def _repeat_if_unchanged(
         name=last["name"],
         papers=last["papers"],
         excluded=last["excluded"],
-        up_to_date=True,
     )
 
 
@@ -433,7 +428,7 @@ class _PackJob:
         return pages
 
     def assemble(self, back: PdfOutcome, fresh_pdfs: dict[str, bytes], targets: list[Path]) -> None:
-        from scoper.pdfmerge import PackInfo, Part, merge
+        from scoper.pdfmerge import Part, merge
 
         if back.pdf is None:
             self.report(
@@ -464,11 +459,7 @@ class _PackJob:
         parts.append(Part(back.pdf, "part-back", back.anchors))
         pdf = merge(
             parts,
-            PackInfo(
-                title=self.pack.title,
-                created=self.pack.issued.isoformat(),
-                creator=f"scoper {__version__}",
-            ),
+            self.pack.title,
         )
         html = render_pack_html(self.pack, self.config, part="all", pages=pages, theme=self.theme)
         csv_data = self.tracker_csv() if self.actions_csv else None

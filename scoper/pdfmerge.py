@@ -32,15 +32,8 @@ class Part:
     """Further link targets inside it: anchor to 0-based page."""
 
 
-@dataclass(frozen=True, slots=True)
-class PackInfo:
-    title: str
-    created: str
-    """ISO date."""
-    creator: str
-
-
-def merge(parts: list[Part], info: PackInfo) -> bytes:
+def merge(parts: list[Part], title: str) -> bytes:
+    """One PDF of the parts, in order, under ``title``."""
     out = Pdf.new()
     sources: list[Pdf] = []  # pages are copied lazily: the sources stay open until saved
     targets: dict[str, int] = {}
@@ -77,7 +70,7 @@ def merge(parts: list[Part], info: PackInfo) -> bytes:
         for _, items in outlines:
             outline.root.extend(items)
     structure.finish()
-    _document_level(out, sources[0], sources, info)
+    _document_level(out, sources[0], sources, title)
     buffer = io.BytesIO()
     out.save(buffer, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     for source in sources:
@@ -204,14 +197,14 @@ class _StructureTree:
         self.out.Root.MarkInfo = Dictionary(Marked=True)
 
 
-def _document_level(out: Pdf, front: Pdf, sources: list[Pdf], info: PackInfo) -> None:
+def _document_level(out: Pdf, front: Pdf, sources: list[Pdf], title: str) -> None:
     """Title, language and metadata for the whole pack; for pdf/a-3u, the colour profile
     and every paper's source, attached."""
     # The front part was rendered with the pack's title and date: its document information
     # and its XMP agree, as PDF/A requires, so the pack takes both from it.
     for key, value in front.docinfo.items():
         out.docinfo[key] = _copy(out, value)
-    out.docinfo[Name.Title] = info.title
+    out.docinfo[Name.Title] = title
     out.Root.Lang = String("en-GB")
     out.Root.ViewerPreferences = Dictionary(DisplayDocTitle=True)
     if Name.Metadata in front.Root:

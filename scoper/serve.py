@@ -27,6 +27,7 @@ from scoper.config import Config, ConfigError, load_config
 from scoper.problems import Problem
 
 if TYPE_CHECKING:
+    from scoper.model import Brief
     from scoper.pdfpool import PdfPool
 
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -207,21 +208,21 @@ class Site:
         toolbar = _toolbar(slug, report.problems)
         return self._with_reload(200, paper, path.name, toolbar)
 
-    def _pdf(self, brief: object, config: Config) -> Response:
+    def _pdf(self, brief: Brief, config: Config) -> Response:
         from scoper.build import paper_job
         from scoper.cache import paper_key
         from scoper.pdfpool import PdfPool
         from scoper.theme import theme_for
 
         theme = theme_for(config)
-        key = paper_key(brief, config, theme)  # type: ignore[arg-type]
+        key = paper_key(brief, config, theme)
         with self._pdf_lock:  # rendered once, then kept until something it depends on changes
             if key not in self._pdfs:
                 if self._renderer is None:
                     # A worker process, so a runaway layout is stopped by its time limit
                     # and never stalls the pages; started fresh, as this process has threads.
                     self._renderer = PdfPool(1, fork=False)
-                job = paper_job(brief, config, theme)  # type: ignore[arg-type]
+                job = paper_job(brief, config, theme)
                 outcome = self._renderer.submit(job).result()
                 if outcome.pdf is None:
                     return self._page(500, "The PDF failed", _problem_list([outcome.error]), "")
@@ -231,7 +232,8 @@ class Site:
             return Response(200, self._pdfs[key], "application/pdf")
 
     def _pack(self, week_text: str | None, config: Config) -> Response:
-        from scoper.pack import Excluded, Pack, PackPaper, Week, in_pack_order
+        from scoper.pack import Pack, Week
+        from scoper.packbuild import chosen_for
         from scoper.render import render_pack_html
 
         try:
@@ -239,21 +241,13 @@ class Site:
         except ValueError as error:
             return self._text(404, str(error))
         reports = self._reports(config, list(self._briefs().values()))
-        chosen = [
-            r for r in reports if r.brief is None or week is None or r.brief.meta.date in week
-        ]
-        papers = [PackPaper(r.brief, warnings=r.problems) for r in chosen if r.ok]
-        if not papers:
+        chosen = [r for r in reports if chosen_for(r, week)]
+        good = [(r.brief, r.problems) for r in chosen if r.ok]
+        if not good:
             where = f"dated in {week}" if week else "that can be built"
             return self._page(200, "No papers", f"<p>No briefs {where}.</p>", "")
-        pack = Pack(
-            title=config.pack_title,
-            organisation=config.organisation,
-            issued=dt.date.today(),
-            week=week,
-            papers=in_pack_order(papers),
-            excluded=[Excluded(r.path, r.problems) for r in chosen if not r.ok],
-        )
+        bad = [(r.path, r.problems) for r in chosen if not r.ok]
+        pack = Pack.of(config.pack_title, dt.date.today(), week, good, bad)
         toolbar = '<a href="/">All briefs</a>'
         return self._with_reload(200, render_pack_html(pack, config), "", toolbar)
 
