@@ -14,19 +14,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from scoper.brief.model import Brief
 from scoper.check import CheckContext, FileReport, check_files
 from scoper.config import Config
-from scoper.model import Brief
 from scoper.output import output_path, write_atomic
 from scoper.problems import Problem, problem
-from scoper.render import render_html
-from scoper.theme import Theme, theme_for
+from scoper.render.html import render_html
+from scoper.render.theme import Theme, theme_for
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
     # Process pools are imported only when a PDF is wanted: HTML-only work stays light.
-    from scoper.pdfpool import PdfJob, PdfOutcome, PdfPool
+    from scoper.pdf.pool import PdfJob, PdfOutcome, PdfPool
 
 Format = Literal["html", "pdf", "all"]
 
@@ -109,7 +109,7 @@ def _render(
 
 def paper_job(brief: Brief, config: Config, theme: Theme) -> PdfJob:
     """What a renderer needs to make a paper's PDF."""
-    from scoper.pdfpool import PdfJob
+    from scoper.pdf.pool import PdfJob
 
     attachments: tuple[tuple[str, bytes, str], ...] = ()
     if config.pdf_variant == "pdf/a-3u":
@@ -170,7 +170,7 @@ def build_one(
     today: dt.date | None = None,
 ) -> BriefResult:
     """Check and build one brief, rendering its PDF in this process."""
-    from scoper.pdfpool import render_job
+    from scoper.pdf.pool import render_job
 
     [report] = check_files([path], config.default_classification, _context(config, today))
     pending = _render(report, config, out_dir, fmt, theme or theme_for(config), {})
@@ -195,7 +195,7 @@ def build_many(
     """
     theme = theme or theme_for(config)
     if pool is None and fmt != "html" and paths:
-        from scoper.pdfpool import PdfPool
+        from scoper.pdf.pool import PdfPool
 
         # Started first, so the workers load the renderer while the briefs are checked.
         pool = PdfPool(min(len(paths), os.cpu_count() or 1))

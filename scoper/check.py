@@ -16,10 +16,10 @@ from urllib.parse import unquote, urlsplit
 
 from dateutil.relativedelta import relativedelta
 
+from scoper.brief.frontmatter import suggest
+from scoper.brief.markdown import is_relative_path
+from scoper.brief.model import Brief, Section
 from scoper.config import CheckSettings, Config, regradable
-from scoper.frontmatter import suggest
-from scoper.markdown import is_relative_path
-from scoper.model import Brief, Section
 from scoper.problems import RULES, Problem, problem
 
 GOVERNMENT_LEVERS = frozenset({"spending", "regulation", "legislation"})
@@ -357,8 +357,8 @@ def check_files(
     paths: Iterable[Path], default_classification: str, context: CheckContext
 ) -> list[FileReport]:
     """Read, parse and check each file, then check them as a set."""
+    from scoper.brief.source import read_brief
     from scoper.problems import BriefInvalid
-    from scoper.source import read_brief
 
     reports = []
     for path in paths:

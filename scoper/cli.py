@@ -88,14 +88,14 @@ def build(
     if fmt != "html":
         import os
 
-        from scoper.pdfpool import PdfPool
+        from scoper.pdf.pool import PdfPool
 
         # Before the rest of scoper is imported: the renderer's own slow import (WeasyPrint)
         # then runs in the workers while this process loads, reads and checks the briefs.
         files = len(paths) if all(path.is_file() for path in paths) else os.cpu_count() or 1
         pool = PdfPool(min(files, os.cpu_count() or 1))
+    from scoper.brief.source import find_briefs
     from scoper.build import build_many
-    from scoper.source import find_briefs
 
     try:
         config = _load_config(pdf_variant)
@@ -158,9 +158,9 @@ def check(paths: tuple[Path, ...], fmt: str, strict: bool, today: dt.datetime | 
     warnings), 1 otherwise, 2 for a usage error.
     """
 
+    from scoper.brief.source import find_briefs
     from scoper.check import CheckContext, check_files
     from scoper.report import problems_json
-    from scoper.source import find_briefs
 
     config = _load_config()
     briefs = find_briefs(list(paths))
@@ -251,9 +251,9 @@ def pack(
     Any brief with errors stops the pack (the last good pack stays); with --keep-going it
     is left out and named on the cover, and the exit status is still 1.
     """
-    from scoper.pack import Week
-    from scoper.packbuild import build_pack
-    from scoper.source import find_briefs
+    from scoper.brief.source import find_briefs
+    from scoper.pack.build import build_pack
+    from scoper.pack.model import Week
 
     try:
         chosen_week = Week.parse(week) if week else None
@@ -317,8 +317,8 @@ def serve(folder: Path, port: int, host: str, open_browser: bool) -> None:
     Pages: / (every brief, with its check problems), /paper/NAME (a paper exactly as
     scoper build makes it, with a toolbar), /paper/NAME.pdf, and /pack/YYYY-Www.
     """
-    from scoper.serve import ServeError, is_loopback
-    from scoper.serve import serve as run
+    from scoper.preview.server import ServeError, is_loopback
+    from scoper.preview.server import serve as run
 
     if not is_loopback(host.strip("[]").lower()):
         click.echo(
@@ -406,9 +406,9 @@ def export(paths: tuple[Path, ...], fmt: str) -> None:
     """
     import json
 
+    from scoper.brief.source import find_briefs
     from scoper.check import CheckContext, check_files
     from scoper.export import export_document
-    from scoper.source import find_briefs
 
     config = _load_config()
     briefs = find_briefs(list(paths))

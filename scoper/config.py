@@ -11,8 +11,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
-from scoper.frontmatter import suggest
-from scoper.model import CLASSIFICATIONS
+from scoper.brief.frontmatter import suggest
+from scoper.brief.model import CLASSIFICATIONS
 from scoper.problems import RULES, Severity
 
 Grade = Severity | Literal["off"]
@@ -90,7 +90,7 @@ KEYS = (
     "check",
 )
 PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3u")
-"""Kept here too (scoper.pdf imports WeasyPrint, which reading a config must not)."""
+"""Kept here too (scoper.pdf.render imports WeasyPrint, which reading a config must not)."""
 LOGO_TYPES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg")
 CHECK_KEYS = ("summary-word-limit", "stale-evidence-years", "rules")
 
@@ -158,7 +158,7 @@ def parse_config(data: bytes, path: Path) -> Config:
             raise fail("logo", f"'logo' must be an image ({', '.join(LOGO_TYPES)})")
         if not logo.is_file():
             raise fail("logo", f"'logo' names {logo}, which does not exist")
-        from scoper.source import image_size_ok
+        from scoper.brief.source import image_size_ok
 
         if logo.stat().st_size > 2_000_000 or not image_size_ok(logo):
             raise fail("logo", "'logo' must be a readable image under 2 MB and 25 megapixels")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from scoper.frontmatter import KNOWN_KEYS
-from scoper.model import (
+from scoper.brief.frontmatter import KNOWN_KEYS
+from scoper.brief.model import (
     ACTION_STATUSES,
     CLASSIFICATIONS,
     COMMITMENTS,

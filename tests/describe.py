@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scoper.model import Action, Brief, Evidence, Item, Partner, Risk
+from scoper.brief.model import Action, Brief, Evidence, Item, Partner, Risk
 
 
 def _item(item: Item) -> str:

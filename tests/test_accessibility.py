@@ -17,8 +17,8 @@ from pypdf import PdfReader
 
 from scoper.build import BriefResult, build_one
 from scoper.config import Config
-from scoper.pack import Week
-from scoper.packbuild import build_pack
+from scoper.pack.build import build_pack
+from scoper.pack.model import Week
 from tests.conftest import CHROMIUM, EXAMPLES, ROOT, valid_brief
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from scoper.brief.parser import parse_brief
 from scoper.check import CheckContext, check_brief, check_files, check_set
 from scoper.cli import cli
 from scoper.config import CheckSettings, ConfigError, parse_config
-from scoper.parser import parse_brief
 from scoper.problems import RULES
 from tests.conftest import EXAMPLES, valid_brief
 

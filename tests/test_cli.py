@@ -111,12 +111,12 @@ def test_a_failed_pdf_writes_nothing_for_that_brief(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import scoper.pdf
+    import scoper.pdf.render
 
     def explode(*args: object) -> None:
         raise RuntimeError("layout failed")
 
-    monkeypatch.setattr(scoper.pdf, "render_pdf", explode)
+    monkeypatch.setattr(scoper.pdf.render, "render_pdf", explode)
     write_brief()
     result = run("build", "briefs")
     assert result.exit_code == 1

@@ -14,8 +14,8 @@ from pypdf import PdfReader
 
 from scoper.build import BriefResult, build_one
 from scoper.config import Config
-from scoper.packbuild import build_pack
-from scoper.serve import Site
+from scoper.pack.build import build_pack
+from scoper.preview.server import Site
 
 CORPUS = Path(__file__).parent / "hostile"
 ALLOWED_SCHEMES = ("#", "https:", "http:", "mailto:", "tel:")
@@ -232,7 +232,7 @@ def test_the_preview_serves_the_corpus_safely(
     site = Site(corpus)
     assert site.handle("GET", "/", "localhost").status == 200
     for path in sorted(corpus.glob("*.md")):
-        from scoper.source import brief_slug
+        from scoper.brief.source import brief_slug
 
         response = site.handle("GET", f"/paper/{brief_slug(path)}", "localhost")
         assert response.status == 200, path.name

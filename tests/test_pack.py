@@ -15,8 +15,8 @@ from pypdf import PdfReader
 
 from scoper.cli import cli
 from scoper.config import Config
-from scoper.pack import Week, partner_key
-from scoper.packbuild import PackOutcome, build_pack
+from scoper.pack.build import PackOutcome, build_pack
+from scoper.pack.model import Week, partner_key
 from tests.conftest import EXAMPLES, valid_brief
 
 TODAY = dt.date(2026, 11, 28)
@@ -305,7 +305,7 @@ def test_two_briefs_with_one_file_name_stop_the_pack(tmp_path: Path) -> None:
     for folder, example in (("a", "loneliness.md"), ("b", "knife-crime.md")):
         (tmp_path / folder).mkdir()
         shutil.copy(EXAMPLES / example, tmp_path / folder / "x.md")
-    from scoper.source import find_briefs
+    from scoper.brief.source import find_briefs
 
     outcome = build_pack(find_briefs([tmp_path / "a", tmp_path / "b"]), Config(), tmp_path / "out")
     assert outcome.name is None

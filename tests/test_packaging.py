@@ -35,9 +35,9 @@ def test_wheel_carries_the_theme_and_builds_from_another_folder(tmp_path: Path) 
     elsewhere.mkdir()
     (elsewhere / "brief.md").write_bytes((ROOT / "briefs" / "loneliness.md").read_bytes())
     code = (
-        "import sys, scoper, scoper.theme\n"
+        "import sys, scoper, scoper.render.theme\n"
         "print(scoper.__file__)\n"
-        "print(scoper.theme.default_theme_dir())\n"
+        "print(scoper.render.theme.default_theme_dir())\n"
         "from scoper.cli import main\n"
         "sys.argv = ['scoper', 'build', 'brief.md', '--format', 'html']\n"
         "main()\n"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from markdown_it.utils import read_fixture_file
 
-from scoper.parser import parse_brief
+from scoper.brief.parser import parse_brief
 from scoper.problems import BriefInvalid
 from tests.describe import describe
 

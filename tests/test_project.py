@@ -16,10 +16,10 @@ import yaml
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
+from scoper.brief.parser import parse_brief
 from scoper.cli import cli
 from scoper.config import KEYS, ConfigError, parse_config
 from scoper.export import front_matter_schema
-from scoper.parser import parse_brief
 from scoper.project import CONFIG_TEMPLATE, new_brief, next_ref
 from tests.conftest import EXAMPLES, valid_brief
 

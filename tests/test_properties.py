@@ -9,13 +9,13 @@ import time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from scoper.brief.frontmatter import KNOWN_KEYS
+from scoper.brief.parser import SECTION_ALIASES, parse_brief
+from scoper.brief.source import decode
 from scoper.check import CheckContext, check_brief
 from scoper.config import Config
-from scoper.frontmatter import KNOWN_KEYS
-from scoper.parser import SECTION_ALIASES, parse_brief
 from scoper.problems import RULES, BriefInvalid
-from scoper.render import render_html
-from scoper.source import decode
+from scoper.render.html import render_html
 
 SECONDS = 5.0
 CHECKS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -10,10 +10,10 @@ import pytest
 from bs4 import BeautifulSoup
 from pypdf import PdfReader
 
+from scoper.brief.source import brief_slug
 from scoper.build import build_one
 from scoper.config import Config
 from scoper.output import output_path
-from scoper.source import brief_slug
 from tests.conftest import valid_brief
 
 PNG = base64.b64decode(
@@ -104,8 +104,8 @@ def test_the_pdf_renderer_asks_no_server_for_anything(
 ) -> None:
     """Even HTML that names network resources (here, a listening server on this machine)
     makes the renderer send no request: the fetcher refuses before any connection."""
-    from scoper.pdf import render_pdf
-    from scoper.theme import default_theme_dir
+    from scoper.pdf.render import render_pdf
+    from scoper.render.theme import default_theme_dir
 
     port, requests = spy
     base = f"http://127.0.0.1:{port}"
@@ -127,7 +127,7 @@ def test_the_pdf_renderer_asks_no_server_for_anything(
 
 
 def test_fetcher_refuses_network_and_files_outside_the_theme(tmp_path: Path) -> None:
-    from scoper.pdf import LocalOnlyFetcher
+    from scoper.pdf.render import LocalOnlyFetcher
 
     theme = tmp_path / "theme"
     theme.mkdir()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from scoper.serve import Changes, Site, host_name, is_loopback
+from scoper.preview.server import Changes, Site, host_name, is_loopback
 from tests.conftest import EXAMPLES, valid_brief
 
 

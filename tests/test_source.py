@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from scoper.markdown import ImageMissing
+from scoper.brief.markdown import ImageMissing
+from scoper.brief.source import decode, find_briefs, image_resolver, read_brief
 from scoper.problems import BriefInvalid
-from scoper.source import decode, find_briefs, image_resolver, read_brief
 from tests.conftest import valid_brief
 
 

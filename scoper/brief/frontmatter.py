@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from scoper.model import CLASSIFICATIONS, STATUSES, FrontMatter
+from scoper.brief.model import CLASSIFICATIONS, STATUSES, FrontMatter
 from scoper.problems import Problem, problem
 
 KNOWN_KEYS = (

@@ -64,7 +64,7 @@ def render_job(job: PdfJob, timeout: float = DEFAULT_TIMEOUT) -> PdfOutcome:
     import signal
     import threading
 
-    from scoper.pdf import render_pdf
+    from scoper.pdf.render import render_pdf
 
     # The layout is Python, so an alarm interrupts a runaway render (a pathological
     # table, say) between two steps; the worker process survives for the next job.
@@ -94,7 +94,7 @@ def render_job(job: PdfJob, timeout: float = DEFAULT_TIMEOUT) -> PdfOutcome:
 
 
 def _load_renderer() -> None:
-    import scoper.pdf  # noqa: F401 - imported for its side effect: WeasyPrint is loaded
+    import scoper.pdf.render  # noqa: F401 - imported for its side effect: WeasyPrint is loaded
 
 
 def _ready() -> None:

@@ -7,9 +7,9 @@ import os
 import warnings
 from pathlib import Path
 
-from scoper.markdown import ImageMissing
-from scoper.model import Brief
-from scoper.parser import parse_brief
+from scoper.brief.markdown import ImageMissing
+from scoper.brief.model import Brief
+from scoper.brief.parser import parse_brief
 from scoper.problems import BriefInvalid, problem
 
 IMAGE_TYPES = {

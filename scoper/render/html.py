@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Literal
 from markupsafe import Markup
 
 from scoper import __version__
+from scoper.brief.model import Brief
 from scoper.config import Config
-from scoper.model import Brief
-from scoper.theme import Theme, data_uri, environment, font_faces, stylesheet, theme_for
+from scoper.render.theme import Theme, data_uri, environment, font_faces, stylesheet, theme_for
 
 if TYPE_CHECKING:
-    from scoper.pack import Pack
+    from scoper.pack.model import Pack
 
 Target = Literal["screen", "pdf"]
 SHORT_TITLE_CHARS = 60

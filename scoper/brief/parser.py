@@ -1,6 +1,6 @@
 """Parse the text of a brief into the typed model (see ``shared`` brief format).
 
-``parse_brief`` is pure: it takes text and returns a :class:`~scoper.model.Brief` or raises
+``parse_brief`` is pure: it takes text and returns a :class:`~scoper.brief.model.Brief` or raises
 :class:`~scoper.problems.BriefInvalid` with every problem of the file at once. The only
 outside help it takes is an optional image resolver, which the caller supplies.
 """
@@ -16,14 +16,14 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from markdown_it.token import Token
 
-from scoper.frontmatter import (
+from scoper.brief.frontmatter import (
     load_front_matter,
     split_front_matter,
     suggest,
     validate_front_matter,
 )
-from scoper.markdown import ImageMissing, ImageResolver, is_relative_path, make_markdown
-from scoper.model import (
+from scoper.brief.markdown import ImageMissing, ImageResolver, is_relative_path, make_markdown
+from scoper.brief.model import (
     ACTION_STATUSES,
     COMMITMENTS,
     LEVELS,

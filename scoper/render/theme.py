@@ -31,7 +31,7 @@ FONT_FAMILY = "scoper-sans"
 
 def default_theme_dir() -> Path:
     """The default theme: inside the installed package, or ``templates/`` of a checkout."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parents[1]  # the scoper package
     installed = here / "templates"
     return installed if installed.is_dir() else here.parent / "templates"
 
@@ -148,7 +148,7 @@ def font_faces(theme: Theme, embed: bool) -> str:
 @functools.cache
 def data_uri(path: Path, mtime_ns: int) -> str:
     """A small file (the unit's logo) as a data: URI, so papers stay self-contained."""
-    from scoper.source import IMAGE_TYPES
+    from scoper.brief.source import IMAGE_TYPES
 
     mime = IMAGE_TYPES[path.suffix.lower()]
     return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"

@@ -2,7 +2,7 @@
 pack, write everything atomically.
 
 A run that would leave the pack partial writes no pack at all, so the last good one stays.
-Outputs are cached by a key of everything they depend on (scoper.cache): with nothing
+Outputs are cached by a key of everything they depend on (scoper.pack.cache): with nothing
 changed nothing is rendered, and with one brief changed only its paper and the pack are.
 """
 
@@ -19,17 +19,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from scoper.build import paper_job
-from scoper.cache import key_of, load_manifest, paper_key, save_manifest, theme_fingerprint
 from scoper.check import CheckContext, FileReport, check_files
 from scoper.config import Config
 from scoper.output import output_path, write_atomic
-from scoper.pack import Pack, PackPaper, Week
+from scoper.pack.cache import key_of, load_manifest, paper_key, save_manifest, theme_fingerprint
+from scoper.pack.model import Pack, PackPaper, Week
 from scoper.problems import Problem, problem
-from scoper.render import BACK_PARTS, render_html, render_pack_html
-from scoper.theme import Theme, theme_for
+from scoper.render.html import BACK_PARTS, render_html, render_pack_html
+from scoper.render.theme import Theme, theme_for
 
 if TYPE_CHECKING:
-    from scoper.pdfpool import PdfJob, PdfOutcome, PdfPool
+    from scoper.pdf.pool import PdfJob, PdfOutcome, PdfPool
 
 
 class Progress(Protocol):
@@ -299,7 +299,7 @@ class _PackJob:
             self.write_paper_html()
             return
 
-        from scoper.pdfpool import PdfPool
+        from scoper.pdf.pool import PdfPool
 
         self.tell.start(len(stale) + (0 if pack_fresh else 3))
         with PdfPool(min(os.cpu_count() or 1, len(stale) + 1)) as self.pool:
@@ -352,7 +352,7 @@ class _PackJob:
     def remember_run(self, run_key: str, chosen: list[FileReport]) -> None:
         """What a later run needs to see that nothing has changed (see
         _repeat_if_unchanged): every input's digest, the outputs, and what was reported."""
-        from scoper.markdown import is_relative_path
+        from scoper.brief.markdown import is_relative_path
         from scoper.report import problem_dict
 
         inputs = {str(r.path.resolve()): _digest(r.path) for r in self.outcome.reports}
@@ -394,7 +394,7 @@ class _PackJob:
         return paper_job(paper.brief, self.config, self.theme)
 
     def part_job(self, part: str, pages: dict[str, int]) -> PdfJob:
-        from scoper.pdfpool import PdfJob
+        from scoper.pdf.pool import PdfJob
 
         return PdfJob(
             html=render_pack_html(self.pack, self.config, part=part, pages=pages, theme=self.theme),
@@ -428,7 +428,7 @@ class _PackJob:
         return pages
 
     def assemble(self, back: PdfOutcome, fresh_pdfs: dict[str, bytes], targets: list[Path]) -> None:
-        from scoper.pdfmerge import Part, merge
+        from scoper.pack.assemble import Part, merge
 
         if back.pdf is None:
             self.report(

@@ -27,8 +27,8 @@ from scoper.config import Config, ConfigError, load_config
 from scoper.problems import Problem
 
 if TYPE_CHECKING:
-    from scoper.model import Brief
-    from scoper.pdfpool import PdfPool
+    from scoper.brief.model import Brief
+    from scoper.pdf.pool import PdfPool
 
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 KEPT_PDFS = 32
@@ -125,7 +125,7 @@ class Site:
     # -- pages ---------------------------------------------------------------------------------
 
     def _briefs(self) -> dict[str, Path]:
-        from scoper.source import brief_slug, find_briefs
+        from scoper.brief.source import brief_slug, find_briefs
 
         return {brief_slug(path): path for path in find_briefs([self.folder])}
 
@@ -136,7 +136,7 @@ class Site:
         return check_files(paths, config.default_classification, context)
 
     def _index(self, config: Config) -> Response:
-        from scoper.pack import Week
+        from scoper.pack.model import Week
 
         briefs = self._briefs()
         reports = self._reports(config, list(briefs.values()))
@@ -202,7 +202,7 @@ class Site:
             )
         if pdf:
             return self._pdf(report.brief, config)
-        from scoper.render import render_html
+        from scoper.render.html import render_html
 
         paper = render_html(report.brief, config, target="screen")
         toolbar = _toolbar(slug, report.problems)
@@ -210,9 +210,9 @@ class Site:
 
     def _pdf(self, brief: Brief, config: Config) -> Response:
         from scoper.build import paper_job
-        from scoper.cache import paper_key
-        from scoper.pdfpool import PdfPool
-        from scoper.theme import theme_for
+        from scoper.pack.cache import paper_key
+        from scoper.pdf.pool import PdfPool
+        from scoper.render.theme import theme_for
 
         theme = theme_for(config)
         key = paper_key(brief, config, theme)
@@ -232,9 +232,9 @@ class Site:
             return Response(200, self._pdfs[key], "application/pdf")
 
     def _pack(self, week_text: str | None, config: Config) -> Response:
-        from scoper.pack import Pack, Week
-        from scoper.packbuild import chosen_for
-        from scoper.render import render_pack_html
+        from scoper.pack.build import chosen_for
+        from scoper.pack.model import Pack, Week
+        from scoper.render.html import render_pack_html
 
         try:
             week = Week.parse(week_text) if week_text else None
@@ -340,7 +340,7 @@ def watch(folder: Path, changes: Changes, stop: threading.Event) -> None:
     import watchfiles
 
     from scoper.config import find_config
-    from scoper.theme import theme_for
+    from scoper.render.theme import theme_for
 
     config = find_config(Path.cwd())
     project = config.parent if config else Path.cwd()

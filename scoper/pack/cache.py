@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from scoper import __version__
+from scoper.brief.markdown import is_relative_path
+from scoper.brief.model import Brief
 from scoper.config import Config
-from scoper.markdown import is_relative_path
-from scoper.model import Brief
 from scoper.output import write_atomic
-from scoper.theme import Theme
+from scoper.render.theme import Theme
 
 MANIFEST = ".scoper-cache.json"
 """In the output folder; deleting it makes the next run render everything."""

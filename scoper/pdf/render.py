@@ -61,7 +61,7 @@ with _one_library_listing():
 class LocalOnlyFetcher(URLFetcher):
     """Fetch ``data:`` URIs and files under the given folders; refuse everything else.
 
-    Brief images arrive as data: URIs (see scoper.source), so the renderer needs files only
+    Brief images arrive as data: URIs (see scoper.brief.source), so the renderer needs files only
     for the theme's fonts: nothing is fetched from the network, and a brief cannot make the
     renderer read any other file.
     """

@@ -1,7 +1,7 @@
 """The weekly priorities pack as a model: which papers, in what order, and the views across
 them (the action tracker, the partner register, the quality annex).
 
-Pure: it takes checked briefs and returns values; scoper.packbuild renders and writes.
+Pure: it takes checked briefs and returns values; scoper.pack.build renders and writes.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scoper.model import CLASSIFICATIONS, Action, Brief, Partner
+from scoper.brief.model import CLASSIFICATIONS, Action, Brief, Partner
 from scoper.problems import Problem
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")

@@ -1,0 +1,1 @@
+"""``scoper serve``: papers in a browser, refreshed on every save."""
