@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 from scoper.brief.model import Action, Brief, Evidence, Item, Partner, Risk
+from scoper.brief.prose import Prose
+from scoper.render.prose import prose_html
 
 
-def _item(item: Item) -> str:
+def _html(prose: Prose, brief: Brief) -> str:
+    return prose_html(prose, brief, _fixture_image)
+
+
+def _fixture_image(src: str) -> str | None:
+    return "data:image/png;base64,AAAA" if src == "images/chart.png" else None
+
+
+def _item(item: Item, brief: Brief) -> str:
     parts = [f"@{item.line}"]
     if isinstance(item, Evidence):
         parts.append(f"strength={item.strength}")
@@ -21,11 +31,11 @@ def _item(item: Item) -> str:
         ]
     elif isinstance(item, Risk):
         parts += [f"likelihood={item.likelihood}", f"impact={item.impact}"]
-    lines = ["  - " + " ".join(parts), f"    html: {item.html.strip()}"]
+    lines = ["  - " + " ".join(parts), f"    html: {_html(item.body, brief).strip()}"]
     for field in item.fields.values():
-        lines.append(f"    {field.name}@{field.line}: {field.html}")
+        lines.append(f"    {field.name}@{field.line}: {_html(field.value, brief)}")
     for field in item.extra_fields:
-        lines.append(f"    extra {field.label}@{field.line}: {field.html}")
+        lines.append(f"    extra {field.label}@{field.line}: {_html(field.value, brief)}")
     return "\n".join(lines)
 
 
@@ -38,17 +48,17 @@ def describe(brief: Brief) -> str:
         f"authors: {meta.authors} lead: {meta.lead} commissioned-by: {meta.commissioned_by}",
         f"tags: {meta.tags} ignore: {meta.ignore}",
     ]
-    if brief.preamble_html:
-        lines.append(f"preamble: {brief.preamble_html.strip()}")
+    if brief.preamble:
+        lines.append(f"preamble: {_html(brief.preamble, brief).strip()}")
     for section in brief.sections:
         lines.append(f"[{section.kind}] {section.title} @{section.line} #{section.anchor}")
-        if section.intro_html:
-            lines.append(f"  intro: {section.intro_html.strip()}")
-        lines += [_item(item) for item in section.items]
-        if section.outro_html:
-            lines.append(f"  outro: {section.outro_html.strip()}")
-    if brief.footnotes_html:
-        lines.append(f"notes: {brief.footnotes_html.strip()}")
+        if section.intro:
+            lines.append(f"  intro: {_html(section.intro, brief).strip()}")
+        lines += [_item(item, brief) for item in section.items]
+        if section.outro:
+            lines.append(f"  outro: {_html(section.outro, brief).strip()}")
+    if brief.footnotes:
+        lines.append(f"notes: {_html(brief.footnotes, brief).strip()}")
     for image in brief.images:
         lines.append(f"image @{image.line}: {image.src} alt={image.alt!r}")
     lines += [problem.format() for problem in brief.warnings]

@@ -58,7 +58,7 @@ def test_the_two_commands_are_the_ones_setup_and_ci_use() -> None:
 
 def test_every_front_matter_key_and_section_is_documented() -> None:
     from scoper.brief.frontmatter import KNOWN_KEYS
-    from scoper.brief.parser import REQUIRED_SECTIONS, SECTION_ALIASES, SECTION_TITLES
+    from scoper.brief.kinds import REQUIRED_SECTIONS, SECTION_ALIASES, SECTION_TITLES
 
     for key in KNOWN_KEYS:
         assert f"`{key}`" in README, key

@@ -66,7 +66,7 @@ def _rendered_fixture(text: str, target: str) -> str:
     brief = parse_brief(
         text, "brief.md", default_ref="brief", slug="brief", resolve_image=_fixture_image
     )
-    return render_html(brief, Config(), target=target)  # type: ignore[arg-type]
+    return render_html(brief, Config(), target=target, resolve_image=_fixture_image)  # type: ignore[arg-type]
 
 
 def _cases() -> list:

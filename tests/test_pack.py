@@ -140,7 +140,7 @@ def test_contents_links_and_bookmarks(built: tuple[PackOutcome, Path]) -> None:
         _, page, children = next(o for o in outline if o[0] == paper.brief.meta.title)
         assert page + 1 == paper.first_page
         assert [c[0] for c in children] == [s.title for s in paper.brief.sections] + (
-            ["Notes"] if paper.brief.footnotes_html else []
+            ["Notes"] if paper.brief.footnotes else []
         )
 
 

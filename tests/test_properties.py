@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scoper.brief.frontmatter import KNOWN_KEYS
-from scoper.brief.parser import SECTION_ALIASES, parse_brief
+from scoper.brief.kinds import SECTION_ALIASES
+from scoper.brief.parser import parse_brief
 from scoper.brief.source import decode
 from scoper.check import CheckContext, check_brief
 from scoper.config import Config

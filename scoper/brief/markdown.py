@@ -179,8 +179,11 @@ def _render_image(self: Any, tokens: list[Token], idx: int, options: Any, env: A
 def _render_link_open(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
     token = tokens[idx]
     if link_scheme(str(token.attrGet("href") or "")) in ("http", "https"):
-        # Papers are e-mailed: links to outside sites must not leak the referrer.
+        # Papers are e-mailed: links to outside sites must not leak the referrer. A copy,
+        # as the token belongs to the model, which rendering must leave as it is.
+        token = token.copy()
         token.attrSet("rel", "noopener noreferrer")
+        return self.renderToken([token], 0, options, env)
     return self.renderToken(tokens, idx, options, env)
 
 

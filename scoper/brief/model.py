@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
 
+from scoper.brief.prose import EMPTY, Prose
 from scoper.problems import Problem
 
 CLASSIFICATIONS = ("OFFICIAL", "OFFICIAL-SENSITIVE", "SECRET", "TOP SECRET")
@@ -35,12 +36,16 @@ class Field:
     """The field's name in lower case, e.g. ``source``."""
     label: str
     """The name as the author wrote it, for showing an unknown field."""
-    text: str
-    """The value as plain text (Markdown markup removed), used for checking."""
-    html: str
-    """The value rendered as inline HTML (links, emphasis)."""
+    value: Prose
+    """The value as written, with its inline Markdown (links, emphasis) and anything
+    written under the field's line."""
     line: int
     """Line of the field in the brief."""
+
+    @property
+    def text(self) -> str:
+        """The value as plain text (Markdown markup removed), used for checking."""
+        return self.value.text.strip()
 
 
 @dataclass
@@ -49,14 +54,18 @@ class Item:
 
     line: int
     """Line where the item starts."""
-    text: str
-    """The item's text as plain text."""
-    html: str
-    """The item's text (first paragraph and any further paragraphs) as HTML."""
+    body: Prose = EMPTY
+    """The item's text: its first paragraph and anything written under it except its
+    fields (for a partner, what follows the name and sector)."""
     fields: dict[str, Field] = field(default_factory=dict)
     """Fields the format names for this kind of item, by lower-case name."""
     extra_fields: list[Field] = field(default_factory=list)
     """Fields the format does not name: kept and shown with the item."""
+
+    @property
+    def text(self) -> str:
+        """The item's text as plain text."""
+        return self.body.text
 
     def value(self, name: str) -> str | None:
         found = self.fields.get(name)
@@ -91,6 +100,11 @@ class Partner(Item):
     """One of :data:`SECTORS`."""
     commitment: str | None = None
     """One of :data:`COMMITMENTS`, if given."""
+
+    @property
+    def text(self) -> str:
+        """A partner is named by its name."""
+        return self.name
 
 
 @dataclass
@@ -142,14 +156,17 @@ class Section:
     """Line of the heading."""
     anchor: str
     """A unique id for links and bookmarks."""
-    intro_html: str = ""
+    intro: Prose = EMPTY
     """Prose before the items (all of the prose, in a prose section)."""
     items: list[Item] = field(default_factory=list)
     """Structured items (evidence, partners, actions, risks), in source order."""
-    outro_html: str = ""
+    outro: Prose = EMPTY
     """Prose after the items."""
-    text: str = ""
-    """The section's prose as plain text, e.g. for counting words."""
+
+    @property
+    def text(self) -> str:
+        """The section's prose as plain text, e.g. for counting words."""
+        return " ".join(part for part in (self.intro.text, self.outro.text) if part)
 
 
 @dataclass
@@ -182,10 +199,10 @@ class Brief:
     """The file as the user named it."""
     meta: FrontMatter
     sections: list[Section]
-    preamble_html: str = ""
+    preamble: Prose = EMPTY
     """Prose before the first section, if any."""
-    footnotes_html: str = ""
-    """The numbered notes, rendered."""
+    footnotes: Prose = EMPTY
+    """The numbered notes (markdown-it's footnote block)."""
     images: list[Image] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)

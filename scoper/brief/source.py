@@ -7,7 +7,7 @@ import os
 import warnings
 from pathlib import Path
 
-from scoper.brief.markdown import ImageMissing
+from scoper.brief.markdown import ImageMissing, ImageResolver
 from scoper.brief.model import Brief
 from scoper.brief.parser import parse_brief
 from scoper.problems import BriefInvalid, problem
@@ -80,29 +80,53 @@ def image_size_ok(path: Path) -> bool:
     return width * height <= MAX_IMAGE_PIXELS
 
 
-def image_resolver(folder: Path):
-    """Images as data: URIs, read only from inside the brief's folder, so that an HTML paper
-    is one self-contained file and a brief cannot pull in any other file."""
+def image_file(folder: Path, src: str) -> Path | None:
+    """The file an image path of a brief names, if it may be shown: a regular file of an
+    image type inside the brief's folder, within the size limits. Raises
+    :class:`ImageMissing` when there is no such file."""
+    from urllib.parse import unquote
+
     root = folder.resolve()
+    relative = unquote(src.split("#", 1)[0].split("?", 1)[0])
+    try:
+        if not (root / relative).exists():
+            raise ImageMissing(src)
+        candidate = (root / relative).resolve()
+        if not candidate.is_relative_to(root) or not candidate.is_file():
+            return None
+        if candidate.suffix.lower() not in IMAGE_TYPES:
+            return None
+        if candidate.stat().st_size > MAX_IMAGE_BYTES or not image_size_ok(candidate):
+            return None
+    except (OSError, ValueError):  # ValueError: a NUL byte in the path ("a%00.png")
+        return None
+    return candidate
+
+
+def image_check(folder: Path) -> ImageResolver:
+    """For the parser: whether each image may be shown, without reading it whole."""
+
+    def check(src: str) -> str | None:
+        found = image_file(folder, src)
+        return None if found is None else found.as_uri()
+
+    return check
+
+
+def image_resolver(folder: Path) -> ImageResolver:
+    """For rendering: images as data: URIs, read only from inside the brief's folder, so
+    that an HTML paper is one self-contained file and a brief cannot pull in any other
+    file."""
 
     def resolve(src: str) -> str | None:
-        from urllib.parse import unquote
-
-        relative = unquote(src.split("#", 1)[0].split("?", 1)[0])
-        try:
-            if not (root / relative).exists():
-                raise ImageMissing(src)
-            candidate = (root / relative).resolve()
-            if not candidate.is_relative_to(root) or not candidate.is_file():
-                return None
-            mime = IMAGE_TYPES.get(candidate.suffix.lower())
-            if mime is None or candidate.stat().st_size > MAX_IMAGE_BYTES:
-                return None
-            if not image_size_ok(candidate):
-                return None
-            data = candidate.read_bytes()
-        except (OSError, ValueError):  # ValueError: a NUL byte in the path ("a%00.png")
+        found = image_file(folder, src)
+        if found is None:
             return None
+        try:
+            data = found.read_bytes()
+        except OSError:
+            return None
+        mime = IMAGE_TYPES[found.suffix.lower()]
         return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
     return resolve
@@ -139,7 +163,7 @@ def read_brief(
         default_ref=path.stem[:60],
         slug=brief_slug(path),
         default_classification=default_classification,
-        resolve_image=image_resolver(path.parent),
+        resolve_image=image_check(path.parent),
     )
 
 

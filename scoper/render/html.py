@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Literal
 from markupsafe import Markup
 
 from scoper import __version__
+from scoper.brief.markdown import ImageResolver
 from scoper.brief.model import Brief
 from scoper.config import Config
 from scoper.render.theme import Theme, data_uri, environment, font_faces, stylesheet, theme_for
@@ -70,11 +71,13 @@ def render_html(
     *,
     target: Target = "screen",
     theme: Theme | None = None,
+    resolve_image: ImageResolver | None = None,
 ) -> str:
     """The paper as one HTML document.
 
     ``screen`` makes a self-contained file (fonts and images embedded) for reading and
-    e-mailing; ``pdf`` points at the theme's font files, for the PDF renderer.
+    e-mailing; ``pdf`` points at the theme's font files, for the PDF renderer. Images come
+    from the brief's folder unless ``resolve_image`` is given.
     """
     theme = theme or theme_for(config)
     template = environment(theme).get_template("paper.html.j2")
@@ -85,6 +88,7 @@ def render_html(
         view=paper_view(brief),
         target=target,
         css=_css(theme, target),
+        resolve_image=resolve_image,
         **_house_style(config),
     )
 

@@ -88,6 +88,8 @@ def environment(theme: Theme) -> jinja2.Environment:
 
 @functools.cache
 def _environment(theme: Theme, override_files: tuple[str, ...]) -> jinja2.Environment:
+    from scoper.render.prose import html_filter
+
     default = jinja2.FileSystemLoader(theme.default)
     loaders: list[jinja2.BaseLoader] = [jinja2.PrefixLoader({"default": default})]
     if theme.override:
@@ -102,6 +104,7 @@ def _environment(theme: Theme, override_files: tuple[str, ...]) -> jinja2.Enviro
         undefined=jinja2.StrictUndefined,
         auto_reload=True,  # the preview shows an edited template at once
     )
+    env.filters["html"] = html_filter
     env.filters["long_date"] = long_date
     env.filters["short_date"] = short_date
     return env

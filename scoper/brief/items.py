@@ -1,0 +1,346 @@
+"""Structured items: the list items and table rows of the Evidence, External partners,
+Action points and Risks sections, read into the model as the kind table says
+(:mod:`scoper.brief.kinds`)."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from markdown_it.token import Token
+
+from scoper.brief.frontmatter import suggest
+from scoper.brief.kinds import FieldSpec, ItemKind, choices
+from scoper.brief.model import SECTORS, Field, Item, PartialDate
+from scoper.brief.prose import Prose, inline_token, paragraph, plain_children, plain_inline
+from scoper.brief.stream import Span, Stream
+
+_LABEL = re.compile(r"[A-Za-z][A-Za-z \-]{0,29}")
+_PARTNER_HEAD = re.compile(r"^(?P<name>.+?)\s*(?:[—–]|\s-\s)\s*(?P<sector>[^—–]+?)$")
+_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
+_EMPHASIS = {"strong_open": 1, "em_open": 1, "strong_close": -1, "em_close": -1}
+
+
+@dataclass(slots=True)
+class _RawItem:
+    """An item before its fields are interpreted for its kind."""
+
+    line: int
+    body: Prose = field(default_factory=Prose)
+    fields: list[Field] = field(default_factory=list)
+    head: Token | None = None
+    """The inline token of the first paragraph (a partner's name and sector)."""
+    rest: tuple[Token, ...] = ()
+    """Everything of the item after its first paragraph, except the fields."""
+    name_field: Field | None = None
+    """The table form's first column, for partners."""
+
+
+class ItemReader:
+    """Reads the items of one structured section."""
+
+    def __init__(self, stream: Stream, kind: ItemKind) -> None:
+        self.stream = stream
+        self.tokens = stream.tokens
+        self.kind = kind
+
+    def list_items(self, start: int, stop: int) -> list[Item]:
+        """The items of a list, one a top-level list item."""
+        return [
+            self._typed(self._list_item(a, b)) for a, b in self.stream.blocks(start + 1, stop - 1)
+        ]
+
+    def table_items(self, start: int, stop: int) -> list[Item]:
+        """The items of a table whose header row names the fields, one a row."""
+        return [self._typed(raw) for raw in self._table_rows(start, stop)]
+
+    # -- the two forms ----------------------------------------------------------------------
+
+    def _list_item(self, start: int, stop: int) -> _RawItem:
+        item = _RawItem(line=self.stream.line_of(self.tokens[start]))
+        rest: list[Span] = []
+        for position, (a, b) in enumerate(self.stream.blocks(start + 1, stop - 1)):
+            token = self.tokens[a]
+            if position == 0 and token.type == "paragraph_open":
+                item.head = self.tokens[a + 1]
+            elif token.type == "bullet_list_open" and self._is_field_list(a, b):
+                item.fields += self._field_list(a, b)
+            else:
+                rest.append((a, b))
+        item.rest = self.stream.run(rest)
+        if item.head is None:
+            item.body = Prose(item.rest)
+        elif item.rest:
+            # The first paragraph of a tight list has no <p>: give it one like the rest.
+            item.body = Prose(paragraph(item.head) + item.rest)
+        else:
+            item.body = Prose((item.head,))
+        return item
+
+    def _is_field_list(self, start: int, stop: int) -> bool:
+        """A nested list is the item's fields if it names a known field, or if every line
+        of it reads 'Label: value' (then unknown labels are pointed out as likely typos)."""
+        labels = []
+        for a, _ in self.stream.blocks(start + 1, stop - 1):
+            inline = self.tokens[a + 2] if a + 2 < stop else None
+            split = _split_label(inline) if inline is not None and inline.type == "inline" else None
+            labels.append(split[0].lower() if split else None)
+        known = self.kind.field_names
+        return any(label in known for label in labels) or (bool(labels) and all(labels))
+
+    def _field_list(self, start: int, stop: int) -> list[Field]:
+        fields = []
+        for a, b in self.stream.blocks(start + 1, stop - 1):
+            line = self.stream.line_of(self.tokens[a])
+            opens = self.tokens[a + 1].type == "paragraph_open"
+            inline = self.tokens[a + 2] if opens else None
+            split = _split_label(inline) if inline is not None else None
+            if inline is None or split is None:
+                self.stream.problem(
+                    line,
+                    "invalid-item",
+                    f"expected a 'Field: value' line in this {self.kind.noun}'s field list, "
+                    f"with a field such as {', '.join(self.kind.field_names)}",
+                )
+                continue
+            label, children = split
+            # Anything written under the field's line (a nested list, a second paragraph)
+            # belongs to the field's value.
+            rest = self.stream.run(self.stream.blocks(a + 1, b - 1)[1:])
+            value = Prose((inline_token(children, inline), *rest))
+            fields.append(Field(name=label.lower(), label=label, value=value, line=line))
+        return fields
+
+    def _table_rows(self, start: int, stop: int) -> list[_RawItem]:
+        headers: list[str] = []
+        rows: list[tuple[int, list[Token]]] = []
+        current: list[Token] | None = None
+        in_head = False
+        for token in self.tokens[start:stop]:
+            if token.type == "thead_open":
+                in_head = True
+            elif token.type == "thead_close":
+                in_head = False
+            elif token.type == "tr_open" and not in_head:
+                current = []
+                rows.append((self.stream.line_of(token), current))
+            elif token.type == "inline":
+                if in_head:
+                    headers.append(plain_inline(token).strip())
+                elif current is not None:
+                    current.append(token)
+        names = [h.lower() for h in headers]
+        items = []
+        for line, cells in rows:
+            item = _RawItem(line=line)
+            for column, cell in enumerate(cells):
+                value = Prose((cell,))
+                if column == 0:
+                    item.body = value
+                    if self.kind.headed:
+                        item.name_field = Field("name", headers[0], value, line)
+                elif plain_inline(cell).strip():
+                    item.fields.append(Field(names[column], headers[column], value, line))
+            items.append(item)
+        if names and names[0] not in self.kind.text_columns:
+            expected = self.kind.text_columns[0].capitalize()
+            self.stream.problem(
+                self.stream.line_of(self.tokens[start]),
+                "invalid-item",
+                f"the first column of this table must be '{expected}', not '{headers[0]}'",
+            )
+        return items
+
+    # -- from a raw item to the model -------------------------------------------------------
+
+    def _typed(self, raw: _RawItem) -> Item:
+        kind = self.kind
+        fields, extra = self._sorted_fields(raw.fields)
+        values: dict[str, Any] = {}
+        for spec in kind.fields:
+            if spec.attribute is not None:
+                found = fields.get(spec.name)
+                read = self._read(spec, found) if found is not None else None
+                values[spec.attribute] = spec.default if read is None else read
+        body = raw.body
+        if kind.headed:
+            body, values["name"], values["sector"] = self._named(raw, fields)
+        elif kind.needs_text and not raw.body.text:
+            self.stream.problem(raw.line, "invalid-item", kind.needs_text)
+        missing = [name for name in kind.required if name not in fields]
+        if missing:
+            what = " or ".join(f"'{name.capitalize()}:'" for name in missing)
+            self.stream.problem(
+                raw.line, kind.required_rule, kind.required_message.format(what=what)
+            )
+        return kind.model(line=raw.line, body=body, fields=fields, extra_fields=extra, **values)
+
+    def _sorted_fields(self, written: list[Field]) -> tuple[dict[str, Field], list[Field]]:
+        """The fields the kind names, by name, and the others as written."""
+        known = self.kind.field_names
+        fields: dict[str, Field] = {}
+        extra: list[Field] = []
+        for fld in written:
+            if not fld.text:
+                continue  # "Owner:" with nothing after it is no owner
+            if fld.name in known and fld.name not in fields:
+                fields[fld.name] = fld
+            elif fld.name in known:
+                self.stream.problem(
+                    fld.line,
+                    "invalid-item",
+                    f"'{fld.label}' is given twice for this {self.kind.noun} "
+                    f"(first on line {fields[fld.name].line})",
+                )
+            else:
+                extra.append(fld)
+                self.stream.problem(
+                    fld.line,
+                    "unknown-field",
+                    f"'{fld.label}' is not a field of {self.kind.article} "
+                    f"({', '.join(known)}); it is shown as written{suggest(fld.name, known)}",
+                )
+        return fields, extra
+
+    def _read(self, spec: FieldSpec, fld: Field) -> Any:
+        """A field's value as its spec says, or None (with a problem) when it is not valid."""
+        if spec.value == "choice":
+            return self._choice(fld, spec.choices)
+        if spec.value == "date":
+            try:
+                return dt.date.fromisoformat(fld.text)
+            except ValueError:
+                self.stream.problem(
+                    fld.line,
+                    "invalid-date",
+                    f"{fld.label} is '{fld.text}', which is not a date; write it as YYYY-MM-DD",
+                )
+                return None
+        if spec.value == "partial-date":
+            published = partial_date(fld.text)
+            if published is None:
+                self.stream.problem(
+                    fld.line,
+                    "invalid-date",
+                    f"{spec.name.capitalize()} is '{fld.text}'; "
+                    "write it as YYYY, YYYY-MM or YYYY-MM-DD",
+                )
+            return published
+        return fld.text
+
+    def _choice(self, fld: Field, allowed: tuple[str, ...]) -> str | None:
+        value = re.sub(r"\s+", "-", fld.text.lower())
+        if value in allowed:
+            return value
+        self.stream.problem(
+            fld.line,
+            "invalid-value",
+            f"{fld.label} is '{fld.text}'; it must be {choices(allowed)}{suggest(value, allowed)}",
+        )
+        return None
+
+    def _named(self, raw: _RawItem, fields: dict[str, Field]) -> tuple[Prose, str, str]:
+        """A partner's description, name and sector: from ``**Name** — sector`` and the
+        lines after it, or from the table form's columns."""
+        name, sector_text, sector_line = "", "", raw.line
+        body = Prose()
+        if raw.name_field is not None:
+            name = raw.name_field.text
+            if "sector" in fields:
+                sector_text, sector_line = fields["sector"].text, fields["sector"].line
+        elif raw.head is not None:
+            # The name may carry markup (a link, say), so it is read from the plain text,
+            # and the later lines describe the partner.
+            children = raw.head.children or []
+            breaks = [i for i, c in enumerate(children) if c.type in ("softbreak", "hardbreak")]
+            first_line = plain_children(children[: breaks[0]] if breaks else children).strip()
+            match = _PARTNER_HEAD.match(first_line)
+            name = (match["name"] if match else first_line).strip()
+            sector_text = match["sector"].strip() if match else ""
+            description = children[breaks[0] + 1 :] if breaks else []
+            lead = paragraph(inline_token(description, raw.head)) if description else ()
+            body = Prose(lead + raw.rest)
+        if not name:
+            self.stream.problem(
+                raw.line,
+                "invalid-item",
+                "a partner starts '**Name** — sector', e.g. "
+                "'**British Beer and Pub Association** — commercial'",
+            )
+        sector = ""
+        if name and not sector_text:
+            self.stream.problem(
+                sector_line,
+                "missing-field",
+                f"partner '{name}' has no sector: write '**{name}** — sector', the sector "
+                f"being {choices(SECTORS)}",
+            )
+        elif sector_text:
+            normal = re.sub(r"\s+", "-", sector_text.lower().strip(" .*_"))
+            if normal in SECTORS:
+                sector = normal
+            else:
+                self.stream.problem(
+                    sector_line,
+                    "invalid-value",
+                    f"sector of '{name}' is '{sector_text}'; it must be {choices(SECTORS)}"
+                    f"{suggest(normal, SECTORS)}",
+                )
+        return body, name, sector
+
+
+def partial_date(text: str) -> PartialDate | None:
+    """A date given as ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``, as the period it names."""
+    match = _PARTIAL_DATE.match(text.strip())
+    if not match:
+        return None
+    try:
+        start = dt.date(int(match[1]), int(match[2] or 1), int(match[3] or 1))
+    except ValueError:
+        return None
+    if match[3]:
+        end = start
+    elif match[2]:
+        end = start + relativedelta(months=1, days=-1)
+    else:
+        end = dt.date(start.year, 12, 31)
+    return PartialDate(text.strip(), start, end)
+
+
+def _split_label(inline: Token) -> tuple[str, list[Token]] | None:
+    """Split ``Label: value`` (the label may be bold) into the label and the value's tokens."""
+    children = inline.children or []
+    label_parts: list[str] = []
+    depth = 0
+    for index, child in enumerate(children):
+        if child.type in _EMPHASIS:
+            depth += _EMPHASIS[child.type]
+            continue
+        if child.type != "text":
+            return None
+        if ":" not in child.content:
+            label_parts.append(child.content)
+            continue
+        before, after = child.content.split(":", 1)
+        label = ("".join(label_parts) + before).strip()
+        if not _LABEL.fullmatch(label):
+            return None
+        rest = children[index + 1 :]
+        # "**Owner:** value": drop the closing emphasis whose opening was in the label.
+        while depth > 0 and rest and rest[0].type in ("strong_close", "em_close"):
+            rest, depth = rest[1:], depth - 1
+        value: list[Token] = []
+        if after.strip():
+            first = copy.copy(child)
+            first.content = after
+            value.append(first)
+        value += rest
+        if value and value[0].type == "text":
+            value[0] = copy.copy(value[0])
+            value[0].content = value[0].content.lstrip()
+        return label, value
+    return None
