@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_check.py [--briefs 100]
 
 The briefs are the examples, copied with distinct refs. The in-process figure is
-`check_files` alone, after the imports; the command figure is `scoper check` as a user runs
+`load_files` alone, after the imports; the command figure is `scoper check` as a user runs
 it, start-up included.
 """
 
@@ -23,7 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.corpus import make_briefs  # noqa: E402
-from scoper.check import CheckContext, check_files  # noqa: E402
+from scoper.check import CheckContext  # noqa: E402
+from scoper.config import Config  # noqa: E402
+from scoper.load import load_files  # noqa: E402
 
 
 def main() -> int:
@@ -37,7 +39,7 @@ def main() -> int:
     in_process, command = [], []
     for _ in range(args.runs):
         start = time.perf_counter()
-        reports = check_files(paths, "OFFICIAL", context)
+        reports = load_files(paths, Config(), context)
         in_process.append(time.perf_counter() - start)
         start = time.perf_counter()
         subprocess.run(
@@ -56,7 +58,7 @@ def main() -> int:
     problems = sum(len(r.problems) for r in reports)
     print(f"briefs: {len(paths)}; problems found: {problems}; runs: {args.runs}")
     print(
-        f"check_files, in process: median {statistics.median(in_process):.3f} s, "
+        f"load_files, in process: median {statistics.median(in_process):.3f} s, "
         f"fastest {min(in_process):.3f} s"
     )
     print(

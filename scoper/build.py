@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from scoper.brief.model import Brief
-from scoper.check import CheckContext, FileReport, check_files
+from scoper.check import CheckContext
 from scoper.config import Config
+from scoper.load import FileReport, load_files
 from scoper.output import output_path, write_atomic
 from scoper.problems import Problem, problem
 from scoper.render.html import render_html
@@ -172,7 +173,7 @@ def build_one(
     """Check and build one brief, rendering its PDF in this process."""
     from scoper.pdf.pool import render_job
 
-    [report] = check_files([path], config.default_classification, _context(config, today))
+    [report] = load_files([path], config, _context(config, today))
     pending = _render(report, config, out_dir, fmt, theme or theme_for(config), {})
     outcome = render_job(pending.pdf_job) if pending.pdf_job else None
     return _finish(pending, outcome)
@@ -200,7 +201,7 @@ def build_many(
         # Started first, so the workers load the renderer while the briefs are checked.
         pool = PdfPool(min(len(paths), os.cpu_count() or 1))
     try:
-        reports = check_files(paths, config.default_classification, _context(config, today))
+        reports = load_files(paths, config, _context(config, today))
         claimed: dict[str, Path] = {}
         queue: list[tuple[_Pending, Future[PdfOutcome] | None]] = []
         for report in reports:

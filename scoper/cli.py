@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from scoper import __version__
+from scoper.errors import Failed, ScoperError
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -18,16 +19,37 @@ if TYPE_CHECKING:
     from scoper.config import Config
 
 
+class _Failure(click.ClickException):
+    """A :class:`ScoperError`, shown and ended the way Click shows and ends its own."""
+
+    def __init__(self, error: ScoperError, command: str | None) -> None:
+        message = str(error)
+        if error.named and message:
+            message = f"scoper {command}: {message}" if command else f"scoper: {message}"
+        super().__init__(message)
+        self.exit_code = error.exit_code
+
+    def show(self, file: Any = None) -> None:
+        if self.message:
+            click.echo(self.message, err=True)
+
+
+class _Commands(click.Group):
+    """The command group: the one place where the project's expected errors end a run."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ScoperError as error:
+            raise _Failure(error, ctx.invoked_subcommand) from None
+
+
 def _load_config(pdf_variant: str | None = None) -> Config:
     import dataclasses
 
-    from scoper.config import ConfigError, load_config
+    from scoper.config import load_config
 
-    try:
-        config = load_config()
-    except ConfigError as error:
-        click.echo(str(error), err=True)
-        sys.exit(1)
+    config = load_config()
     return dataclasses.replace(config, pdf_variant=pdf_variant) if pdf_variant else config
 
 
@@ -57,7 +79,7 @@ output_option = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="scoper")
 def cli() -> None:
     """Turn structured Markdown briefs into consistently styled scoping papers."""
@@ -96,14 +118,14 @@ def build(
         pool = PdfPool(min(files, os.cpu_count() or 1))
     from scoper.brief.source import find_briefs
     from scoper.build import build_many
+    from scoper.errors import NoBriefs
 
     try:
         config = _load_config(pdf_variant)
         briefs = find_briefs(list(paths))
         if not briefs:
-            click.echo("scoper: no briefs (*.md files) found", err=True)
-            sys.exit(1)
-    except SystemExit:
+            raise NoBriefs()
+    except ScoperError:
         if pool:
             pool.close()
         raise
@@ -122,14 +144,13 @@ def build(
         out_dir,
         fmt,
         on_result=report,
-        pool=pool,  # type: ignore[arg-type]
+        pool=pool,
     )
     failed = [r for r in results if not r.ok]
     built = len(results) - len(failed)
     summary = f"{built} of {len(results)} brief{'s' if len(results) != 1 else ''} built"
     if failed:
-        click.echo(f"{summary}; {len(failed)} had errors", err=True)
-        sys.exit(1)
+        raise Failed(f"{summary}; {len(failed)} had errors")
     click.echo(summary)
 
 
@@ -158,33 +179,28 @@ def check(paths: tuple[Path, ...], fmt: str, strict: bool, today: dt.datetime | 
     warnings), 1 otherwise, 2 for a usage error.
     """
 
-    from scoper.brief.source import find_briefs
-    from scoper.check import CheckContext, check_files
+    from scoper.load import load
     from scoper.report import problems_json
 
-    config = _load_config()
-    briefs = find_briefs(list(paths))
-    if not briefs:
-        click.echo("scoper: no briefs (*.md files) found", err=True)
-        sys.exit(1)
-    context = CheckContext.for_config(config, today.date() if today else None)
-    reports = check_files(briefs, config.default_classification, context)
+    reports = load(paths, _load_config(), today.date() if today else None)
     problems = sorted((p for report in reports for p in report.problems), key=lambda p: p.sort_key)
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
+    summary = (
+        f"{len(reports)} brief{'s' if len(reports) != 1 else ''} checked: "
+        f"{errors} error{'s' if errors != 1 else ''}, "
+        f"{warnings} warning{'s' if warnings != 1 else ''}"
+    )
     if fmt == "json":
         click.echo(problems_json(problems, briefs=len(reports)))
+        summary = ""
     else:
         for found in problems:
             click.echo(found.format())
-        click.echo(
-            f"{len(reports)} brief{'s' if len(reports) != 1 else ''} checked: "
-            f"{errors} error{'s' if errors != 1 else ''}, "
-            f"{warnings} warning{'s' if warnings != 1 else ''}",
-            err=True,
-        )
     if errors or (strict and warnings):
-        sys.exit(1)
+        raise Failed(summary)
+    if summary:
+        click.echo(summary, err=True)
 
 
 class _Progress:
@@ -252,6 +268,7 @@ def pack(
     is left out and named on the cover, and the exit status is still 1.
     """
     from scoper.brief.source import find_briefs
+    from scoper.errors import NoBriefs
     from scoper.pack.build import build_pack
     from scoper.pack.model import Week
 
@@ -263,8 +280,7 @@ def pack(
     out_dir = output_dir or config.output_dir
     briefs = find_briefs(list(paths))
     if not briefs:
-        click.echo("scoper: no briefs (*.md files) found", err=True)
-        sys.exit(1)
+        raise NoBriefs()
     progress = _Progress()
     try:
         outcome = build_pack(
@@ -286,13 +302,12 @@ def pack(
         errors = [p for p in outcome.problems if p.severity == "error"]
         briefs_wrong = any(p.rule != "empty-pack" for p in errors)
         hint = ": fix the errors above (or use --keep-going)" if briefs_wrong else ""
-        click.echo(f"no pack written{hint}", err=True)
-        sys.exit(1)
+        raise Failed(f"no pack written{hint}")
     left_out = f"; {outcome.excluded} left out" if outcome.excluded else ""
     pdf = out_dir / f"{outcome.name}.pdf"
     click.echo(f"{_display(pdf)}: {outcome.papers} papers{left_out}")
     if not outcome.ok:
-        sys.exit(1)
+        raise Failed("")
 
 
 @cli.command()
@@ -317,7 +332,7 @@ def serve(folder: Path, port: int, host: str, open_browser: bool) -> None:
     Pages: / (every brief, with its check problems), /paper/NAME (a paper exactly as
     scoper build makes it, with a toolbar), /paper/NAME.pdf, and /pack/YYYY-Www.
     """
-    from scoper.preview.server import ServeError, is_loopback
+    from scoper.preview.server import is_loopback
     from scoper.preview.server import serve as run
 
     if not is_loopback(host.strip("[]").lower()):
@@ -325,11 +340,7 @@ def serve(folder: Path, port: int, host: str, open_browser: bool) -> None:
             f"warning: serving on {host}: anyone who can reach this machine can read these papers",
             err=True,
         )
-    try:
-        run(folder, host, port, open_browser, lambda message: click.echo(message, err=True))
-    except ServeError as error:
-        click.echo(f"scoper serve: {error}", err=True)
-        sys.exit(1)
+    run(folder, host, port, open_browser, lambda message: click.echo(message, err=True))
 
 
 @cli.command()
@@ -342,13 +353,9 @@ def init(folder: Path) -> None:
     """
     import datetime
 
-    from scoper.project import ProjectError, init_project
+    from scoper.project import init_project
 
-    try:
-        made = init_project(folder, datetime.date.today())
-    except ProjectError as error:
-        click.echo(f"scoper init: {error}", err=True)
-        sys.exit(1)
+    made = init_project(folder, datetime.date.today())
     for path in made:
         click.echo(f"made {_display(path)}")
 
@@ -371,20 +378,12 @@ def new(title: str, folder: Path) -> None:
     """
     import datetime
 
-    from scoper.project import ProjectError, new_brief
+    from scoper.project import new_brief
 
     config = _load_config()
-    try:
-        path = new_brief(
-            title,
-            folder,
-            config.ref_prefix,
-            config.default_classification,
-            datetime.date.today(),
-        )
-    except ProjectError as error:
-        click.echo(f"scoper new: {error}", err=True)
-        sys.exit(1)
+    path = new_brief(
+        title, folder, config.ref_prefix, config.default_classification, datetime.date.today()
+    )
     click.echo(f"made {_display(path)}")
 
 
@@ -406,20 +405,10 @@ def export(paths: tuple[Path, ...], fmt: str) -> None:
     """
     import json
 
-    from scoper.brief.source import find_briefs
-    from scoper.check import CheckContext, check_files
     from scoper.export import export_document
+    from scoper.load import load
 
-    config = _load_config()
-    briefs = find_briefs(list(paths))
-    if not briefs:
-        click.echo("scoper: no briefs (*.md files) found", err=True)
-        sys.exit(1)
-    reports = check_files(
-        briefs,
-        config.default_classification,
-        CheckContext.for_config(config),
-    )
+    reports = load(paths, _load_config())
     good = [(r.brief, r.problems) for r in reports if r.ok and r.brief is not None]
     click.echo(json.dumps(export_document(good), indent=2, ensure_ascii=False))
     bad = [r for r in reports if not r.ok]
@@ -427,7 +416,7 @@ def export(paths: tuple[Path, ...], fmt: str) -> None:
         for found in report.problems:
             click.echo(found.format(), err=True)
     if bad:
-        sys.exit(1)
+        raise Failed("")
 
 
 @cli.command()

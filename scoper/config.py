@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from scoper.brief.frontmatter import suggest
 from scoper.brief.model import CLASSIFICATIONS
+from scoper.errors import ScoperError
 from scoper.problems import RULES, Severity
 
 Grade = Severity | Literal["off"]
@@ -69,8 +70,10 @@ class Config:
     """The config file read, if any."""
 
 
-class ConfigError(Exception):
+class ConfigError(ScoperError):
     """A problem with scoper.toml, formatted as ``path:line: message``."""
+
+    named = False
 
     def __init__(self, path: str, line: int, message: str) -> None:
         self.path, self.line, self.message = path, line, message

@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 
+from scoper.errors import ScoperError
 from scoper.output import write_atomic
 
 CONFIG_TEMPLATE = """\
@@ -181,7 +182,7 @@ The choices, with their costs and trade-offs.
 """
 
 
-class ProjectError(Exception):
+class ProjectError(ScoperError):
     """Nothing was changed, for the reason given."""
 
 

@@ -10,9 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from scoper.brief.parser import parse_brief
-from scoper.check import CheckContext, check_brief, check_files, check_set
+from scoper.check import CheckContext, check_brief, check_set
 from scoper.cli import cli
-from scoper.config import CheckSettings, ConfigError, parse_config
+from scoper.config import CheckSettings, Config, ConfigError, parse_config
+from scoper.load import load_files
 from scoper.problems import RULES
 from tests.conftest import EXAMPLES, valid_brief
 
@@ -305,8 +306,8 @@ def test_build_runs_the_checks_first(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     assert sorted(p.name for p in (tmp_path / "output").iterdir()) == ["warn.html"]
 
 
-def test_check_files_reports_unreadable_files_too(tmp_path: Path) -> None:
+def test_load_files_reports_unreadable_files_too(tmp_path: Path) -> None:
     (tmp_path / "x.md").write_bytes(b"\xff\xfe")
-    [report] = check_files([tmp_path / "x.md"], "OFFICIAL", CheckContext(today=TODAY))
+    [report] = load_files([tmp_path / "x.md"], Config(), CheckContext(today=TODAY))
     assert report.brief is None and not report.ok
     assert [p.rule for p in report.problems] == ["unreadable"]

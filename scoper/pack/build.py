@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from scoper.build import paper_job
-from scoper.check import CheckContext, FileReport, check_files
+from scoper.check import CheckContext
 from scoper.config import Config
+from scoper.load import FileReport, load_files
 from scoper.output import output_path, write_atomic
 from scoper.pack.cache import key_of, load_manifest, paper_key, save_manifest, theme_fingerprint
 from scoper.pack.model import Pack, PackPaper, Week
@@ -129,9 +130,7 @@ def build_pack(
         tell.note("the pack is up to date: nothing to render")
         return repeated
 
-    reports = check_files(
-        paths, config.default_classification, CheckContext.for_config(config, issued)
-    )
+    reports = load_files(paths, config, CheckContext.for_config(config, issued))
     outcome = PackOutcome(reports=reports)
     chosen = [report for report in reports if chosen_for(report, week)]
     _report_clashes(chosen)

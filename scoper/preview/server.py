@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scoper.config import Config, ConfigError, load_config
+from scoper.errors import ScoperError
 from scoper.problems import Problem
 
 if TYPE_CHECKING:
@@ -130,10 +131,11 @@ class Site:
         return {brief_slug(path): path for path in find_briefs([self.folder])}
 
     def _reports(self, config: Config, paths: list[Path]) -> list:
-        from scoper.check import CheckContext, check_files
+        from scoper.check import CheckContext
+        from scoper.load import load_files
 
         context = CheckContext.for_config(config)
-        return check_files(paths, config.default_classification, context)
+        return load_files(paths, config, context)
 
     def _index(self, config: Config) -> Response:
         from scoper.pack.model import Week
@@ -386,7 +388,7 @@ def watch(folder: Path, changes: Changes, stop: threading.Event) -> None:
     follow(watched, True, None)
 
 
-class ServeError(Exception):
+class ServeError(ScoperError):
     """The server cannot start (a port in use, an address that cannot be bound)."""
 
 
