@@ -11,11 +11,14 @@ import click
 
 from scoper import __version__
 from scoper.errors import Failed, ScoperError
+from scoper.pdf import PDF_VARIANTS
 
 if TYPE_CHECKING:
     import datetime as dt
 
-    from scoper.build import BriefResult
+    from click._termui_impl import ProgressBar
+
+    from scoper.build import BriefResult, Format
     from scoper.config import Config
 
 
@@ -27,7 +30,7 @@ class _Failure(click.ClickException):
         if error.named and message:
             message = f"scoper {command}: {message}" if command else f"scoper: {message}"
         super().__init__(message)
-        self.exit_code = error.exit_code
+        self.exit_code = error.exit_code  # type: ignore[misc]  # Click reads it per instance
 
     def show(self, file: Any = None) -> None:
         if self.message:
@@ -66,7 +69,7 @@ brief_paths = click.argument(
 )
 pdf_variant_option = click.option(
     "--pdf-variant",
-    type=click.Choice(["pdf/ua-1", "pdf/a-3u"]),
+    type=click.Choice(PDF_VARIANTS),
     help="pdf/ua-1: tagged for accessibility (default, or pdf-variant in scoper.toml); "
     "pdf/a-3u: for the record, with the brief's source attached.",
 )
@@ -98,7 +101,7 @@ def cli() -> None:
 )
 @pdf_variant_option
 def build(
-    paths: tuple[Path, ...], output_dir: Path | None, fmt: str, pdf_variant: str | None
+    paths: tuple[Path, ...], output_dir: Path | None, fmt: Format, pdf_variant: str | None
 ) -> None:
     """Build papers from briefs: each BRIEF.md (or every *.md in a folder) becomes
     OUTPUT/BRIEF.html and OUTPUT/BRIEF.pdf.
@@ -207,7 +210,7 @@ class _Progress:
     """A progress bar on a terminal; one plain line per step anywhere else (CI, a log)."""
 
     def __init__(self) -> None:
-        self.bar = None
+        self.bar: ProgressBar[int] | None = None
         self.tty = sys.stderr.isatty()
 
     def start(self, total: int) -> None:

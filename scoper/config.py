@@ -12,8 +12,9 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from scoper.brief.frontmatter import suggest
-from scoper.brief.model import CLASSIFICATIONS
+from scoper.brief.model import CLASSIFICATIONS, IMAGE_TYPES
 from scoper.errors import ScoperError
+from scoper.pdf import PDF_VARIANTS
 from scoper.problems import RULES, Severity
 
 Grade = Severity | Literal["off"]
@@ -92,9 +93,6 @@ KEYS = (
     "max-brief-mb",
     "check",
 )
-PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3u")
-"""Kept here too (scoper.pdf.render imports WeasyPrint, which reading a config must not)."""
-LOGO_TYPES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg")
 CHECK_KEYS = ("summary-word-limit", "stale-evidence-years", "rules")
 
 
@@ -157,8 +155,8 @@ def parse_config(data: bytes, path: Path) -> Config:
     logo = None
     if "logo" in values:
         logo = path.parent / text_value("logo", "")
-        if logo.suffix.lower() not in LOGO_TYPES:
-            raise fail("logo", f"'logo' must be an image ({', '.join(LOGO_TYPES)})")
+        if logo.suffix.lower() not in IMAGE_TYPES:
+            raise fail("logo", f"'logo' must be an image ({', '.join(IMAGE_TYPES)})")
         if not logo.is_file():
             raise fail("logo", f"'logo' names {logo}, which does not exist")
         from scoper.brief.source import image_size_ok
@@ -173,7 +171,7 @@ def parse_config(data: bytes, path: Path) -> Config:
     prefix = text_value("ref-prefix", "PU")
     if not re.fullmatch(r"[A-Z][A-Z0-9]{0,9}", prefix):
         raise fail("ref-prefix", "'ref-prefix' must be capital letters and digits, e.g. \"PU\"")
-    variant = text_value("pdf-variant", "pdf/ua-1").strip().lower()
+    variant = text_value("pdf-variant", PDF_VARIANTS[0]).strip().lower()
     if variant not in PDF_VARIANTS:
         raise fail("pdf-variant", f"'pdf-variant' must be {' or '.join(PDF_VARIANTS)}")
     size = values.get("max-brief-mb", 2)

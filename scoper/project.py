@@ -215,20 +215,26 @@ def init_project(folder: Path, today: dt.date) -> list[Path]:
     return list(files)
 
 
-_REF = re.compile(r"^ref:\s*['\"]?([A-Z][A-Z0-9]*)-(\d{4})-(\d+)", re.MULTILINE)
-
-
 def next_ref(folder: Path, prefix: str, year: int) -> str:
-    """The next free PREFIX-YEAR-NNN among the briefs in the folder."""
+    """The next free PREFIX-YEAR-NNN among the briefs in the folder, each brief's ref read
+    by the front matter's own parser (a brief it cannot read takes no ref)."""
+    from scoper.brief.frontmatter import load_front_matter, split_front_matter
+    from scoper.brief.source import decode
+    from scoper.problems import BriefInvalid, Problem
+
+    pattern = re.compile(rf"{re.escape(prefix)}-{year}-(\d+)")
     used = [0]
     for path in folder.glob("*.md"):
         try:
-            head = path.read_text(encoding="utf-8", errors="replace")[:4000]
-        except OSError:
+            split = split_front_matter(decode(path.read_bytes(), str(path)), str(path))
+        except (OSError, BriefInvalid):
             continue
-        for found in _REF.finditer(head):
-            if found[1] == prefix and int(found[2]) == year:
-                used.append(int(found[3]))
+        if isinstance(split, Problem):
+            continue
+        values, _ = load_front_matter(split, str(path))
+        ref = values.get("ref", (None, 0))[0]
+        if isinstance(ref, str) and (found := pattern.fullmatch(ref.strip())):
+            used.append(int(found[1]))
     return f"{prefix}-{year}-{max(used) + 1:03d}"
 
 

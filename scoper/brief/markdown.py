@@ -116,7 +116,7 @@ def safe_links_plugin(md: MarkdownIt) -> None:
     ``env["resolve_image"]`` turns its path into a URL; otherwise its alt text is shown in a
     placeholder, so a paper never makes a reader's browser fetch anything.
     """
-    md.validateLink = is_safe_link
+    md.validateLink = is_safe_link  # type: ignore[method-assign]  # markdown-it's documented hook
     md.core.ruler.push("scoper_file_links", _file_links_rule)
     md.add_render_rule("image", _render_image)
     md.add_render_rule("link_open", _render_link_open)

@@ -22,6 +22,15 @@ COMMITMENTS = ("committed", "in-principle", "exploratory")
 LEVERS = ("spending", "regulation", "legislation", "partnership", "communications", "research")
 ACTION_STATUSES = ("not-started", "in-progress", "done", "blocked")
 LEVELS = ("low", "medium", "high")
+IMAGE_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".svg": "image/svg+xml",
+}
+"""The images a brief (and the unit's logo) may show, by file ending, with their types."""
 
 SectionKind = Literal[
     "summary", "background", "evidence", "partners", "options", "actions", "risks", "other"

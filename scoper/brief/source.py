@@ -8,18 +8,10 @@ import warnings
 from pathlib import Path
 
 from scoper.brief.markdown import ImageMissing, ImageResolver
-from scoper.brief.model import Brief
+from scoper.brief.model import IMAGE_TYPES, Brief
 from scoper.brief.parser import parse_brief
 from scoper.problems import BriefInvalid, problem
 
-IMAGE_TYPES = {
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".gif": "image/gif",
-    ".webp": "image/webp",
-    ".svg": "image/svg+xml",
-}
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 
 

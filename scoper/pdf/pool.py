@@ -27,7 +27,7 @@ class PdfJob:
     created: str
     """The brief's date, ISO 8601, for the PDF's metadata."""
     variant: str = "pdf/ua-1"
-    """One of scoper.pdf.PDF_VARIANTS."""
+    """One of :data:`scoper.pdf.PDF_VARIANTS`."""
     attachments: tuple[tuple[str, bytes, str], ...] = ()
     """Source files to embed (pdf/a-3u): (file name, bytes, description)."""
 

@@ -80,7 +80,7 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
 def environment(theme: Theme) -> jinja2.Environment:
     """The Jinja environment of the theme. A new one when the override folder gains or loses
     a file: Jinja would otherwise keep serving the default template it had already loaded."""
-    files = ()
+    files: tuple[str, ...] = ()
     if theme.override:
         files = tuple(sorted(str(p.relative_to(theme.override)) for p in theme.override.rglob("*")))
     return _environment(theme, files)
@@ -151,7 +151,7 @@ def font_faces(theme: Theme, embed: bool) -> str:
 @functools.cache
 def data_uri(path: Path, mtime_ns: int) -> str:
     """A small file (the unit's logo) as a data: URI, so papers stay self-contained."""
-    from scoper.brief.source import IMAGE_TYPES
+    from scoper.brief.model import IMAGE_TYPES
 
     mime = IMAGE_TYPES[path.suffix.lower()]
     return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
