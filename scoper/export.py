@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from scoper.brief.frontmatter import KNOWN_KEYS
+from scoper.brief.kinds import ITEM_KINDS, ItemKind
 from scoper.brief.model import (
     ACTION_STATUSES,
     CLASSIFICATIONS,
@@ -17,6 +19,7 @@ from scoper.brief.model import (
     STRENGTHS,
     Brief,
     Item,
+    PartialDate,
 )
 from scoper.problems import RULES, Problem
 
@@ -24,12 +27,26 @@ EXPORT_SCHEMA = "scoper-brief/1"
 """Changes only when a field changes meaning or goes; new fields may be added within it."""
 
 
-def _fields(item: Item, names: tuple[str, ...]) -> dict[str, str | None]:
-    return {name: item.value(name) for name in names}
-
-
-def _extra(item: Item) -> dict[str, str]:
-    return {field.label: field.text for field in item.extra_fields}
+def _item_data(item: Item, kind: ItemKind) -> dict[str, Any]:
+    """One item as the kind table describes it: its text (or name), each field the format
+    names, read or as written, and the others as written."""
+    data: dict[str, Any] = {"line": item.line}
+    if kind.headed:
+        data["name"] = item.text
+    else:
+        data["text"] = item.text
+    for spec in kind.fields:
+        if spec.attribute is None:
+            data[spec.name] = item.value(spec.name)
+            continue
+        value = getattr(item, spec.attribute)
+        if isinstance(value, dt.date):
+            value = value.isoformat()
+        elif isinstance(value, PartialDate):
+            value = value.text
+        data[spec.attribute] = value
+    data["other_fields"] = {field.label: field.text for field in item.extra_fields}
+    return data
 
 
 def brief_data(brief: Brief, problems: list[Problem]) -> dict[str, Any]:
@@ -52,51 +69,10 @@ def brief_data(brief: Brief, problems: list[Problem]) -> dict[str, Any]:
             {"kind": s.kind, "title": s.title, "line": s.line, "text": s.text}
             for s in brief.sections
         ],
-        "evidence": [
-            {
-                "line": e.line,
-                "text": e.text,
-                "strength": e.strength,
-                "published": e.published.text if e.published else None,
-                **_fields(e, ("source",)),
-                "other_fields": _extra(e),
-            }
-            for e in brief.evidence
-        ],
-        "partners": [
-            {
-                "line": p.line,
-                "name": p.name,
-                "sector": p.sector,
-                "commitment": p.commitment,
-                **_fields(p, ("insight", "role", "interests", "contact")),
-                "other_fields": _extra(p),
-            }
-            for p in brief.partners
-        ],
-        "actions": [
-            {
-                "line": a.line,
-                "text": a.text,
-                "owner": a.owner,
-                "due": a.due.isoformat() if a.due else None,
-                "lever": a.lever,
-                "status": a.status,
-                "other_fields": _extra(a),
-            }
-            for a in brief.actions
-        ],
-        "risks": [
-            {
-                "line": r.line,
-                "text": r.text,
-                "likelihood": r.likelihood,
-                "impact": r.impact,
-                **_fields(r, ("mitigation",)),
-                "other_fields": _extra(r),
-            }
-            for r in brief.risks
-        ],
+        **{
+            section: [_item_data(item, kind) for item in brief.items(section)]
+            for section, kind in ITEM_KINDS.items()
+        },
         "problems": [problem_dict(p) for p in problems],
     }
 

@@ -108,7 +108,7 @@ ITEM_KINDS: dict[SectionKind, ItemKind] = {
             section="partners",
             model=Partner,
             fields=(
-                FieldSpec("sector"),
+                FieldSpec("sector", attribute="sector"),
                 FieldSpec("insight"),
                 FieldSpec("role"),
                 FieldSpec("interests"),

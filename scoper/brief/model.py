@@ -222,25 +222,26 @@ class Brief:
     def section(self, kind: SectionKind) -> Section | None:
         return next((s for s in self.sections if s.kind == kind), None)
 
-    def _items(self, kind: SectionKind) -> list:
+    def items(self, kind: SectionKind) -> list:
+        """The items of a structured section; none when the brief lacks it."""
         found = self.section(kind)
         return found.items if found else []
 
     @property
     def evidence(self) -> list[Evidence]:
-        return self._items("evidence")
+        return self.items("evidence")
 
     @property
     def partners(self) -> list[Partner]:
-        return self._items("partners")
+        return self.items("partners")
 
     @property
     def actions(self) -> list[Action]:
-        return self._items("actions")
+        return self.items("actions")
 
     @property
     def risks(self) -> list[Risk]:
-        return self._items("risks")
+        return self.items("risks")
 
     @property
     def summary_text(self) -> str:
