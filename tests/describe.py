@@ -48,6 +48,19 @@ def describe(brief: Brief) -> str:
         f"authors: {meta.authors} lead: {meta.lead} commissioned-by: {meta.commissioned_by}",
         f"tags: {meta.tags} ignore: {meta.ignore}",
     ]
+    clearance = {
+        "version": meta.version,
+        "cleared-by": [str(who) for who in meta.cleared_by],
+        "distribution": meta.distribution,
+        "decision-by": meta.decision_by,
+        "ask": meta.ask,
+        "supersedes": meta.supersedes,
+        "numbered-paragraphs": meta.numbered_paragraphs,
+        "public": meta.public,
+        "public-title": meta.public_title,
+    }
+    defaults = {"cleared-by": [], "distribution": [], "public": True}
+    lines += [f"{key}: {value}" for key, value in clearance.items() if value != defaults.get(key)]
     if brief.preamble:
         lines.append(f"preamble: {_html(brief.preamble, brief).strip()}")
     for section in brief.sections:

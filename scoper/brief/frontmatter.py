@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
 import re
@@ -10,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from scoper.brief.model import CLASSIFICATIONS, STATUSES, FrontMatter
+from scoper.brief.model import CLASSIFICATIONS, STATUSES, Clearance, FrontMatter
 from scoper.problems import Problem, problem
 
 KNOWN_KEYS = (
@@ -26,6 +27,15 @@ KNOWN_KEYS = (
     "commissioned-by",
     "tags",
     "ignore",
+    "version",
+    "cleared-by",
+    "distribution",
+    "decision-by",
+    "ask",
+    "supersedes",
+    "numbered-paragraphs",
+    "public",
+    "public-title",
 )
 _FENCE = re.compile(r"^---[ \t]*$")
 _END_FENCE = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
@@ -249,6 +259,74 @@ class _Validator:
         )
         return default
 
+    def flag(self, key: str) -> bool | None:
+        """A yes/no key: true or false (YAML's own), or None when not given."""
+        if key not in self.values or self.values[key][0] is None:
+            return None
+        value = self.values[key][0]
+        if isinstance(value, bool):
+            return value
+        if not isinstance(value, _Rejected):
+            shown = value.text if isinstance(value, _InvalidScalar) else value
+            self.error(key, "invalid-value", f"'{key}' is '{shown}'; it must be true or false")
+        return None
+
+    def one_line(self, key: str, limit: int) -> str | None:
+        text = self.text(key)
+        if text is not None and ("\n" in text or len(text) > limit):
+            self.error(
+                key, "invalid-value", f"'{key}' must be one line ({limit} characters at most)"
+            )
+        return text
+
+    def version(self) -> str | None:
+        if "version" not in self.values or self.values["version"][0] is None:
+            return None
+        value = self.values["version"][0]
+        if isinstance(value, bool) or (isinstance(value, int) and value < 1):
+            self.error("version", "invalid-value", "'version' must be a positive number or '3.1'")
+            return None
+        if isinstance(value, (int, float)):
+            return str(value)
+        return self.one_line("version", 20)
+
+    def clearances(self) -> list[Clearance]:
+        if "cleared-by" not in self.values or self.values["cleared-by"][0] is None:
+            return []
+        value = self.values["cleared-by"][0]
+        entries = value if isinstance(value, list) else [value]
+        found = []
+        for entry in entries:
+            if isinstance(entry, str) and entry.strip():
+                found.append(Clearance(entry.strip()))
+                continue
+            if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+                role, when = entry.get("role"), entry.get("date")
+                if isinstance(when, str):
+                    with contextlib.suppress(ValueError):  # reported as not a date below
+                        when = dt.date.fromisoformat(when.strip())
+                unknown = sorted(str(k) for k in entry if k not in ("name", "role", "date"))
+                if unknown or not (role is None or isinstance(role, str)):
+                    break
+                if when is not None and not isinstance(when, dt.date):
+                    self.error(
+                        "cleared-by",
+                        "invalid-date",
+                        f"the date '{when}' in 'cleared-by' is not a date; write it as YYYY-MM-DD",
+                    )
+                    return found
+                found.append(Clearance(entry["name"].strip(), role, when))
+                continue
+            break
+        else:
+            return found
+        self.error(
+            "cleared-by",
+            "invalid-value",
+            "'cleared-by' must be a list of names, or of mappings with name, role and date",
+        )
+        return found
+
     def date(self, key: str) -> dt.date | None:
         value = self.values[key][0]
         if isinstance(value, _Rejected):
@@ -330,6 +408,10 @@ def validate_front_matter(
     if ref is not None and ("\n" in ref or len(ref) > 60):
         check.error("ref", "invalid-value", "'ref' must be one short line (60 characters at most)")
     ref = ref or default_ref
+    decision_by = None
+    if "decision-by" in values and values["decision-by"][0] is not None:
+        decision_by = check.date("decision-by")
+    public = check.flag("public")
 
     meta = FrontMatter(
         title=title or "",
@@ -345,6 +427,15 @@ def validate_front_matter(
         commissioned_by=check.text("commissioned-by"),
         tags=check.text_list("tags"),
         ignore=[name.lower() for name in check.text_list("ignore")],
+        version=check.version(),
+        cleared_by=check.clearances(),
+        distribution=check.text_list("distribution"),
+        decision_by=decision_by,
+        ask=check.one_line("ask", 300),
+        supersedes=check.one_line("supersedes", 60),
+        numbered_paragraphs=check.flag("numbered-paragraphs"),
+        public=True if public is None else public,
+        public_title=check.one_line("public-title", 200),
         lines={key: line for key, (_, line) in values.items()},
     )
     ok = title is not None and date is not None

@@ -8,6 +8,7 @@ the table is free prose, and asking the table for a kind it does not hold is an 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -186,6 +187,11 @@ SECTIONS: tuple[SectionSpec, ...] = (
     SectionSpec("evidence", "Evidence", ("evidence base",), required=True),
     SectionSpec("partners", "External partners", ("partners", "stakeholders"), required=True),
     SectionSpec("options", "Options"),
+    SectionSpec(
+        "recommendation",
+        "Recommendation",
+        ("recommendations", "decision", "decisions sought", "the ask"),
+    ),
     SectionSpec("actions", "Action points", ("actions", "next steps"), required=True),
     SectionSpec("risks", "Risks"),
 )
@@ -196,3 +202,13 @@ SECTION_ALIASES: dict[str, SectionKind] = {
 """Every heading that names a recognised section, in lower case."""
 SECTION_TITLES: dict[SectionKind, str] = {spec.kind: spec.title for spec in SECTIONS}
 REQUIRED_SECTIONS: tuple[SectionKind, ...] = tuple(s.kind for s in SECTIONS if s.required)
+
+
+def section_kind(heading: str) -> SectionKind:
+    """The section a ``## `` heading names, in any letter case and in the singular or the
+    plural (``Risk``, ``Action point``, ``Partner``); ``other`` for free prose."""
+    name = re.sub(r"\s+", " ", heading.strip().rstrip(":").strip()).lower()
+    for candidate in (name, name[:-1] if name.endswith("s") else name + "s"):
+        if candidate in SECTION_ALIASES:
+            return SECTION_ALIASES[candidate]
+    return "other"

@@ -15,7 +15,7 @@ from scoper.brief.prose import EMPTY, Prose
 from scoper.problems import Problem
 
 CLASSIFICATIONS = ("OFFICIAL", "OFFICIAL-SENSITIVE", "SECRET", "TOP SECRET")
-STATUSES = ("draft", "review", "final")
+STATUSES = ("draft", "review", "cleared", "final", "superseded")
 STRENGTHS = ("strong", "moderate", "weak", "anecdotal")
 SECTORS = ("commercial", "third-sector", "public", "academic", "community")
 COMMITMENTS = ("committed", "in-principle", "exploratory")
@@ -33,7 +33,15 @@ IMAGE_TYPES = {
 """The images a brief (and the unit's logo) may show, by file ending, with their types."""
 
 SectionKind = Literal[
-    "summary", "background", "evidence", "partners", "options", "actions", "risks", "other"
+    "summary",
+    "background",
+    "evidence",
+    "partners",
+    "options",
+    "recommendation",
+    "actions",
+    "risks",
+    "other",
 ]
 
 
@@ -179,6 +187,22 @@ class Section:
 
 
 @dataclass
+class Clearance:
+    """One person who signed the paper off (``cleared-by``)."""
+
+    name: str
+    role: str | None = None
+    """Their post, e.g. 'Head of Policy Unit'."""
+    date: dt.date | None = None
+    """When they cleared it."""
+
+    def __str__(self) -> str:
+        parts = [self.name] + ([self.role] if self.role else [])
+        when = f" ({self.date.day} {self.date:%b %Y})" if self.date else ""
+        return ", ".join(parts) + when
+
+
+@dataclass
 class FrontMatter:
     """The brief's YAML front matter, validated."""
 
@@ -196,6 +220,24 @@ class FrontMatter:
     tags: list[str] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)
     """Check rules switched off for this brief."""
+    version: str | None = None
+    """The paper's version as written: '3', '3.1'."""
+    cleared_by: list[Clearance] = field(default_factory=list)
+    """Who signed the paper off, in the order given."""
+    distribution: list[str] = field(default_factory=list)
+    """Who the paper goes to."""
+    decision_by: dt.date | None = None
+    """When the reader's decision is needed."""
+    ask: str | None = None
+    """One line: what the reader is asked to do."""
+    supersedes: str | None = None
+    """The ref of an earlier paper this one replaces."""
+    numbered_paragraphs: bool | None = None
+    """This paper's choice of numbered paragraphs; None leaves it to the project."""
+    public: bool = True
+    """False: never build a public version of this paper."""
+    public_title: str | None = None
+    """The title of the public version, if different."""
     lines: dict[str, int] = field(default_factory=dict)
     """Line of each key as written, so checks can point at it."""
 

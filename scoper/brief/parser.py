@@ -9,8 +9,6 @@ are found here; their items are read by :mod:`scoper.brief.items` as the kind ta
 
 from __future__ import annotations
 
-import re
-
 from markdown_it.token import Token
 
 from scoper.brief.frontmatter import load_front_matter, split_front_matter, validate_front_matter
@@ -18,9 +16,9 @@ from scoper.brief.items import ItemReader
 from scoper.brief.kinds import (
     ITEM_KINDS,
     REQUIRED_SECTIONS,
-    SECTION_ALIASES,
     SECTION_TITLES,
     item_kind,
+    section_kind,
 )
 from scoper.brief.markdown import ImageMissing, ImageResolver, is_relative_path, make_markdown
 from scoper.brief.model import Brief, Image, Link, Section, SectionKind
@@ -146,7 +144,7 @@ class _BodyParser:
             title = plain_inline(heading).strip()
             if not title:
                 self.problem(line, "misplaced-heading", "a '## ' heading with no title")
-            kind = SECTION_ALIASES.get(_normal_heading(title), "other")
+            kind = section_kind(title)
             if kind != "other":
                 if kind in seen:
                     self.problem(
@@ -285,7 +283,3 @@ class _BodyParser:
                 (outro if section.items else intro).append((start, stop))
         section.intro, section.outro = self.prose(intro), self.prose(outro)
         return section
-
-
-def _normal_heading(title: str) -> str:
-    return re.sub(r"\s+", " ", title.strip().rstrip(":").strip()).lower()
