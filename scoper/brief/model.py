@@ -260,6 +260,12 @@ class Brief:
     """Problems found while parsing that do not stop a paper being made."""
     slug: str = ""
     """Safe file-name stem for outputs, from the file name."""
+    body_line: int = 1
+    """The brief line of the body's first line: a prose token's ``map`` counts from it."""
+
+    def line_of(self, token_map: list[int] | None, fallback: int) -> int:
+        """The brief line a prose token starts on."""
+        return self.body_line + token_map[0] if token_map else fallback
 
     def section(self, kind: SectionKind) -> Section | None:
         return next((s for s in self.sections if s.kind == kind), None)

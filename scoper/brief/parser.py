@@ -75,6 +75,7 @@ def parse_brief(
         links=body.links,
         warnings=sorted(problems, key=lambda p: p.sort_key),
         slug=slug,
+        body_line=split.body_first_line,
     )
 
 

@@ -1,0 +1,243 @@
+"""The pieces of WordprocessingML that python-docx has no API for: fields, shading, repeated
+header rows, hyperlinks, bookmarks, footnotes, a watermark and custom document properties.
+
+Each is written as Word itself writes it, so that Word and LibreOffice read, show and keep
+it on saving.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from xml.sax.saxutils import escape, quoteattr
+
+from docx.opc.constants import CONTENT_TYPE as CT
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.packuri import PackURI
+from docx.opc.part import Part
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
+
+if TYPE_CHECKING:
+    from docx.document import Document
+    from docx.table import Table, _Cell
+    from docx.text.paragraph import Paragraph
+    from docx.text.run import Run
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def add_field(paragraph: Paragraph, instruction: str, shown: str = "1") -> None:
+    """A field (PAGE, NUMPAGES) as Word writes one: begin, instruction, result, end."""
+    for xml in (
+        f'<w:r {nsdecls("w")}><w:fldChar w:fldCharType="begin"/></w:r>',
+        f'<w:r {nsdecls("w")}><w:instrText xml:space="preserve"> {instruction} </w:instrText></w:r>',
+        f'<w:r {nsdecls("w")}><w:fldChar w:fldCharType="separate"/></w:r>',
+        f"<w:r {nsdecls('w')}><w:t>{escape(shown)}</w:t></w:r>",
+        f'<w:r {nsdecls("w")}><w:fldChar w:fldCharType="end"/></w:r>',
+    ):
+        paragraph._p.append(parse_xml(xml))
+
+
+def shade(cell: _Cell, fill: str) -> None:
+    """A cell's background colour (``fill`` as RRGGBB)."""
+    properties = cell._tc.get_or_add_tcPr()
+    properties.append(
+        parse_xml(f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="{fill}"/>')
+    )
+
+
+def table_rows_hold(table: Table, header_rows: int = 1) -> None:
+    """Header rows repeated on every page, and no row split across two pages."""
+    for index, row in enumerate(table.rows):
+        properties = row._tr.get_or_add_trPr()
+        properties.append(parse_xml(f"<w:cantSplit {nsdecls('w')}/>"))
+        if index < header_rows:
+            properties.append(parse_xml(f"<w:tblHeader {nsdecls('w')}/>"))
+
+
+def table_look(table: Table, width_pct: int = 100) -> None:
+    """The table spans the text width, with light rules between rows."""
+    properties = table._tbl.tblPr
+    properties.append(parse_xml(f'<w:tblW {nsdecls("w")} w:w="{width_pct * 50}" w:type="pct"/>'))
+    properties.append(
+        parse_xml(
+            f"<w:tblBorders {nsdecls('w')}>"
+            '<w:top w:val="single" w:sz="4" w:space="0" w:color="B1B4B6"/>'
+            '<w:bottom w:val="single" w:sz="4" w:space="0" w:color="B1B4B6"/>'
+            '<w:insideH w:val="single" w:sz="4" w:space="0" w:color="B1B4B6"/>'
+            "</w:tblBorders>"
+        )
+    )
+
+
+def column_widths(table: Table, widths: list[int]) -> None:
+    """Fixed column widths (in EMU), in the grid LibreOffice reads and on every cell, which
+    Word reads."""
+    table.autofit = False
+    grid = table._tbl.tblGrid
+    for column, width in zip(grid.findall(qn("w:gridCol")), widths, strict=False):
+        column.set(qn("w:w"), str(int(width / 635)))  # EMU to twentieths of a point
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths, strict=False):
+            cell.width = width
+
+
+def keep_with_next(paragraph: Paragraph) -> None:
+    paragraph.paragraph_format.keep_with_next = True
+
+
+def add_hyperlink(paragraph: Paragraph, url: str) -> object:
+    """An external hyperlink around runs still to be added; returns the element to add
+    them to."""
+    r_id = paragraph.part.relate_to(url, RT.HYPERLINK, is_external=True)
+    link = parse_xml(f'<w:hyperlink {nsdecls("w", "r")} r:id="{r_id}" w:history="1"/>')
+    paragraph._p.append(link)
+    return link
+
+
+def add_bookmark(paragraph: Paragraph, name: str, ident: int) -> None:
+    """An empty bookmark at the start of a paragraph: where it came from in the brief.
+    A name starting with an underscore is hidden in Word's list of bookmarks."""
+    start = parse_xml(f'<w:bookmarkStart {nsdecls("w")} w:id="{ident}" w:name={quoteattr(name)}/>')
+    end = parse_xml(f'<w:bookmarkEnd {nsdecls("w")} w:id="{ident}"/>')
+    paragraph._p.insert(_after_properties(paragraph), end)
+    paragraph._p.insert(_after_properties(paragraph), start)
+
+
+def _after_properties(paragraph: Paragraph) -> int:
+    return 1 if paragraph._p.pPr is not None else 0
+
+
+def set_alt_text(run: Run, description: str) -> None:
+    """An inline picture's alt text (``wp:docPr/@descr``), which screen readers read."""
+    for doc_pr in run._r.iter(qn("wp:docPr")):
+        doc_pr.set("descr", description)
+        doc_pr.set("title", description[:250])
+
+
+def watermark(paragraph: Paragraph, text: str) -> None:
+    """A diagonal watermark behind the page's text, as Word's own Design > Watermark makes
+    one (a VML text path in the header), so it shows on every page."""
+    shape = (
+        f'<w:r {nsdecls("w")} xmlns:v="urn:schemas-microsoft-com:vml" '
+        'xmlns:o="urn:schemas-microsoft-com:office:office"><w:pict>'
+        '<v:shapetype id="_x0000_t136" coordsize="21600,21600" o:spt="136" adj="10800" '
+        'path="m@7,l@8,m@5,21600l@6,21600e"><v:path textpathok="t" o:connecttype="custom"/>'
+        '<v:textpath on="t" fitshape="t"/></v:shapetype>'
+        f'<v:shape id="ScoperWatermark" o:spid="_x0000_s2049" type="#_x0000_t136" '
+        'style="position:absolute;margin-left:0;margin-top:0;width:468pt;height:117pt;'
+        "rotation:315;z-index:-251657216;mso-position-horizontal:center;"
+        "mso-position-horizontal-relative:margin;mso-position-vertical:center;"
+        'mso-position-vertical-relative:margin" fillcolor="#a8261a" stroked="f">'
+        '<v:fill opacity=".15"/>'
+        f'<v:textpath style="font-family:&quot;Arial&quot;;font-size:1pt" string={quoteattr(text)}/>'
+        "</v:shape></w:pict></w:r>"
+    )
+    paragraph._p.append(parse_xml(shape))
+
+
+def callout_borders(paragraph: Paragraph, colour: str) -> None:
+    """A rule down the left of a paragraph, as the papers' callouts have."""
+    properties = paragraph._p.get_or_add_pPr()
+    properties.append(
+        parse_xml(
+            f'<w:pBdr {nsdecls("w")}><w:left w:val="single" w:sz="24" w:space="8" '
+            f'w:color="{colour}"/></w:pBdr>'
+        )
+    )
+
+
+def paragraph_shading(paragraph: Paragraph, fill: str) -> None:
+    properties = paragraph._p.get_or_add_pPr()
+    properties.append(
+        parse_xml(f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="{fill}"/>')
+    )
+
+
+class Footnotes:
+    """The document's footnotes part, made on first use: Word's real footnotes, numbered by
+    Word, shown at the foot of the page their reference is on."""
+
+    def __init__(self, document: Document) -> None:
+        self.document = document
+        self.part: Part | None = None
+        self.root: object | None = None
+        self.next_id = 1
+
+    def _ensure(self) -> object:
+        if self.root is not None:
+            return self.root
+        document_part = self.document.part
+        for rel in document_part.rels.values():
+            if rel.reltype == RT.FOOTNOTES:
+                self.part = rel.target_part
+                break
+        xml = (
+            f"<w:footnotes {nsdecls('w')}>"
+            '<w:footnote w:type="separator" w:id="-1"><w:p><w:pPr><w:spacing w:after="0" '
+            'w:line="240" w:lineRule="auto"/></w:pPr><w:r><w:separator/></w:r></w:p></w:footnote>'
+            '<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:pPr><w:spacing '
+            'w:after="0" w:line="240" w:lineRule="auto"/></w:pPr><w:r><w:continuationSeparator/>'
+            "</w:r></w:p></w:footnote></w:footnotes>"
+        )
+        self.root = parse_xml(xml)
+        if self.part is None:
+            self.part = Part(
+                PackURI("/word/footnotes.xml"), CT.WML_FOOTNOTES, b"", document_part.package
+            )
+            document_part.relate_to(self.part, RT.FOOTNOTES)
+        return self.root
+
+    def add(self, run_parent: object) -> object:
+        """A new footnote, referenced from a run appended to ``run_parent`` (a paragraph's
+        ``w:p`` or a hyperlink); returns the footnote's paragraph element to fill."""
+        root = self._ensure()
+        ident = self.next_id
+        self.next_id += 1
+        reference = parse_xml(
+            f'<w:r {nsdecls("w")}><w:rPr><w:rStyle w:val="FootnoteReference"/></w:rPr>'
+            f'<w:footnoteReference w:id="{ident}"/></w:r>'
+        )
+        run_parent.append(reference)  # type: ignore[attr-defined]
+        note = parse_xml(
+            f'<w:footnote {nsdecls("w")} w:id="{ident}"><w:p><w:pPr><w:pStyle '
+            'w:val="FootnoteText"/></w:pPr><w:r><w:rPr><w:rStyle w:val="FootnoteReference"/>'
+            '</w:rPr><w:footnoteRef/></w:r><w:r><w:t xml:space="preserve"> </w:t></w:r></w:p>'
+            "</w:footnote>"
+        )
+        root.append(note)  # type: ignore[attr-defined]
+        return note[0]
+
+    def finish(self) -> None:
+        """Write the part's XML (python-docx keeps a plain part's bytes, not a tree)."""
+        if self.part is not None and self.root is not None:
+            from lxml import etree
+
+            self.part._blob = etree.tostring(  # type: ignore[attr-defined]
+                self.root, xml_declaration=True, encoding="UTF-8", standalone=True
+            )
+
+
+def custom_properties(document: Document, values: dict[str, str]) -> None:
+    """Custom document properties (File > Properties > Custom), which Word and LibreOffice
+    both keep on saving: where the paper came from, for ``scoper review``."""
+    items = "".join(
+        f'<property fmtid="{{D5CDD505-2E9C-101B-9397-08002B2CF9AE}}" pid="{pid}" '
+        f"name={quoteattr(name)}><vt:lpwstr>{escape(value)}</vt:lpwstr></property>"
+        for pid, (name, value) in enumerate(values.items(), start=2)
+    )
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
+        'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+        f"{items}</Properties>"
+    )
+    package = document.part.package
+    for rel in package.rels.values():
+        if rel.reltype == RT.CUSTOM_PROPERTIES:
+            rel.target_part._blob = xml.encode("utf-8")
+            return
+    part = Part(
+        PackURI("/docProps/custom.xml"), CT.OFC_CUSTOM_PROPERTIES, xml.encode("utf-8"), package
+    )
+    package.relate_to(part, RT.CUSTOM_PROPERTIES)

@@ -1,0 +1,335 @@
+"""Prose into Word: the model's content trees (markdown-it tokens) written as Word
+paragraphs, runs, lists, tables, callouts, pictures, hyperlinks and footnotes.
+
+Nothing here reads HTML: the Word paper is made from the same content as the HTML one, by
+its own writer. Every paragraph made from the brief is bookmarked with its brief line, so
+that ``scoper review`` can take a reviewer's comment back to where it belongs.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from docx.shared import Cm
+from docx.text.paragraph import Paragraph
+from markdown_it.token import Token
+
+from scoper.brief.markdown import ALERT_KINDS, is_safe_link, link_scheme
+from scoper.brief.model import Brief
+from scoper.brief.prose import Prose, plain_children
+from scoper.docx import ooxml
+from scoper.docx.styles import ACCENT, ACCENT_TINT, TINT
+
+MAX_PICTURE_WIDTH = Cm(16.0)
+
+
+@dataclass
+class _Format:
+    bold: bool = False
+    italic: bool = False
+    strike: bool = False
+
+
+@dataclass
+class Writer:
+    """Writes prose into a container (the document body, a table cell) for one brief."""
+
+    brief: Brief
+    footnotes: ooxml.Footnotes
+    picture: Callable[[str], tuple[bytes, str] | None]
+    """An image path of the brief to (PNG/JPEG/GIF bytes, alt), or None if not shown."""
+    bookmarks: list[int] = field(default_factory=lambda: [0])
+    """The last bookmark id used, shared by every writer of one document."""
+    notes: dict[int, list[Token]] = field(default_factory=dict)
+    """Each footnote's content, by markdown-it's footnote id."""
+
+    def __post_init__(self) -> None:
+        self.notes = _footnote_contents(self.brief.footnotes)
+
+    # -- blocks -------------------------------------------------------------------------
+
+    def mark(self, paragraph: Paragraph, line: int) -> None:
+        """Remember the brief line a paragraph came from (see scoper.docx.review)."""
+        self.bookmarks[0] += 1
+        ooxml.add_bookmark(paragraph, f"_scoper_{line}_{self.bookmarks[0]}", self.bookmarks[0])
+
+    def prose(self, container: Any, prose: Prose, line: int, style: str | None = None) -> None:
+        """Write the prose at the end of ``container`` (a Document or a table cell)."""
+        tokens = list(prose.tokens)
+        index = 0
+        while index < len(tokens):
+            index = self._block(container, tokens, index, line, style, level=0)
+
+    def inline_paragraph(
+        self, container: Any, children: Sequence[Token], line: int, style: str | None = None
+    ) -> Paragraph:
+        paragraph = container.add_paragraph(style=style)
+        self.mark(paragraph, line)
+        self.inline(paragraph, children)
+        return paragraph
+
+    def _block(
+        self,
+        container: Any,
+        tokens: list[Token],
+        index: int,
+        line: int,
+        style: str | None,
+        level: int,
+    ) -> int:
+        token = tokens[index]
+        here = self.brief.line_of(token.map, line)
+        kind = token.type
+        if kind == "inline":
+            self.inline_paragraph(container, token.children or [], here, style)
+            return index + 1
+        if kind == "paragraph_open":
+            self.inline_paragraph(container, tokens[index + 1].children or [], here, style)
+            return _after(tokens, index)
+        if kind == "heading_open":
+            depth = int(token.tag[1:])
+            heading = container.add_paragraph(style=f"Heading {min(max(depth - 1, 2), 3)}")
+            self.mark(heading, here)
+            self.inline(heading, tokens[index + 1].children or [])
+            return _after(tokens, index)
+        if kind in ("bullet_list_open", "ordered_list_open"):
+            self._list(container, tokens, index, here, level)
+            return _after(tokens, index)
+        if kind == "table_open":
+            self._table(container, tokens[index : _after(tokens, index)], here)
+            return _after(tokens, index)
+        if kind == "alert_open":
+            self._callout(container, tokens, index, here, token.meta["kind"])
+            return _after(tokens, index)
+        if kind == "blockquote_open":
+            end = _after(tokens, index)
+            inner = index + 1
+            while inner < end - 1:
+                inner = self._block(container, tokens, inner, here, "Quote", level)
+            return end
+        if kind in ("fence", "code_block"):
+            for text_line in token.content.rstrip("\n").split("\n"):
+                paragraph = container.add_paragraph(style=style)
+                self.mark(paragraph, here)
+                paragraph.add_run(text_line, style="Code")
+            return index + 1
+        if kind.startswith("footnote_block"):
+            return _after(tokens, index) if token.nesting == 1 else index + 1
+        # hr and anything else with no words of its own: nothing to write.
+        return _after(tokens, index) if token.nesting == 1 else index + 1
+
+    def _list(self, container: Any, tokens: list[Token], index: int, line: int, level: int) -> None:
+        ordered = tokens[index].type == "ordered_list_open"
+        number = int(tokens[index].attrGet("start") or 1)
+        end = _after(tokens, index)
+        item = index + 1
+        while item < end - 1:
+            item_end = _after(tokens, item)
+            here = self.brief.line_of(tokens[item].map, line)
+            marker = f"{number}." if ordered else "•"
+            number += 1
+            first = True
+            inner = item + 1
+            while inner < item_end - 1:
+                token = tokens[inner]
+                if token.type in ("paragraph_open", "inline") and first:
+                    children = tokens[inner + 1] if token.type == "paragraph_open" else token
+                    paragraph = container.add_paragraph(style="List Paragraph")
+                    paragraph.paragraph_format.left_indent = Cm(0.75 * (level + 1))
+                    paragraph.paragraph_format.first_line_indent = Cm(-0.5)
+                    self.mark(paragraph, self.brief.line_of(token.map, here))
+                    paragraph.add_run(f"{marker}\t")
+                    self.inline(paragraph, children.children or [])
+                    inner = _after(tokens, inner)
+                    first = False
+                elif token.type in ("bullet_list_open", "ordered_list_open"):
+                    self._list(container, tokens, inner, here, level + 1)
+                    inner = _after(tokens, inner)
+                else:
+                    inner = self._block(container, tokens, inner, here, "List Paragraph", level)
+            item = item_end
+
+    def _table(self, container: Any, tokens: list[Token], line: int) -> None:
+        rows: list[list[Token]] = []
+        for token in tokens:
+            if token.type == "tr_open":
+                rows.append([])
+            elif token.type == "inline" and rows:
+                rows[-1].append(token)
+        if not rows:
+            return
+        columns = max(len(row) for row in rows)
+        table = container.add_table(rows=len(rows), cols=columns)
+        ooxml.table_look(table)
+        for r, row in enumerate(rows):
+            for c, cell_token in enumerate(row):
+                cell = table.cell(r, c)
+                paragraph = cell.paragraphs[0]
+                paragraph.style = "Table Text"
+                self.mark(paragraph, self.brief.line_of(cell_token.map, line))
+                self.inline(paragraph, cell_token.children or [], bold=r == 0)
+                if r == 0:
+                    ooxml.shade(cell, ACCENT_TINT)
+        ooxml.table_rows_hold(table)
+        container.add_paragraph(style="Table Text")  # Word needs a paragraph between tables
+
+    def _callout(
+        self, container: Any, tokens: list[Token], index: int, line: int, kind: str
+    ) -> None:
+        table = container.add_table(rows=1, cols=1)
+        cell = table.cell(0, 0)
+        ooxml.shade(cell, TINT if kind == "NOTE" else ACCENT_TINT)
+        title = cell.paragraphs[0]
+        title.style = "Callout"
+        self.mark(title, line)
+        title.add_run(ALERT_KINDS[kind]).bold = True
+        ooxml.callout_borders(title, ACCENT)
+        end = _after(tokens, index)
+        inner = index + 1
+        while inner < end - 1:
+            inner = self._block(cell, tokens, inner, line, "Callout", 0)
+        ooxml.table_rows_hold(table, header_rows=0)
+        container.add_paragraph(style="Table Text")
+
+    # -- inline -------------------------------------------------------------------------
+
+    def inline(self, paragraph: Paragraph, children: Sequence[Token], bold: bool = False) -> None:
+        fmt = _Format(bold=bold)
+        target: Any = paragraph._p
+        for child in children:
+            kind = child.type
+            if kind == "text":
+                self._run(paragraph, target, child.content, fmt)
+            elif kind in ("strong_open", "strong_close"):
+                fmt.bold = kind == "strong_open" or bold
+            elif kind in ("em_open", "em_close"):
+                fmt.italic = kind == "em_open"
+            elif kind in ("s_open", "s_close"):
+                fmt.strike = kind == "s_open"
+            elif kind == "code_inline":
+                self._run(paragraph, target, child.content, fmt, style="Code")
+            elif kind == "softbreak":
+                self._run(paragraph, target, " ", fmt)
+            elif kind == "hardbreak":
+                run = paragraph.add_run()
+                run.add_break()
+                target.append(run._r)
+            elif kind == "link_open":
+                href = str(child.attrGet("href") or "")
+                # Links to places in the paper read as their text in Word.
+                if link_scheme(href) and is_safe_link(href):
+                    target = ooxml.add_hyperlink(paragraph, href)
+            elif kind == "link_close":
+                target = paragraph._p
+            elif kind == "file_link_close":
+                href = str(child.meta.get("href", ""))
+                self._run(paragraph, target, f" ({href})", fmt)
+            elif kind == "image":
+                self._picture(paragraph, child)
+            elif kind == "footnote_ref":
+                self._footnote(target, child)
+
+    def _run(
+        self, paragraph: Paragraph, target: Any, text: str, fmt: _Format, style: str | None = None
+    ) -> None:
+        run = paragraph.add_run(text, style=style)
+        run.bold = fmt.bold or None
+        run.italic = fmt.italic or None
+        if fmt.strike:
+            run.font.strike = True
+        if target is not paragraph._p:
+            run.style = "Hyperlink"
+            target.append(run._r)
+
+    def _picture(self, paragraph: Paragraph, token: Token) -> None:
+        src = str(token.attrGet("src") or "")
+        alt = plain_children(token.children or [])
+        found = self.picture(src) if src else None
+        if found is None:
+            run = paragraph.add_run(f"[image not included: {alt or src}]")
+            run.italic = True
+            return
+        data, _ = found
+        run = paragraph.add_run()
+        run.add_picture(io.BytesIO(data), width=MAX_PICTURE_WIDTH)
+        ooxml.set_alt_text(run, alt or "Image")
+
+    def _footnote(self, target: Any, token: Token) -> None:
+        content = self.notes.get(int(token.meta["id"]), [])
+        note = self.footnotes.add(target)
+        paragraph = Paragraph(note, None)  # type: ignore[arg-type]
+        for inner in content:
+            if inner.type == "inline":
+                self.inline(
+                    paragraph, [c for c in inner.children or [] if c.type != "footnote_anchor"]
+                )
+
+
+def _after(tokens: Sequence[Token], index: int) -> int:
+    """The index after the block that starts at ``index``."""
+    if tokens[index].nesting != 1:
+        return index + 1
+    depth = 0
+    for end in range(index, len(tokens)):
+        depth += tokens[end].nesting
+        if depth == 0:
+            return end + 1
+    return len(tokens)
+
+
+def _footnote_contents(footnotes: Prose) -> dict[int, list[Token]]:
+    notes: dict[int, list[Token]] = {}
+    current: list[Token] | None = None
+    for token in footnotes.tokens:
+        if token.type == "footnote_open":
+            current = notes.setdefault(int(token.meta["id"]), [])
+        elif token.type == "footnote_close":
+            current = None
+        elif current is not None:
+            current.append(token)
+    return notes
+
+
+def picture_reader(brief: Brief) -> Callable[[str], tuple[bytes, str] | None]:
+    """Pictures from the brief's folder only, with the same rules as the HTML paper's; an
+    SVG drawn as PNG, since Word shows SVG only with a PNG beside it."""
+    from scoper.brief.markdown import ImageMissing
+    from scoper.brief.source import image_file
+
+    folder = Path(brief.path).parent
+
+    def read(src: str) -> tuple[bytes, str] | None:
+        try:
+            found = image_file(folder, src)
+        except ImageMissing:
+            return None
+        if found is None:
+            return None
+        try:
+            data = found.read_bytes()
+        except OSError:
+            return None
+        if found.suffix.lower() == ".svg":
+            png = svg_to_png(data)
+            return (png, "image/png") if png else None
+        if found.suffix.lower() == ".webp":
+            return None  # Word cannot show WebP
+        return data, found.suffix.lower()
+
+    return read
+
+
+def svg_to_png(data: bytes) -> bytes | None:
+    """An SVG drawn as a PNG at print resolution. With ``unsafe=False`` cairosvg reads no
+    XML entities and fetches nothing an SVG names but ``data:`` URLs."""
+    import cairosvg
+
+    try:
+        png = cairosvg.svg2png(bytestring=data, unsafe=False, scale=2.0)
+    except Exception:  # a drawing cairosvg cannot read is not shown, as in the PDF
+        return None
+    return png if isinstance(png, bytes) else None
