@@ -15,6 +15,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
+from scoper.pdf.tagfix import repair
+
 
 @contextlib.contextmanager
 def _one_library_listing() -> Iterator[None]:
@@ -149,7 +151,8 @@ def render_pdf(
             for name in page.anchors
             if name.startswith("part-")
         }
-        pdf = document.write_pdf(**options)
+        # What WeasyPrint tags wrongly is put right (see scoper.pdf.tagfix).
+        pdf = repair(document.write_pdf(**options))
         return RenderedPdf(pdf, handler.messages, len(document.pages), anchors)
     finally:
         logger.removeHandler(handler)
