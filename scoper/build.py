@@ -12,11 +12,12 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from scoper.brief.model import Brief
 from scoper.check import CheckContext
 from scoper.config import Config
+from scoper.formats import FORMATS, Format
 from scoper.load import FileReport, load_files
 from scoper.output import output_path, write_atomic
 from scoper.problems import Problem, problem
@@ -28,8 +29,6 @@ if TYPE_CHECKING:
 
     # Process pools are imported only when a PDF is wanted: HTML-only work stays light.
     from scoper.pdf.pool import PdfJob, PdfOutcome, PdfPool
-
-Format = Literal["html", "pdf", "all"]
 
 
 @dataclass(slots=True)
@@ -64,7 +63,7 @@ def _render(
     report: FileReport,
     config: Config,
     out_dir: Path,
-    fmt: Format,
+    formats: frozenset[Format],
     theme: Theme,
     claimed: dict[str, Path],
 ) -> _Pending:
@@ -85,11 +84,16 @@ def _render(
         )
         return pending
     try:
-        if fmt in ("html", "all"):
+        if "html" in formats:
             html = render_html(brief, config, target="screen", theme=theme)
             target = output_path(out_dir, brief.slug, "html")
             pending.outputs.append((target, html.encode("utf-8")))
-        if fmt in ("pdf", "all"):
+        if "docx" in formats:
+            from scoper.docx.paper import render_docx
+
+            word = render_docx(brief, config, theme, qa=qa_notes(report.problems))
+            pending.outputs.append((output_path(out_dir, brief.slug, "docx"), word))
+        if "pdf" in formats:
             pending.pdf_job = paper_job(brief, config, theme)
             pending.pdf_target = output_path(out_dir, brief.slug, "pdf")
     except Exception as error:  # a bug or a broken theme fails this brief, not the run
@@ -106,6 +110,11 @@ def _render(
         return pending
     pending.brief = brief
     return pending
+
+
+def qa_notes(problems: list[Problem]) -> list[str]:
+    """The warnings a reader of a draft should see, as the Unit QA box lists them."""
+    return [found.message for found in problems if found.severity == "warning"]
 
 
 def paper_job(brief: Brief, config: Config, theme: Theme) -> PdfJob:
@@ -166,7 +175,7 @@ def build_one(
     path: Path,
     config: Config,
     out_dir: Path,
-    fmt: Format = "all",
+    formats: frozenset[Format] = frozenset(FORMATS),
     theme: Theme | None = None,
     today: dt.date | None = None,
 ) -> BriefResult:
@@ -174,7 +183,7 @@ def build_one(
     from scoper.pdf.pool import render_job
 
     [report] = load_files([path], config, _context(config, today))
-    pending = _render(report, config, out_dir, fmt, theme or theme_for(config), {})
+    pending = _render(report, config, out_dir, formats, theme or theme_for(config), {})
     outcome = render_job(pending.pdf_job) if pending.pdf_job else None
     return _finish(pending, outcome)
 
@@ -183,7 +192,7 @@ def build_many(
     paths: list[Path],
     config: Config,
     out_dir: Path,
-    fmt: Format = "all",
+    formats: frozenset[Format] = frozenset(FORMATS),
     theme: Theme | None = None,
     on_result: Callable[[BriefResult], None] | None = None,
     today: dt.date | None = None,
@@ -195,7 +204,7 @@ def build_many(
     A caller may pass a ``pool`` it started earlier (see scoper.cli.build); it is closed.
     """
     theme = theme or theme_for(config)
-    if pool is None and fmt != "html" and paths:
+    if pool is None and "pdf" in formats and paths:
         from scoper.pdf.pool import PdfPool
 
         # Started first, so the workers load the renderer while the briefs are checked.
@@ -205,7 +214,7 @@ def build_many(
         claimed: dict[str, Path] = {}
         queue: list[tuple[_Pending, Future[PdfOutcome] | None]] = []
         for report in reports:
-            pending = _render(report, config, out_dir, fmt, theme, claimed)
+            pending = _render(report, config, out_dir, formats, theme, claimed)
             future = pool.submit(pending.pdf_job) if pool and pending.pdf_job else None
             queue.append((pending, future))
         results = []

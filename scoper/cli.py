@@ -18,8 +18,9 @@ if TYPE_CHECKING:
 
     from click._termui_impl import ProgressBar
 
-    from scoper.build import BriefResult, Format
+    from scoper.build import BriefResult
     from scoper.config import Config
+    from scoper.formats import Format
 
 
 class _Failure(click.ClickException):
@@ -63,6 +64,15 @@ def _display(path: Path) -> str:
         return str(path)
 
 
+def _formats(ctx: click.Context, param: click.Parameter, value: str) -> frozenset[Format]:
+    from scoper.formats import parse_formats
+
+    try:
+        return parse_formats(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
 # Options and arguments that several commands share.
 brief_paths = click.argument(
     "paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)
@@ -93,24 +103,29 @@ def cli() -> None:
 @output_option
 @click.option(
     "--format",
-    "fmt",
-    type=click.Choice(["html", "pdf", "all"]),
+    "formats",
     default="all",
     show_default=True,
-    help="Which files to make for each brief.",
+    callback=_formats,
+    metavar="FORMATS",
+    help="Which files to make for each brief: html, pdf, docx, any of them joined by "
+    "commas (html,docx), or all.",
 )
 @pdf_variant_option
 def build(
-    paths: tuple[Path, ...], output_dir: Path | None, fmt: Format, pdf_variant: str | None
+    paths: tuple[Path, ...],
+    output_dir: Path | None,
+    formats: frozenset[Format],
+    pdf_variant: str | None,
 ) -> None:
     """Build papers from briefs: each BRIEF.md (or every *.md in a folder) becomes
-    OUTPUT/BRIEF.html and OUTPUT/BRIEF.pdf.
+    OUTPUT/BRIEF.html, OUTPUT/BRIEF.pdf and OUTPUT/BRIEF.docx.
 
     A brief with errors is reported as path:line: messages and produces nothing; the
     others are still built. Exit status 1 if any brief had errors.
     """
     pool = None
-    if fmt != "html":
+    if "pdf" in formats:
         import os
 
         from scoper.pdf.pool import PdfPool
@@ -145,7 +160,7 @@ def build(
         briefs,
         config,
         out_dir,
-        fmt,
+        formats,
         on_result=report,
         pool=pool,
     )

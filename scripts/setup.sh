@@ -11,7 +11,10 @@ required=(libpango-1.0-0 libpangoft2-1.0-0)
 # Wanted: libharfbuzz-subset0 makes font subsetting about 5x faster; DejaVu is the fallback
 # for scripts the theme's font lacks; poppler-utils gives pdftoppm, to look at papers;
 # chromium is the browser the preview's tests drive (Playwright uses it; it downloads none).
-wanted=(libharfbuzz-subset0 fonts-dejavu-core poppler-utils chromium)
+# libcairo2 lets cairosvg draw a brief's SVG images into Word papers; LibreOffice (Writer,
+# headless) is the second Word reader the tests convert Word papers with.
+wanted=(libharfbuzz-subset0 fonts-dejavu-core poppler-utils chromium libcairo2
+  libreoffice-writer-nogui)
 # npm installs axe-core, which the accessibility tests run in Chromium.
 command -v npm >/dev/null || wanted+=(nodejs npm)
 if [[ "${SCOPER_WITH_BENCH:-}" == 1 ]]; then

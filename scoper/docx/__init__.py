@@ -1,1 +1,2 @@
-"""Word papers, written with python-docx from the model (see scoper.docx.paper), and the reviewers' comments read back (scoper.docx.review)."""
+"""Word papers, written with python-docx from the model (:mod:`scoper.docx.paper`), and the
+reviewers' comments and tracked changes read back (:mod:`scoper.docx.review`)."""

@@ -7,13 +7,13 @@ it on saving.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape, quoteattr
 
 from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
-from docx.opc.part import Part
+from docx.opc.part import Part, XmlPart
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 
@@ -30,7 +30,8 @@ def add_field(paragraph: Paragraph, instruction: str, shown: str = "1") -> None:
     """A field (PAGE, NUMPAGES) as Word writes one: begin, instruction, result, end."""
     for xml in (
         f'<w:r {nsdecls("w")}><w:fldChar w:fldCharType="begin"/></w:r>',
-        f'<w:r {nsdecls("w")}><w:instrText xml:space="preserve"> {instruction} </w:instrText></w:r>',
+        f'<w:r {nsdecls("w")}><w:instrText xml:space="preserve"> {instruction} '
+        "</w:instrText></w:r>",
         f'<w:r {nsdecls("w")}><w:fldChar w:fldCharType="separate"/></w:r>',
         f"<w:r {nsdecls('w')}><w:t>{escape(shown)}</w:t></w:r>",
         f'<w:r {nsdecls("w")}><w:fldChar w:fldCharType="end"/></w:r>',
@@ -130,7 +131,8 @@ def watermark(paragraph: Paragraph, text: str) -> None:
         "mso-position-horizontal-relative:margin;mso-position-vertical:center;"
         'mso-position-vertical-relative:margin" fillcolor="#a8261a" stroked="f">'
         '<v:fill opacity=".15"/>'
-        f'<v:textpath style="font-family:&quot;Arial&quot;;font-size:1pt" string={quoteattr(text)}/>'
+        '<v:textpath style="font-family:&quot;Arial&quot;;font-size:1pt" '
+        f"string={quoteattr(text)}/>"
         "</v:shape></w:pict></w:r>"
     )
     paragraph._p.append(parse_xml(shape))
@@ -160,62 +162,51 @@ class Footnotes:
 
     def __init__(self, document: Document) -> None:
         self.document = document
-        self.part: Part | None = None
-        self.root: object | None = None
+        self.root: Any = None
         self.next_id = 1
 
-    def _ensure(self) -> object:
+    def _ensure(self) -> Any:
         if self.root is not None:
             return self.root
         document_part = self.document.part
         for rel in document_part.rels.values():
-            if rel.reltype == RT.FOOTNOTES:
-                self.part = rel.target_part
-                break
-        xml = (
-            f"<w:footnotes {nsdecls('w')}>"
+            if rel.reltype == RT.FOOTNOTES and isinstance(rel.target_part, XmlPart):
+                self.root = rel.target_part.element
+                return self.root
+        self.root = parse_xml(
+            f'<w:footnotes {nsdecls("w")}>'
             '<w:footnote w:type="separator" w:id="-1"><w:p><w:pPr><w:spacing w:after="0" '
             'w:line="240" w:lineRule="auto"/></w:pPr><w:r><w:separator/></w:r></w:p></w:footnote>'
             '<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:pPr><w:spacing '
             'w:after="0" w:line="240" w:lineRule="auto"/></w:pPr><w:r><w:continuationSeparator/>'
             "</w:r></w:p></w:footnote></w:footnotes>"
         )
-        self.root = parse_xml(xml)
-        if self.part is None:
-            self.part = Part(
-                PackURI("/word/footnotes.xml"), CT.WML_FOOTNOTES, b"", document_part.package
-            )
-            document_part.relate_to(self.part, RT.FOOTNOTES)
+        part = XmlPart(
+            PackURI("/word/footnotes.xml"), CT.WML_FOOTNOTES, self.root, document_part.package
+        )
+        document_part.relate_to(part, RT.FOOTNOTES)
         return self.root
 
-    def add(self, run_parent: object) -> object:
+    def add(self, run_parent: Any) -> Any:
         """A new footnote, referenced from a run appended to ``run_parent`` (a paragraph's
         ``w:p`` or a hyperlink); returns the footnote's paragraph element to fill."""
         root = self._ensure()
         ident = self.next_id
         self.next_id += 1
-        reference = parse_xml(
-            f'<w:r {nsdecls("w")}><w:rPr><w:rStyle w:val="FootnoteReference"/></w:rPr>'
-            f'<w:footnoteReference w:id="{ident}"/></w:r>'
+        run_parent.append(
+            parse_xml(
+                f'<w:r {nsdecls("w")}><w:rPr><w:rStyle w:val="FootnoteReference"/></w:rPr>'
+                f'<w:footnoteReference w:id="{ident}"/></w:r>'
+            )
         )
-        run_parent.append(reference)  # type: ignore[attr-defined]
         note = parse_xml(
             f'<w:footnote {nsdecls("w")} w:id="{ident}"><w:p><w:pPr><w:pStyle '
             'w:val="FootnoteText"/></w:pPr><w:r><w:rPr><w:rStyle w:val="FootnoteReference"/>'
             '</w:rPr><w:footnoteRef/></w:r><w:r><w:t xml:space="preserve"> </w:t></w:r></w:p>'
             "</w:footnote>"
         )
-        root.append(note)  # type: ignore[attr-defined]
+        root.append(note)
         return note[0]
-
-    def finish(self) -> None:
-        """Write the part's XML (python-docx keeps a plain part's bytes, not a tree)."""
-        if self.part is not None and self.root is not None:
-            from lxml import etree
-
-            self.part._blob = etree.tostring(  # type: ignore[attr-defined]
-                self.root, xml_declaration=True, encoding="UTF-8", standalone=True
-            )
 
 
 def custom_properties(document: Document, values: dict[str, str]) -> None:
@@ -228,7 +219,8 @@ def custom_properties(document: Document, values: dict[str, str]) -> None:
     )
     xml = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
+        "<Properties "
+        'xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
         'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
         f"{items}</Properties>"
     )

@@ -57,7 +57,6 @@ def render_docx(
         writer.prose(document, brief.preamble, brief.body_line)
     for section in brief.sections:
         paper.section(section)
-    footnotes.finish()
     _properties(document, brief)
     out = io.BytesIO()
     document.save(out)
@@ -232,9 +231,8 @@ class _Paper:
         ooxml.shade(cell, "FCF3E8")
         head = cell.paragraphs[0]
         head.style = "Callout"
-        head.add_run(
-            f"Unit QA: {len(notes)} point{'s' if len(notes) != 1 else ''} to settle before clearance"
-        ).bold = True
+        points = f"{len(notes)} point{'s' if len(notes) != 1 else ''}"
+        head.add_run(f"Unit QA: {points} to settle before clearance").bold = True
         for note in notes:
             cell.add_paragraph(f"•\t{note}", style="Callout")
         ooxml.table_rows_hold(table, header_rows=0)

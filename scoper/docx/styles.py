@@ -110,7 +110,7 @@ def ensure_styles(document: Document, replace: bool = False) -> None:
         if spec.name == "Hyperlink":
             font.underline = True
         if spec.kind == WD_STYLE_TYPE.PARAGRAPH:
-            fmt = style.paragraph_format  # type: ignore[union-attr]
+            fmt = style.paragraph_format
             if spec.space_before is not None:
                 fmt.space_before = Pt(spec.space_before)
             if spec.space_after is not None:
