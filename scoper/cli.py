@@ -438,6 +438,40 @@ def export(paths: tuple[Path, ...], fmt: str) -> None:
 
 
 @cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: one line a remark; json: the schema in the README's Word section.",
+)
+def review(file: Path, fmt: str) -> None:
+    """Bring reviewers' comments and tracked changes in a Word paper back to the brief:
+    each as BRIEF:LINE: Reviewer (date): comment | deleted "..." | inserted "...", in the
+    order of the brief.
+
+    FILE is a .docx that scoper build wrote and reviewers have since commented on or
+    changed, in Word or LibreOffice.
+    """
+    import json
+
+    from scoper.docx.review import read_review
+
+    found = read_review(file)
+    if fmt == "json":
+        click.echo(json.dumps(found.as_json(), indent=2, ensure_ascii=False))
+    else:
+        for line in found.lines(found.brief or _display(file)):
+            click.echo(line)
+    if found.note:
+        click.echo(f"note: {found.note}", err=True)
+    count = len(found.remarks)
+    click.echo(f"{count} remark{'s' if count != 1 else ''} from the reviewers", err=True)
+
+
+@cli.command()
 def schema() -> None:
     """Print a JSON Schema of a brief's front matter, for editors' completion and
     validation (e.g. with a YAML language server)."""
