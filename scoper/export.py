@@ -106,6 +106,36 @@ def front_matter_schema() -> dict[str, Any]:
             "items": {"enum": sorted(n for n, r in RULES.items() if r.group == "check")},
             "description": "Check rules switched off for this brief.",
         },
+        "version": {
+            "oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "maxLength": 20}],
+            "description": "The paper's version: 3, or '3.1'.",
+        },
+        "cleared-by": {
+            "type": "array",
+            "items": {
+                "oneOf": [
+                    {"type": "string"},
+                    {
+                        "type": "object",
+                        "properties": {
+                            "name": {"type": "string"},
+                            "role": {"type": "string"},
+                            "date": {"type": "string", "format": "date"},
+                        },
+                        "required": ["name"],
+                        "additionalProperties": False,
+                    },
+                ]
+            },
+            "description": "Who signed the paper off.",
+        },
+        "distribution": {**text_list, "description": "Who the paper goes to."},
+        "decision-by": {"type": "string", "format": "date"},
+        "ask": {"type": "string", "maxLength": 300, "description": "What the reader is asked."},
+        "supersedes": {"type": "string", "maxLength": 60, "description": "An earlier ref."},
+        "numbered-paragraphs": {"type": "boolean"},
+        "public": {"type": "boolean", "default": True},
+        "public-title": {"type": "string", "maxLength": 200},
     }
     assert set(properties) == set(KNOWN_KEYS)  # one list of keys, kept in step
     return {

@@ -23,14 +23,18 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     return invoke
 
 
-def test_build_one_brief_makes_html_and_pdf(run, write_brief: BriefWriter, tmp_path: Path) -> None:
+def test_build_one_brief_makes_html_pdf_and_word(
+    run, write_brief: BriefWriter, tmp_path: Path
+) -> None:
     write_brief()
     result = run("build", "briefs/loneliness.md")
     assert result.exit_code == 0, result.output
     assert (tmp_path / "output" / "loneliness.html").stat().st_size > 10_000
     assert (tmp_path / "output" / "loneliness.pdf").read_bytes().startswith(b"%PDF-")
-    assert "built briefs/loneliness.md -> output/loneliness.html, output/loneliness.pdf" in (
-        result.output
+    assert (tmp_path / "output" / "loneliness.docx").read_bytes().startswith(b"PK")
+    assert (
+        "built briefs/loneliness.md -> output/loneliness.html, output/loneliness.docx, "
+        "output/loneliness.pdf" in result.output
     )
     assert "1 of 1 brief built" in result.output
 

@@ -3,6 +3,7 @@ should be, never cut short; two builds of the same brief at once leave a valid f
 
 from __future__ import annotations
 
+import io
 import os
 import random
 import shutil
@@ -12,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import docx
 from pypdf import PdfReader
 
 from tests.conftest import EXAMPLES
@@ -37,9 +39,9 @@ def outputs(folder: Path) -> dict[str, bytes]:
 
 def assert_whole(name: str, data: bytes, titles: tuple[str, str]) -> str:
     """The file is complete, and is one version or the other: which one."""
-    if name.endswith(".pdf"):
-        import io
-
+    if name.endswith(".docx"):
+        text = docx.Document(io.BytesIO(data)).core_properties.title  # fails on a partial file
+    elif name.endswith(".pdf"):
         reader = PdfReader(io.BytesIO(data))  # fails on a truncated file
         text = reader.metadata.title
         assert len(reader.pages) >= 2
@@ -58,7 +60,7 @@ def test_killed_builds_leave_old_or_new_files_never_partial(tmp_path: Path) -> N
     # Kills spread over a whole build's time, however slow this machine is just now.
     whole = max(3.0, (time.monotonic() - start) * 1.2)
     old = outputs(tmp_path)
-    assert len(old) == 12
+    assert len(old) == 18
     brief = tmp_path / "briefs" / "knife-crime.md"
     brief.write_text(brief.read_text().replace("Halving knife crime", "Revised knife crime"))
     titles = ("Halving knife crime", "Revised knife crime")
@@ -79,7 +81,7 @@ def test_killed_builds_leave_old_or_new_files_never_partial(tmp_path: Path) -> N
     # A run to the end then leaves every file new.
     assert build(tmp_path).wait(120) == 0
     final = outputs(tmp_path)
-    for name in ("knife-crime.pdf", "knife-crime.html"):
+    for name in ("knife-crime.pdf", "knife-crime.html", "knife-crime.docx"):
         assert assert_whole(name, final[name], titles) == "Revised knife crime"
     # Some kill landed after the new paper was written: that state was checked whole too.
     assert "Revised knife crime" in seen
@@ -91,7 +93,7 @@ def test_two_builds_of_one_brief_at_once(tmp_path: Path) -> None:
     first, second = build(tmp_path), build(tmp_path)
     assert first.wait(120) == 0 and second.wait(120) == 0
     final = outputs(tmp_path)
-    assert sorted(final) == ["loneliness.html", "loneliness.pdf"]
+    assert sorted(final) == ["loneliness.docx", "loneliness.html", "loneliness.pdf"]
     for name, data in final.items():
         assert_whole(name, data, ("Tackling chronic loneliness",) * 2)
     assert [p.name for p in (tmp_path / "out").iterdir() if p.name.endswith(".tmp")] == []

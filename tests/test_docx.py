@@ -309,7 +309,8 @@ def _reviewed(source: Path, target: Path) -> None:
     owner._p.append(
         parse_xml(
             f'<w:ins {nsdecls("w")} w:id="904" w:author="Private Office" '
-            'w:date="2026-11-26T09:00:00Z"><w:r><w:t xml:space="preserve"> Office</w:t></w:r></w:ins>'
+            'w:date="2026-11-26T09:00:00Z"><w:r><w:t xml:space="preserve"> Office</w:t></w:r>'
+            "</w:ins>"
         )
     )
     document.save(str(target))

@@ -16,6 +16,7 @@ from docx.opc.packuri import PackURI
 from docx.opc.part import Part, XmlPart
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
+from docx.parts.story import StoryPart
 
 if TYPE_CHECKING:
     from docx.document import Document
@@ -181,11 +182,23 @@ class Footnotes:
             'w:after="0" w:line="240" w:lineRule="auto"/></w:pPr><w:r><w:continuationSeparator/>'
             "</w:r></w:p></w:footnote></w:footnotes>"
         )
-        part = XmlPart(
+        # A story part, like the body's: its runs take the document's styles, and its
+        # hyperlinks and pictures are related from it.
+        part = StoryPart(
             PackURI("/word/footnotes.xml"), CT.WML_FOOTNOTES, self.root, document_part.package
         )
         document_part.relate_to(part, RT.FOOTNOTES)
         return self.root
+
+    @property
+    def part(self) -> XmlPart:
+        """The footnotes part: a footnote's hyperlinks are related from it."""
+        self._ensure()
+        return next(
+            rel.target_part
+            for rel in self.document.part.rels.values()
+            if rel.reltype == RT.FOOTNOTES
+        )
 
     def add(self, run_parent: Any) -> Any:
         """A new footnote, referenced from a run appended to ``run_parent`` (a paragraph's

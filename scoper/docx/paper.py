@@ -256,7 +256,16 @@ class _Paper:
                 self.actions([i for i in items if isinstance(i, Action)])
             elif kind == "risks":
                 self.risks([i for i in items if isinstance(i, Risk)])
+            else:
+                self.generic(items)
         self.writer.prose(doc, section.outro, section.line)
+
+    def generic(self, items: list[Any]) -> None:
+        """Items of a kind with no layout of its own: text, then every field as written."""
+        for item in items:
+            self.writer.prose(self.document, item.body, item.line, "List Bullet")
+            named = [(name, name.capitalize()) for name in item.fields]
+            self._fields(item, named, {})
 
     def _fields(self, item: Any, names: list[tuple[str, str]], missing: dict[str, str]) -> None:
         for name, label in names:

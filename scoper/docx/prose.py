@@ -261,12 +261,20 @@ class Writer:
     def _footnote(self, target: Any, token: Token) -> None:
         content = self.notes.get(int(token.meta["id"]), [])
         note = self.footnotes.add(target)
-        paragraph = Paragraph(note, None)  # type: ignore[arg-type]
+        paragraph = Paragraph(note, _PartOf(self.footnotes.part))  # type: ignore[arg-type]
         for inner in content:
             if inner.type == "inline":
                 self.inline(
                     paragraph, [c for c in inner.children or [] if c.type != "footnote_anchor"]
                 )
+
+
+@dataclass(frozen=True)
+class _PartOf:
+    """A paragraph's parent as python-docx asks it: which part the paragraph lives in (its
+    hyperlinks are related from there)."""
+
+    part: Any
 
 
 def _after(tokens: Sequence[Token], index: int) -> int:
