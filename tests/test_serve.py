@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 import threading
@@ -11,7 +12,8 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from scoper.preview.server import Changes, Site, host_name, is_loopback
+from scoper.preview.changes import Changes
+from scoper.preview.site import Site, host_name, is_loopback
 from tests.conftest import EXAMPLES, valid_brief
 
 
@@ -109,16 +111,39 @@ def test_index_lists_every_brief_in_pack_order_with_its_problems(
         valid_brief().replace("Strength: strong", "Strength: weak")
     )
     soup = BeautifulSoup(get(site, "/").body, "html.parser")
-    rows = [[td.get_text(strip=True) for td in tr.find_all("td")] for tr in soup.select("tbody tr")]
+    rows = soup.select("tbody tr")
     assert len(rows) == 8
-    assert rows[0][:3] == ["PU-2026-018", "Halving knife crime - the next phase", "1"]
-    assert rows[-1][:2] == ["broken.md", "(cannot be read)"]
-    assert rows[-1][6] != "0"
-    warned = next(r for r in rows if r[0] == "PU-2026-900")
-    assert warned[4:] == ["OFFICIAL", "2026-11-23", "0", "1"]
+    cells = [[td.get_text(" ", strip=True) for td in tr.find_all("td")] for tr in rows]
+    first = cells[0]
+    assert first[0] == "PU-2026-018"
+    assert first[1].startswith("Halving knife crime - the next phase knife-crime.md")
+    assert first[2:5] == ["review", "priority P1", "OFFICIAL-SENSITIVE"]
+    assert first[5] == "No problems"
+    assert rows[0].select_one(".dash-title a")["href"] == "/paper/knife-crime"
+    assert [a["href"] for a in rows[0].select(".dash-links a")] == [
+        "/paper/knife-crime",
+        "/paper/knife-crime.pdf",
+    ]
+    # Last changed: the file's modification time, machine-readable too.
+    stamp = rows[0].select_one("time")["datetime"]
+    modified = dt.datetime.fromtimestamp((tmp_path / "briefs" / "knife-crime.md").stat().st_mtime)
+    assert stamp == modified.isoformat(timespec="seconds")
+    # The unreadable brief comes last, with its errors listed.
+    assert cells[-1][0] == "none" and cells[-1][1] == "Cannot be read broken.md"
+    assert rows[-1].select_one(".badge-errors") is not None
+    assert "broken.md:2: error S103 yaml-syntax" in rows[-1].select_one("ul.problems").get_text()
+    warned = next(tr for tr in rows if tr.td.get_text(strip=True) == "PU-2026-900")
+    assert [b.get_text(" ", strip=True) for b in warned.select(".badge-count")] == [
+        "0 errors",
+        "1 warning",
+    ]
+    assert "policy-by-anecdote" in warned.select_one("ul.problems").get_text()
+    # What the script sorts by.
+    assert warned["data-problems"] == "1" and warned["data-status-name"] == "draft"
+    assert [tr["data-order"] for tr in rows] == [str(n) for n in range(1, 9)]
     links = [a["href"] for a in soup.select("a")]
-    assert "/paper/alcohol-harm" in links
     assert any(re.fullmatch(r"/pack/\d{4}-W\d{2}", href) for href in links)
+    assert "/pack" in links
 
 
 def test_paper_page_is_the_built_paper_plus_toolbar_and_a_strict_policy(site: Site) -> None:
