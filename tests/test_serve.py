@@ -228,3 +228,60 @@ def test_changes_wake_every_waiting_page() -> None:
         thread.join(5)
     assert heard == [[{"paths": ["a.md"], "all": False}]] * 3
     assert changes.wait(1, timeout=0.01) == (1, [])
+
+
+def test_the_change_log_keeps_only_the_last_changes() -> None:
+    changes = Changes(keep=10)
+    for number in range(1000):
+        changes.publish([f"{number}.md"], everything=False)
+    assert changes.count == 1000
+    assert len(changes._events) == 10
+    # A page that has seen the last three hears of those only.
+    count, events = changes.wait(997, timeout=0)
+    assert count == 1000 and [e["paths"] for e in events] == [["997.md"], ["998.md"], ["999.md"]]
+    # One that has missed more than are kept reloads whole.
+    assert changes.wait(0, timeout=0) == (1000, [{"paths": [], "all": True}])
+    assert changes.wait(989, timeout=0)[1] == [{"paths": [], "all": True}]
+    assert len(changes.wait(990, timeout=0)[1]) == 10
+
+
+def test_the_pages_are_the_themes_templates(site: Site, tmp_path: Path) -> None:
+    (tmp_path / "scoper.toml").write_text('organisation = "Unit A"\n')
+    override = tmp_path / "templates" / "preview"
+    override.mkdir(parents=True)
+    (override / "index.html.j2").write_text(
+        '{% extends "default/preview/index.html.j2" %}'
+        "{% block main %}<p id=own>{{ rows | length }} briefs</p>{{ super() }}{% endblock %}"
+    )
+    soup = BeautifulSoup(get(site, "/").body, "html.parser")
+    assert soup.select_one("#own").get_text() == "6 briefs"
+    assert len(soup.select("tbody tr")) == 6
+
+
+def test_brief_text_on_the_index_is_escaped(site: Site, tmp_path: Path) -> None:
+    hostile = '</script><script>alert(1)</script><img src=x onerror="alert(2)">'
+    (tmp_path / "briefs" / "hostile.md").write_text(
+        valid_brief()
+        .replace("title: Tackling loneliness in later life", f"title: '{hostile}'")
+        .replace("ref: PU-2026-900", "ref: PU-2026-</td>")
+    )
+    for path in ("/", "/paper/hostile"):
+        response = get(site, path)
+        soup = BeautifulSoup(response.body, "html.parser")
+        nonce = re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"])[1]
+        assert {s.get("nonce") for s in soup.find_all("script")} == {nonce}, path
+        assert soup.find("img", onerror=True) is None
+    soup = BeautifulSoup(get(site, "/").body, "html.parser")
+    row = next(tr for tr in soup.select("tbody tr") if "hostile.md" in tr.get_text())
+    assert hostile in row.get_text()
+    assert row["data-ref"] == "PU-2026-</td>"
+
+
+def test_the_paper_toolbar_lists_the_papers_problems(site: Site, tmp_path: Path) -> None:
+    (tmp_path / "briefs" / "warned.md").write_text(
+        valid_brief().replace("Strength: strong", "Strength: weak")
+    )
+    soup = BeautifulSoup(get(site, "/paper/warned").body, "html.parser")
+    toolbar = soup.select_one(".scoper-toolbar")
+    assert toolbar.summary.get_text() == "0 errors, 1 warnings"
+    assert "warning C007 policy-by-anecdote" in toolbar.select_one("ul.problems").get_text()
