@@ -15,7 +15,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from scoper.check import FileReport
+from scoper.check import CheckContext, FileReport
 from scoper.config import Config
 from scoper.problems import problem
 
@@ -58,7 +58,7 @@ class Briefs:
         together; a second file whose pages would have the same name is an output clash, as
         in ``scoper build``."""
         from scoper.brief.source import brief_slug, find_briefs
-        from scoper.check import CheckContext, check_set
+        from scoper.check import check_set
 
         today = dt.date.today()
         context = CheckContext.for_config(config, today)
@@ -105,7 +105,7 @@ class Briefs:
             )
         return entries
 
-    def _check(self, path: Path, config: Config, context: object) -> _Checked | None:
+    def _check(self, path: Path, config: Config, context: CheckContext) -> _Checked | None:
         from scoper.check import check_files
 
         try:
@@ -117,6 +117,6 @@ class Briefs:
         if known is not None and known.stat == stat:
             return known
         self.reads += 1
-        [report] = check_files([path], config.default_classification, context)  # type: ignore[arg-type]
+        [report] = check_files([path], config.default_classification, context)
         changed = dt.datetime.fromtimestamp(info.st_mtime)
         return _Checked(stat, report, changed)

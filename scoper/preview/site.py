@@ -25,7 +25,7 @@ from scoper.preview.changes import Changes
 
 if TYPE_CHECKING:
     from scoper.brief.model import Brief
-    from scoper.pdf.pool import PdfPool
+    from scoper.pdf.pool import PdfJob
     from scoper.problems import Problem
     from scoper.render.theme import Theme
 
@@ -99,7 +99,7 @@ class Site:
         self._turns = threading.BoundedSemaphore(WORKERS)
         self._pdfs: dict[str, bytes] = {}
         self._pdf_lock = threading.Lock()
-        self._renderer: PdfPool | None = None
+        self._renderer: _Renderer | None = None
 
     def close(self) -> None:
         """Stop the PDF worker, even in the middle of a render."""
@@ -239,7 +239,7 @@ class Site:
             self._turns.release()
         return self._pdf(job, key, config)
 
-    def _pdf_job(self, brief: Brief, config: Config) -> tuple[object, str]:
+    def _pdf_job(self, brief: Brief, config: Config) -> tuple[PdfJob | None, str]:
         from scoper.build import paper_job
         from scoper.pack.cache import paper_key
         from scoper.render.theme import theme_for
@@ -248,18 +248,14 @@ class Site:
         key = paper_key(brief, config, theme)
         return (None if key in self._pdfs else paper_job(brief, config, theme)), key
 
-    def _pdf(self, job: object, key: str, config: Config) -> Response:
-        from scoper.pdf.pool import PdfPool
-
+    def _pdf(self, job: PdfJob | None, key: str, config: Config) -> Response:
         with self._pdf_lock:  # rendered once, then kept until something it depends on changes
             if key not in self._pdfs:
                 if job is None:  # dropped from the kept ones while this request waited
                     return _text(503, "Try again.", {"Retry-After": "1"})
                 if self._renderer is None:
-                    # A worker process, so a runaway layout is stopped by its time limit
-                    # and never stalls the pages; started fresh, as this process has threads.
-                    self._renderer = _Renderer(PdfPool(1, fork=False))
-                outcome = self._renderer.pool.submit(job).result()  # type: ignore[arg-type]
+                    self._renderer = _Renderer()
+                outcome = self._renderer.pool.submit(job).result()
                 if outcome.pdf is None:
                     return self._problems_page(
                         500, "The PDF failed", config, [outcome.error or "unknown"]
@@ -372,21 +368,27 @@ class Site:
 class _Renderer:
     """The preview's PDF worker; stopping it ends its process, busy or not."""
 
-    def __init__(self, pool: PdfPool) -> None:
-        self.pool = pool
-
-    def stop(self) -> None:
+    def __init__(self) -> None:
         import multiprocessing
 
-        # The preview starts no other processes: its children are the pool's workers. A
-        # render in progress would otherwise keep shutdown waiting, and a worker left
-        # behind would run on under PID 1.
-        for child in multiprocessing.active_children():
-            child.terminate()
-        for child in multiprocessing.active_children():
-            child.join(2)
-            if child.is_alive():
-                child.kill()
+        from scoper.pdf.pool import PdfPool
+
+        before = set(multiprocessing.active_children())
+        # A worker process, so a runaway layout is stopped by its time limit and never
+        # stalls the pages; started fresh, as this process has threads. The pool starts its
+        # worker at once, so the new child processes are its.
+        self.pool = PdfPool(1, fork=False)
+        self._workers = set(multiprocessing.active_children()) - before
+
+    def stop(self) -> None:
+        # A render in progress would keep shutdown waiting, and a worker left behind
+        # would run on under PID 1.
+        for worker in self._workers:
+            worker.terminate()
+        for worker in self._workers:
+            worker.join(2)
+            if worker.is_alive():
+                worker.kill()
         self.pool.close()
 
 
