@@ -181,7 +181,7 @@ def test_200_requests_at_once_do_not_stall_it(running: Running) -> None:
         statuses = list(pool.map(lambda _: running.get("/")[0], range(200)))
     elapsed = time.perf_counter() - started
     assert statuses == [200] * 200
-    assert elapsed < 30, elapsed
+    assert elapsed < 10, elapsed
     started = time.perf_counter()
     assert running.get("/paper/loneliness")[0] == 200
     assert time.perf_counter() - started < 5

@@ -105,6 +105,10 @@ def make_server(site: Site, changes: Changes, host: str, port: int) -> Threading
     class Server(ThreadingHTTPServer):
         daemon_threads = True  # open event streams must not keep Ctrl-C waiting
         allow_reuse_address = True
+        # socketserver's default backlog of 5 drops or resets connections made at once
+        # (a browser opens several; a flood far more), and a client then waits for
+        # retries that take seconds to minutes.
+        request_queue_size = MAX_CONNECTIONS
         _slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
 
         def process_request(self, request: socket.socket, client_address: object) -> None:  # type: ignore[override]
