@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 from scoper.preview.changes import Changes
 from scoper.preview.site import LOCAL_HOSTS, Response, Site, host_name, is_loopback
@@ -22,6 +23,8 @@ from scoper.preview.watch import watch
 
 __all__ = ["LOCAL_HOSTS", "Changes", "Response", "ServeError", "Site", "host_name", "is_loopback"]
 
+Request = socket.socket | tuple[bytes, socket.socket]
+"""What socketserver calls a request."""
 MAX_CONNECTIONS = 256
 """Connections served at once (a thread each); more are closed at once."""
 IDLE_SECONDS = 30
@@ -58,7 +61,7 @@ def make_server(site: Site, changes: Changes, host: str, port: int) -> Threading
         def _answer(self) -> None:
             headers = dict(self.headers.items())
             host = self.headers.get("Host")
-            events = self.path.split("?", 1)[0] == "/events"
+            events = self.path.split("?", 1)[0] == "/events" and self.command == "GET"
             refused = site.refusal(self.command, host, headers)
             if events and refused is None:
                 self._events()
@@ -111,19 +114,19 @@ def make_server(site: Site, changes: Changes, host: str, port: int) -> Threading
         request_queue_size = MAX_CONNECTIONS
         _slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
 
-        def process_request(self, request: socket.socket, client_address: object) -> None:  # type: ignore[override]
+        def process_request(self, request: Request, client_address: Any) -> None:
             if not self._slots.acquire(blocking=False):
                 self.shutdown_request(request)  # too many at once: this one waits for none
                 return
             super().process_request(request, client_address)
 
-        def process_request_thread(self, request: socket.socket, client_address: object) -> None:  # type: ignore[override]
+        def process_request_thread(self, request: Request, client_address: Any) -> None:
             try:
                 super().process_request_thread(request, client_address)
             finally:
                 self._slots.release()
 
-        def handle_error(self, request: object, client_address: object) -> None:
+        def handle_error(self, request: Request, client_address: Any) -> None:
             import sys
 
             error = sys.exc_info()[1]

@@ -10,10 +10,11 @@ that lets only the server's own scripts run, by a nonce new for each page.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import secrets
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -142,15 +143,15 @@ class Site:
         if refused is not None:
             return refused
         path = target.split("?", 1)[0].split("#", 1)[0]
-        page = None
+        page: Callable[[Config], Response] | None = None
         if path == "/":
             page = self._index
-        elif match := _PAPER.match(path):
-            if match[2]:
-                return self._pdf_page(match[1])
-            page = lambda config: self._paper(match[1], config)  # noqa: E731
-        elif match := _PACK.match(path):
-            page = lambda config: self._pack(match[1], config)  # noqa: E731
+        elif paper := _PAPER.match(path):
+            if paper[2]:
+                return self._pdf_page(paper[1])
+            page = functools.partial(self._paper, paper[1])
+        elif pack := _PACK.match(path):
+            page = functools.partial(self._pack, pack[1])
         if page is None:
             return _text(404, "Not found.")
         if not self._turns.acquire(timeout=BUSY_SECONDS):
