@@ -157,9 +157,9 @@ def test_pdf_variant_option_and_config(tmp_path: Path, monkeypatch: pytest.Monke
 # -- HTML, in Chromium ---------------------------------------------------------------------
 
 
-def axe_violations(browser, url: str) -> list[str]:
+def axe_violations(browser, url: str, width: int = 1280) -> list[str]:
     # The preview's pages allow only their own script; axe is let in for the test.
-    context = browser.new_context(bypass_csp=True)
+    context = browser.new_context(bypass_csp=True, viewport={"width": width, "height": 800})
     page = context.new_page()
     page.goto(url)
     page.add_script_tag(content=AXE.read_text())
@@ -199,6 +199,8 @@ def test_preview_pages_have_no_axe_violations(browser, tmp_path: Path) -> None:
         url = re.search(r"http://\S+/", server.stderr.readline())[0]
         for path in ("", "paper/alcohol-harm", "paper/broken", "pack/2026-W48"):
             assert axe_violations(browser, url + path) == [], path
+        # The dashboard in a narrow window, where each brief is a card.
+        assert axe_violations(browser, url, width=400) == []
     finally:
         server.terminate()
         server.wait(10)

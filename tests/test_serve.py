@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 import threading
@@ -11,7 +12,8 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from scoper.preview.server import Changes, Site, host_name, is_loopback
+from scoper.preview.changes import Changes
+from scoper.preview.site import Site, host_name, is_loopback
 from tests.conftest import EXAMPLES, valid_brief
 
 
@@ -109,16 +111,39 @@ def test_index_lists_every_brief_in_pack_order_with_its_problems(
         valid_brief().replace("Strength: strong", "Strength: weak")
     )
     soup = BeautifulSoup(get(site, "/").body, "html.parser")
-    rows = [[td.get_text(strip=True) for td in tr.find_all("td")] for tr in soup.select("tbody tr")]
+    rows = soup.select("tbody tr")
     assert len(rows) == 8
-    assert rows[0][:3] == ["PU-2026-018", "Halving knife crime - the next phase", "1"]
-    assert rows[-1][:2] == ["broken.md", "(cannot be read)"]
-    assert rows[-1][6] != "0"
-    warned = next(r for r in rows if r[0] == "PU-2026-900")
-    assert warned[4:] == ["OFFICIAL", "2026-11-23", "0", "1"]
+    cells = [[td.get_text(" ", strip=True) for td in tr.find_all("td")] for tr in rows]
+    first = cells[0]
+    assert first[0] == "PU-2026-018"
+    assert first[1].startswith("Halving knife crime - the next phase knife-crime.md")
+    assert first[2:5] == ["review", "priority P1", "OFFICIAL-SENSITIVE"]
+    assert first[5] == "No problems"
+    assert rows[0].select_one(".dash-title a")["href"] == "/paper/knife-crime"
+    assert [a["href"] for a in rows[0].select(".dash-links a")] == [
+        "/paper/knife-crime",
+        "/paper/knife-crime.pdf",
+    ]
+    # Last changed: the file's modification time, machine-readable too.
+    stamp = rows[0].select_one("time")["datetime"]
+    modified = dt.datetime.fromtimestamp((tmp_path / "briefs" / "knife-crime.md").stat().st_mtime)
+    assert stamp == modified.isoformat(timespec="seconds")
+    # The unreadable brief comes last, with its errors listed.
+    assert cells[-1][0] == "none" and cells[-1][1] == "Cannot be read broken.md"
+    assert rows[-1].select_one(".badge-errors") is not None
+    assert "broken.md:2: error S103 yaml-syntax" in rows[-1].select_one("ul.problems").get_text()
+    warned = next(tr for tr in rows if tr.td.get_text(strip=True) == "PU-2026-900")
+    assert [b.get_text(" ", strip=True) for b in warned.select(".badge-count")] == [
+        "0 errors",
+        "1 warning",
+    ]
+    assert "policy-by-anecdote" in warned.select_one("ul.problems").get_text()
+    # What the script sorts by.
+    assert warned["data-problems"] == "1" and warned["data-status-name"] == "draft"
+    assert [tr["data-order"] for tr in rows] == [str(n) for n in range(1, 9)]
     links = [a["href"] for a in soup.select("a")]
-    assert "/paper/alcohol-harm" in links
     assert any(re.fullmatch(r"/pack/\d{4}-W\d{2}", href) for href in links)
+    assert "/pack" in links
 
 
 def test_paper_page_is_the_built_paper_plus_toolbar_and_a_strict_policy(site: Site) -> None:
@@ -203,3 +228,60 @@ def test_changes_wake_every_waiting_page() -> None:
         thread.join(5)
     assert heard == [[{"paths": ["a.md"], "all": False}]] * 3
     assert changes.wait(1, timeout=0.01) == (1, [])
+
+
+def test_the_change_log_keeps_only_the_last_changes() -> None:
+    changes = Changes(keep=10)
+    for number in range(1000):
+        changes.publish([f"{number}.md"], everything=False)
+    assert changes.count == 1000
+    assert len(changes._events) == 10
+    # A page that has seen the last three hears of those only.
+    count, events = changes.wait(997, timeout=0)
+    assert count == 1000 and [e["paths"] for e in events] == [["997.md"], ["998.md"], ["999.md"]]
+    # One that has missed more than are kept reloads whole.
+    assert changes.wait(0, timeout=0) == (1000, [{"paths": [], "all": True}])
+    assert changes.wait(989, timeout=0)[1] == [{"paths": [], "all": True}]
+    assert len(changes.wait(990, timeout=0)[1]) == 10
+
+
+def test_the_pages_are_the_themes_templates(site: Site, tmp_path: Path) -> None:
+    (tmp_path / "scoper.toml").write_text('organisation = "Unit A"\n')
+    override = tmp_path / "templates" / "preview"
+    override.mkdir(parents=True)
+    (override / "index.html.j2").write_text(
+        '{% extends "default/preview/index.html.j2" %}'
+        "{% block main %}<p id=own>{{ rows | length }} briefs</p>{{ super() }}{% endblock %}"
+    )
+    soup = BeautifulSoup(get(site, "/").body, "html.parser")
+    assert soup.select_one("#own").get_text() == "6 briefs"
+    assert len(soup.select("tbody tr")) == 6
+
+
+def test_brief_text_on_the_index_is_escaped(site: Site, tmp_path: Path) -> None:
+    hostile = '</script><script>alert(1)</script><img src=x onerror="alert(2)">'
+    (tmp_path / "briefs" / "hostile.md").write_text(
+        valid_brief()
+        .replace("title: Tackling loneliness in later life", f"title: '{hostile}'")
+        .replace("ref: PU-2026-900", "ref: PU-2026-</td>")
+    )
+    for path in ("/", "/paper/hostile"):
+        response = get(site, path)
+        soup = BeautifulSoup(response.body, "html.parser")
+        nonce = re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"])[1]
+        assert {s.get("nonce") for s in soup.find_all("script")} == {nonce}, path
+        assert soup.find("img", onerror=True) is None
+    soup = BeautifulSoup(get(site, "/").body, "html.parser")
+    row = next(tr for tr in soup.select("tbody tr") if "hostile.md" in tr.get_text())
+    assert hostile in row.get_text()
+    assert row["data-ref"] == "PU-2026-</td>"
+
+
+def test_the_paper_toolbar_lists_the_papers_problems(site: Site, tmp_path: Path) -> None:
+    (tmp_path / "briefs" / "warned.md").write_text(
+        valid_brief().replace("Strength: strong", "Strength: weak")
+    )
+    soup = BeautifulSoup(get(site, "/paper/warned").body, "html.parser")
+    toolbar = soup.select_one(".scoper-toolbar")
+    assert toolbar.summary.get_text() == "0 errors, 1 warnings"
+    assert "warning C007 policy-by-anecdote" in toolbar.select_one("ul.problems").get_text()

@@ -177,3 +177,56 @@ def test_ctrl_c_stops_it_cleanly_and_a_busy_port_is_named(server: Server) -> Non
     code, output = server.stop()
     assert code == 0
     assert "stopped" in output and "Traceback" not in output
+
+
+def refs(page) -> list[str]:
+    return page.eval_on_selector_all(
+        "tbody tr:not([hidden]) td.dash-ref", "cells => cells.map(c => c.textContent.trim())"
+    )
+
+
+def test_the_dashboard_sorts_and_filters_in_the_page(server: Server, browser) -> None:
+    (server.folder / "briefs" / "broken.md").write_text("---\ntitle: [\n---\n")
+    page = open_page(browser, server.url)
+    loads = []
+    page.on("load", lambda: loads.append(1))
+    pack_order = refs(page)
+    assert pack_order[0] == "PU-2026-018" and pack_order[-1] == "none"
+    assert page.inner_text("#dash-count") == "Showing all 7 briefs"
+    page.click("th[data-key=ref] button")
+    assert refs(page)[:3] == ["none", "PU-2026-014", "PU-2026-015"]
+    assert page.get_attribute("th[data-key=ref]", "aria-sort") == "ascending"
+    page.click("th[data-key=ref] button")
+    assert refs(page)[0] == "PU-2026-019"
+    assert page.get_attribute("th[data-key=ref]", "aria-sort") == "descending"
+    page.select_option("#dash-sort", "problems")
+    assert refs(page)[0] == "none"  # the most errors first
+    page.fill("#dash-filter", "loneliness")
+    assert refs(page) == ["PU-2026-015"]
+    assert page.inner_text("#dash-count") == "Showing 1 of 7 briefs"
+    page.fill("#dash-filter", "")
+    page.select_option("#dash-status", "final")
+    assert sorted(refs(page)) == ["PU-2026-016", "PU-2026-019"]
+    page.select_option("#dash-status", "")
+    page.check("#dash-problems")
+    assert refs(page) == ["none"]
+    assert loads == []  # all of it without a reload
+    # A save reloads the index; the choices made stay.
+    server.edit("loneliness.md", "title: Tackling chronic", "title: Now tackling chronic")
+    page.wait_for_function("() => document.body.textContent.includes('Now tackling chronic')")
+    assert page.is_checked("#dash-problems") and refs(page) == ["none"]
+
+
+@pytest.mark.parametrize("width", [1280, 400])
+def test_the_dashboard_fits_the_window(server: Server, browser, width: int) -> None:
+    page = browser.new_page(viewport={"width": width, "height": 800})
+    page.goto(server.url)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    # Refs are never broken over lines.
+    lines = page.eval_on_selector_all(
+        "td.dash-ref",
+        "cells => cells.map(c => { const r = document.createRange(); r.selectNodeContents(c);"
+        " return new Set(Array.from(r.getClientRects()).map(x => Math.round(x.top))).size; })",
+    )
+    assert lines == [1] * 6
+    page.close()
