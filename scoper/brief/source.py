@@ -80,6 +80,28 @@ def image_size_ok(path: Path) -> bool:
     return width * height <= MAX_IMAGE_PIXELS
 
 
+def brief_image_file(folder: Path, src: str) -> Path | None:
+    """The file an image path of a brief in ``folder`` names, if it may be opened at all: a
+    regular file inside the folder (links followed), of an image type, within
+    MAX_IMAGE_BYTES. None for anything else (missing, outside, a device, a FIFO, too big),
+    which is then never opened, by any command."""
+    from urllib.parse import unquote
+
+    root = folder.resolve()
+    relative = unquote(src.split("#", 1)[0].split("?", 1)[0])
+    try:
+        candidate = (root / relative).resolve()
+        if not candidate.is_relative_to(root) or not candidate.is_file():
+            return None
+        if candidate.suffix.lower() not in IMAGE_TYPES:
+            return None
+        if candidate.stat().st_size > MAX_IMAGE_BYTES:
+            return None
+    except (OSError, ValueError):  # ValueError: a NUL byte in the path ("a%00.png")
+        return None
+    return candidate
+
+
 def image_resolver(folder: Path):
     """Images as data: URIs, read only from inside the brief's folder, so that an HTML paper
     is one self-contained file and a brief cannot pull in any other file."""
@@ -92,17 +114,13 @@ def image_resolver(folder: Path):
         try:
             if not (root / relative).exists():
                 raise ImageMissing(src)
-            candidate = (root / relative).resolve()
-            if not candidate.is_relative_to(root) or not candidate.is_file():
-                return None
-            mime = IMAGE_TYPES.get(candidate.suffix.lower())
-            if mime is None or candidate.stat().st_size > MAX_IMAGE_BYTES:
-                return None
-            if not image_size_ok(candidate):
+            candidate = brief_image_file(root, src)
+            if candidate is None or not image_size_ok(candidate):
                 return None
             data = candidate.read_bytes()
         except (OSError, ValueError):  # ValueError: a NUL byte in the path ("a%00.png")
             return None
+        mime = IMAGE_TYPES[candidate.suffix.lower()]
         return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
     return resolve
