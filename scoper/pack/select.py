@@ -46,7 +46,7 @@ def report_clashes(reports: list[FileReport], pack: str) -> None:
         if report.brief is None:
             continue
         slug = report.brief.slug
-        if slug == pack:
+        if slug.casefold() == pack.casefold():  # one file where case is not told apart
             message = (
                 f"its papers would be named '{slug}', like the pack's own files, and the pack "
                 "would write over them; rename the file"
