@@ -1,7 +1,7 @@
 """The weekly priorities pack as a model: which papers, in what order, and the views across
 them (the action tracker, the partner register, the quality annex).
 
-Pure: it takes checked briefs and returns values; scoper.pack.build renders and writes.
+Pure: it takes checked briefs and returns values; scoper.pack.job renders and writes.
 """
 
 from __future__ import annotations
