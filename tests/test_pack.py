@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -373,3 +375,50 @@ def test_pack_in_pdf_a_keeps_its_metadata_in_step(tmp_path: Path) -> None:
     metadata = pdf.open_metadata()
     assert str(pdf.docinfo["/Title"]) == metadata.get("dc:title") == "Weekly priorities pack"
     assert str(pdf.docinfo["/Producer"]) == metadata.get("pdf:Producer")
+
+
+_COUNTED: dict[str, int] = {}
+
+
+def _count_opens(event: str, args: tuple) -> None:
+    if event == "open" and _COUNTED and isinstance(args[0], str | bytes | os.PathLike):
+        path = os.path.realpath(os.fsdecode(args[0]))
+        if path in _COUNTED:
+            _COUNTED[path] += 1
+
+
+sys.addaudithook(_count_opens)
+
+
+def test_a_run_reads_the_theme_once_and_each_input_once_for_its_keys(tmp_path: Path) -> None:
+    from scoper.render.theme import theme_for
+    from tests.test_project import PNG
+
+    briefs = tmp_path / "briefs"
+    shutil.copytree(EXAMPLES, briefs)
+    (briefs / "chart.png").write_bytes(PNG)
+    brief = briefs / "loneliness.md"
+    brief.write_text(
+        brief.read_text().replace(
+            "## The issue\n",
+            "## The issue\n\n![A chart](chart.png)\n\n![The same](chart.png)\n\n",
+            1,
+        )
+    )
+    theme_file = theme_for(Config()).roots[-1] / "fonts" / "OFL.txt"
+    watched = [theme_file, briefs / "chart.png", *briefs.glob("*.md")]
+    _COUNTED.update({os.path.realpath(path): 0 for path in watched})
+    try:
+        outcome = build_pack(sorted(briefs.glob("*.md")), Config(), tmp_path / "out", today=TODAY)
+        counts = dict(_COUNTED)
+    finally:
+        _COUNTED.clear()
+    assert outcome.ok
+    # The theme is fingerprinted once for the whole run (the renderer reads its fonts in
+    # worker processes, not here).
+    assert counts.pop(os.path.realpath(theme_file)) == 1
+    # An image shown twice: once to see that it is a picture of a sensible size, once to
+    # embed it (in the paper for the screen and for the PDF alike), once for the keys.
+    assert counts.pop(os.path.realpath(briefs / "chart.png")) == 3
+    # A brief: once to parse it, once for the keys (its paper's, the pack's and the run's).
+    assert set(counts.values()) == {2}, counts

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import os
 import warnings
 from pathlib import Path
@@ -59,6 +60,17 @@ def image_size_ok(path: Path) -> bool:
     """Whether a raster image is within MAX_IMAGE_PIXELS, read from its header only."""
     if path.suffix.lower() == ".svg":
         return True
+    try:
+        info = path.stat()
+    except OSError:
+        return False
+    return _size_ok(path, info.st_mtime_ns, info.st_size)
+
+
+@functools.lru_cache(maxsize=1024)
+def _size_ok(path: Path, mtime_ns: int, size: int) -> bool:
+    """Keyed by the file's modification time and size: one look per version of a picture,
+    however often a run shows it."""
     from PIL import Image  # WeasyPrint's own dependency
 
     try:
@@ -72,27 +84,42 @@ def image_size_ok(path: Path) -> bool:
     return width * height <= MAX_IMAGE_PIXELS
 
 
-def image_file(folder: Path, src: str) -> Path | None:
-    """The file an image path of a brief names, if it may be shown: a regular file of an
-    image type inside the brief's folder, within the size limits. Raises
-    :class:`ImageMissing` when there is no such file."""
+def brief_image_file(folder: Path, src: str) -> Path | None:
+    """The file an image path of a brief in ``folder`` names, if it may be opened at all: a
+    regular file inside the folder (links followed), of an image type, within
+    MAX_IMAGE_BYTES. None for anything else (missing, outside, a device, a FIFO, too big),
+    which is then never opened, by any command."""
     from urllib.parse import unquote
 
     root = folder.resolve()
     relative = unquote(src.split("#", 1)[0].split("?", 1)[0])
     try:
-        if not (root / relative).exists():
-            raise ImageMissing(src)
         candidate = (root / relative).resolve()
         if not candidate.is_relative_to(root) or not candidate.is_file():
             return None
         if candidate.suffix.lower() not in IMAGE_TYPES:
             return None
-        if candidate.stat().st_size > MAX_IMAGE_BYTES or not image_size_ok(candidate):
+        if candidate.stat().st_size > MAX_IMAGE_BYTES:
             return None
     except (OSError, ValueError):  # ValueError: a NUL byte in the path ("a%00.png")
         return None
     return candidate
+
+
+def image_file(folder: Path, src: str) -> Path | None:
+    """The file an image path of a brief names, if it may be shown: as
+    :func:`brief_image_file`, and a picture of at most MAX_IMAGE_PIXELS. Raises
+    :class:`ImageMissing` when there is no such file."""
+    from urllib.parse import unquote
+
+    relative = unquote(src.split("#", 1)[0].split("?", 1)[0])
+    try:
+        if not (folder.resolve() / relative).exists():
+            raise ImageMissing(src)
+    except (OSError, ValueError):
+        return None
+    candidate = brief_image_file(folder, src)
+    return candidate if candidate is not None and image_size_ok(candidate) else None
 
 
 def image_check(folder: Path) -> ImageResolver:
@@ -115,13 +142,20 @@ def image_resolver(folder: Path) -> ImageResolver:
         if found is None:
             return None
         try:
-            data = found.read_bytes()
+            info = found.stat()
+            return _data_uri(found, info.st_mtime_ns, info.st_size)
         except OSError:
             return None
-        mime = IMAGE_TYPES[found.suffix.lower()]
-        return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
     return resolve
+
+
+@functools.lru_cache(maxsize=32)
+def _data_uri(path: Path, mtime_ns: int, size: int) -> str:
+    """A picture as a data: URI, read once per version however often it is shown (a pack
+    renders each paper for the screen and for the PDF)."""
+    mime = IMAGE_TYPES[path.suffix.lower()]
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 
 def read_brief(

@@ -32,6 +32,13 @@ class Part:
     """Further link targets inside it: anchor to 0-based page."""
 
 
+def page_count(pdf: bytes) -> int:
+    """How many pages a PDF has, from the PDF itself (a cached paper's count is not taken
+    on trust from the manifest)."""
+    with Pdf.open(io.BytesIO(pdf)) as opened:
+        return len(opened.pages)
+
+
 def merge(parts: list[Part], title: str) -> bytes:
     """One PDF of the parts, in order, under ``title``."""
     out = Pdf.new()

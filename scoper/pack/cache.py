@@ -1,20 +1,33 @@
 """Knowing when an output is up to date: a key made from everything it depends on (the
 brief and its images, the theme, the config, scoper's version), kept in a manifest in the
-output folder."""
+output folder.
+
+The manifest is a file anyone can edit, so it is read as a claim, not a fact: one of any
+other shape is ignored (everything is rendered again), and it only ever names files that
+the run would read anyway.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scoper import __version__
 from scoper.brief.markdown import is_relative_path
-from scoper.brief.model import Brief
+from scoper.brief.source import MAX_IMAGE_BYTES, brief_image_file
 from scoper.config import Config
 from scoper.output import write_atomic
+from scoper.pack.files import RunFiles
 from scoper.render.theme import Theme
+
+if TYPE_CHECKING:
+    from scoper.brief.model import Brief
+    from scoper.problems import Problem
 
 MANIFEST = ".scoper-cache.json"
 """In the output folder; deleting it makes the next run render everything."""
@@ -35,31 +48,253 @@ def key_of(*parts: object) -> str:
     return digest.hexdigest()
 
 
+ImageInput = tuple[str, str, str | None]
+"""An image a brief names: the brief's folder, the path as written, and the digest of the
+file it may be read from (None when there is no such file, or it may not be opened)."""
+
+
+class Keys:
+    """The keys of one run: the theme fingerprinted once, and each file read at most once
+    (through ``files``), however many keys depend on it."""
+
+    def __init__(self, config: Config, theme: Theme, files: RunFiles | None = None) -> None:
+        self.config = config
+        self.files = files or RunFiles()
+        self.theme = theme_fingerprint(theme)
+        # The logo is read into every paper: a new logo file with the same name is a change.
+        self.logo = self.files.digest(config.logo, None) if config.logo else None
+
+    def brief(self, path: Path) -> str | None:
+        return self.files.digest(path, self.config.max_brief_bytes)
+
+    def image(self, folder: Path, src: str) -> str | None:
+        """The digest of an image, if it is a file that may be opened at all (see
+        scoper.brief.source.brief_image_file); otherwise the image is known by its name."""
+        found = brief_image_file(folder, src)
+        return self.files.digest(found, MAX_IMAGE_BYTES) if found else None
+
+    def images(self, brief: Brief) -> list[ImageInput]:
+        folder = Path(os.path.abspath(Path(brief.path).parent))
+        return [
+            (str(folder), image.src, self.image(folder, image.src))
+            for image in brief.images
+            if is_relative_path(image.src)
+        ]
+
+    def paper(self, brief: Brief) -> str:
+        """What a paper's HTML and PDF depend on."""
+        images = [(src, digest) for _, src, digest in self.images(brief)]
+        return key_of(
+            self.brief(Path(brief.path)), images, self.logo, repr(self.config), self.theme
+        )
+
+    def run(self, paths: list[Path], *settings: object) -> str:
+        """What a whole run depends on before any brief is read: which briefs, and how."""
+        briefs = sorted(str(p.resolve()) for p in paths)
+        return key_of(briefs, *settings, repr(self.config), self.theme)
+
+    def pack(self, paper_keys: list[str], shown: object) -> str:
+        """What the pack's own parts depend on: its papers and what the pack shows of them."""
+        return key_of(paper_keys, shown, repr(self.config), self.theme)
+
+
 def paper_key(brief: Brief, config: Config, theme: Theme) -> str:
-    """What a paper's HTML and PDF depend on."""
-    folder = Path(brief.path).parent
-    images = []
-    for image in brief.images:
-        if is_relative_path(image.src):
-            try:
-                images.append(image.src.encode() + (folder / image.src).read_bytes())
-            except (OSError, ValueError):
-                images.append(image.src.encode())
-    # The logo is read into every paper: a new logo file with the same name is a change.
-    logo = config.logo.read_bytes() if config.logo and config.logo.is_file() else b""
-    return key_of(
-        Path(brief.path).read_bytes(), *images, logo, repr(config), theme_fingerprint(theme)
-    )
+    """A paper's key outside a pack run (the preview's PDFs)."""
+    return Keys(config, theme).paper(brief)
 
 
-def load_manifest(out_dir: Path) -> dict[str, Any]:
-    try:
-        data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) and data.get("version") == __version__ else {}
+# -- the manifest ---------------------------------------------------------------------------
 
 
-def save_manifest(out_dir: Path, manifest: dict[str, Any]) -> None:
-    manifest["version"] = __version__
-    write_atomic(out_dir / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode())
+class _Partial(dict):
+    """A shape of named keys, each of which may be missing."""
+
+
+_DIGEST = (str, None)
+_PROBLEM = {
+    "path": str,
+    "line": int,
+    "column": (int, None),
+    "severity": ("error", "warning"),
+    "code": str,
+    "rule": str,
+    "message": str,
+}
+_RUN = {
+    "briefs": {"*": _DIGEST},
+    "images": [[str, str, _DIGEST]],
+    "logo": _DIGEST,
+    "outputs": {"*": _DIGEST},
+    "problems": [_PROBLEM],
+    "name": str,
+    "papers": int,
+    "excluded": int,
+}
+_PAPER = _Partial({"pdf": str, "pdf-digest": str, "html": str, "html-digest": str})
+_PACK = {"key": str, "digests": {"*": _DIGEST}}
+_SHAPE = _Partial(
+    {
+        "version": str,
+        "papers": {"*": _PAPER},
+        "packs": {"*": _PACK},
+        "runs": {"*": _RUN},
+        "front-pages": int,
+    }
+)
+
+
+def _fits(value: object, shape: object) -> bool:
+    """Whether JSON ``value`` has ``shape``: a type, a literal, a tuple of alternatives,
+    ``[shape]`` (a list of those; a list of several shapes is a row of them), ``{"*": shape}``
+    (any keys) or a dict of named keys (all of them, unless _Partial, and no others)."""
+    if isinstance(shape, tuple):
+        return any(_fits(value, alternative) for alternative in shape)
+    if shape is None or isinstance(shape, str):
+        return value == shape
+    if shape is int:  # a count or a line: whole, not negative, not a boolean
+        return type(value) is int and value >= 0
+    if isinstance(shape, type):
+        return type(value) is shape
+    if isinstance(shape, list):
+        if not isinstance(value, list):
+            return False
+        if len(shape) == 1:
+            return all(_fits(item, shape[0]) for item in value)
+        return len(value) == len(shape) and all(map(_fits, value, shape))
+    if isinstance(shape, dict):
+        if not isinstance(value, dict):
+            return False
+        if "*" in shape:
+            return all(_fits(item, shape["*"]) for item in value.values())
+        if not set(value) <= set(shape):
+            return False
+        if not isinstance(shape, _Partial) and set(value) != set(shape):
+            return False
+        return all(_fits(item, shape[key]) for key, item in value.items())
+    return False
+
+
+@dataclass(slots=True)
+class Manifest:
+    """What the last runs made, and from what. Changed in place by a run, then saved."""
+
+    papers: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Per paper (by file-name stem): the key and digest of its PDF and of its HTML."""
+    packs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Per pack name: the key its parts were made with, and the digests of its files."""
+    runs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """The last whole run: its key, its inputs' digests, its outputs and what it reported."""
+    front_pages: int = 2
+    """How long the pack's front came out last time: the first guess for the next."""
+    as_read: str = ""
+
+    @classmethod
+    def load(cls, out_dir: Path) -> Manifest:
+        """The manifest in ``out_dir``; an empty one if there is none, it is of another
+        version of scoper, or it is not of the shape this one writes."""
+        try:
+            data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return cls()
+        if not _fits(data, _SHAPE) or data.get("version") != __version__:
+            return cls()
+        manifest = cls(
+            data.get("papers", {}),
+            data.get("packs", {}),
+            data.get("runs", {}),
+            max(1, data.get("front-pages", 2)),
+        )
+        manifest.as_read = manifest._json()
+        return manifest
+
+    def _json(self) -> str:
+        data = {
+            "version": __version__,
+            "papers": self.papers,
+            "packs": self.packs,
+            "runs": self.runs,
+            "front-pages": self.front_pages,
+        }
+        return json.dumps(data, indent=1, sort_keys=True)
+
+    def save(self, out_dir: Path) -> None:
+        """Written (atomically) only if the run changed it. Raises OSError."""
+        text = self._json()
+        if text != self.as_read:
+            write_atomic(out_dir / MANIFEST, text.encode())
+            self.as_read = text
+
+    # -- papers and packs -------------------------------------------------------------------
+
+    def fresh(self, slug: str, extension: str, key: str, digest: str | None) -> bool:
+        """Made from these inputs, and the file is still the one made then (``digest``:
+        another command may have written over it)."""
+        entry = self.papers.get(slug, {})
+        return entry.get(extension) == key and entry.get(extension + "-digest") == digest
+
+    def made(self, slug: str, extension: str, key: str, digest: str) -> None:
+        entry = self.papers.setdefault(slug, {})
+        entry.update({extension: key, extension + "-digest": digest})
+
+    def pack_fresh(self, name: str, key: str, digests: dict[str, str | None]) -> bool:
+        made = self.packs.get(name, {})
+        return made.get("key") == key and made.get("digests") == digests
+
+    def pack_made(self, name: str, key: str, digests: dict[str, str | None]) -> None:
+        self.packs[name] = {"key": key, "digests": digests}
+
+    # -- whole runs -------------------------------------------------------------------------
+
+    def remember_run(
+        self,
+        run_key: str,
+        keys: Keys,
+        briefs: Iterable[Path],
+        images: Iterable[ImageInput],
+        outputs: dict[str, str | None],
+        problems: list[Problem],
+        counts: tuple[str, int, int],
+    ) -> None:
+        """What a later run needs to see that nothing has changed (see ``repeat``): every
+        input's digest, the outputs, and what was reported. Only the last run is kept."""
+        from scoper.report import problem_dict
+
+        name, papers, excluded = counts
+        self.runs = {
+            run_key: {
+                "briefs": {os.path.abspath(path): keys.brief(path) for path in briefs},
+                "images": [list(image) for image in images],
+                "logo": keys.logo,
+                "outputs": outputs,
+                "problems": [problem_dict(p) for p in problems],
+                "name": name,
+                "papers": papers,
+                "excluded": excluded,
+            }
+        }
+
+    def repeat(
+        self, run_key: str, keys: Keys, paths: list[Path], out_dir: Path
+    ) -> dict[str, Any] | None:
+        """The last run's record, if this run is the same run over the same bytes and its
+        outputs are still there: then nothing need be parsed, checked or rendered. Only the
+        files this run would read anyway are read: its briefs, images inside their
+        folders, the logo and its own outputs."""
+        last = self.runs.get(run_key)
+        if not last:
+            return None
+        named = {os.path.abspath(path): path for path in paths}
+        folders = {os.path.abspath(path.parent) for path in paths}
+        if set(last["briefs"]) != set(named) or last["logo"] != keys.logo:
+            return None
+        if any(keys.brief(named[path]) != digest for path, digest in last["briefs"].items()):
+            return None
+        for folder, src, digest in last["images"]:
+            if folder not in folders or keys.image(Path(folder), src) != digest:
+                return None
+        for name, digest in last["outputs"].items():
+            if Path(name).name != name or name.startswith(".") or name == MANIFEST:
+                return None
+            if keys.files.digest(out_dir / name, None) != digest:
+                return None
+        return last

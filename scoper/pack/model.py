@@ -1,7 +1,7 @@
 """The weekly priorities pack as a model: which papers, in what order, and the views across
 them (the action tracker, the partner register, the quality annex).
 
-Pure: it takes checked briefs and returns values; scoper.pack.build renders and writes.
+Pure: it takes checked briefs and returns values; scoper.pack.job renders and writes.
 """
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from scoper.brief.model import CLASSIFICATIONS, Action, Brief, Partner
-from scoper.problems import Problem
+from scoper.problems import RULES, Problem
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
@@ -53,6 +53,11 @@ class Week:
         return f"{self.year}-W{self.number:02d}"
 
 
+def pack_name(week: Week | None) -> str:
+    """The file-name stem of a pack's outputs (``pack-2026-W48``; ``pack`` for every brief)."""
+    return f"pack-{week}" if week else "pack"
+
+
 @dataclass(slots=True)
 class PackPaper:
     """One paper in the pack."""
@@ -74,6 +79,16 @@ class Excluded:
 
     path: Path
     problems: list[Problem]
+    """Its problems as the pack shows them: see ``withheld``."""
+
+
+def withheld(found: Problem) -> Problem:
+    """A left-out brief's problem as a pack may show it: the rule, the line and what the
+    rule catches, but not the message, which may quote the brief. A brief left out may be
+    marked above the pack (whose marking is its papers' highest), and often cannot be read
+    well enough to know its marking at all; the full message goes to the terminal only."""
+    rule = RULES.get(found.rule)
+    return replace(found, message=rule.summary if rule else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,13 +149,13 @@ class Pack:
         """The pack of the good briefs (with their warnings) in pack order, naming the bad
         ones it leaves out."""
         papers = in_pack_order([PackPaper(brief, warnings=found) for brief, found in good])
-        excluded = [Excluded(path, found) for path, found in bad]
+        excluded = [Excluded(path, [withheld(p) for p in found]) for path, found in bad]
         return cls(title, issued, week, papers, excluded)
 
     @property
     def name(self) -> str:
         """The file-name stem of the pack's outputs."""
-        return f"pack-{self.week}" if self.week else "pack"
+        return pack_name(self.week)
 
     @property
     def classification(self) -> str:

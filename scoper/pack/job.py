@@ -1,0 +1,256 @@
+"""One run of the pack's rendering: decide what is stale, lay it out in worker processes,
+reuse the rest, assemble the pack and write every file atomically.
+
+A run that would leave the pack partial writes no pack at all, so the last good one stays.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from scoper.build import paper_job
+from scoper.config import Config
+from scoper.output import output_path, write_atomic
+from scoper.pack.cache import Keys, Manifest
+from scoper.pack.files import digest_of
+from scoper.pack.model import Pack, PackPaper
+from scoper.problems import Problem, problem
+from scoper.render.html import BACK_PARTS, render_html, render_pack_html
+from scoper.render.theme import Theme
+
+if TYPE_CHECKING:
+    from scoper.pdf.pool import PdfJob, PdfOutcome, PdfPool
+
+
+class Progress(Protocol):
+    """Told how much there is to render, and each piece as it is done."""
+
+    def start(self, total: int) -> None: ...
+
+    def step(self, message: str) -> None: ...
+
+    def note(self, message: str) -> None: ...
+
+
+class Silent:
+    def start(self, total: int) -> None:
+        pass
+
+    def step(self, message: str) -> None:
+        pass
+
+    def note(self, message: str) -> None:
+        pass
+
+
+class PackJob:
+    """Renders and writes one pack, given what the manifest says is already made."""
+
+    def __init__(
+        self,
+        pack: Pack,
+        config: Config,
+        out_dir: Path,
+        theme: Theme,
+        keys: Keys,
+        manifest: Manifest,
+        *,
+        actions_csv: bool,
+        timeout: float,
+        tell: Progress,
+    ) -> None:
+        self.pack, self.config, self.out_dir, self.theme = pack, config, out_dir, theme
+        self.keys, self.manifest, self.files = keys, manifest, keys.files
+        self.actions_csv, self.timeout, self.tell = actions_csv, timeout, tell
+        self.problems: list[Problem] = []
+        """Problems of rendering and writing, as opposed to the briefs' own."""
+        self.warnings: list[Problem] = []
+        """The PDF renderer's warnings."""
+        self.written: list[Path] = []
+        self.rendered = 0
+        """How many PDFs were laid out."""
+        self.paper_keys = {p.brief.slug: keys.paper(p.brief) for p in pack.papers}
+        self.pool: PdfPool | None = None
+
+    # -- names and freshness --------------------------------------------------------------------
+
+    def path(self, slug: str, extension: str) -> Path:
+        return output_path(self.out_dir, slug, extension)
+
+    @property
+    def targets(self) -> list[Path]:
+        """The pack's own files: PDF, HTML and, if asked for, the tracker's CSV."""
+        name = self.pack.name
+        targets = [self.path(name, "pdf"), self.path(name, "html")]
+        if self.actions_csv:
+            targets.append(self.path(name + "-actions", "csv"))
+        return targets
+
+    @property
+    def outputs(self) -> list[str]:
+        """The names of every file this run leaves in the output folder."""
+        names = [target.name for target in self.targets]
+        for paper in self.pack.papers:
+            names += [f"{paper.brief.slug}.pdf", f"{paper.brief.slug}.html"]
+        return names
+
+    def fresh(self, slug: str, extension: str) -> bool:
+        """Made from these inputs, and still the file made then."""
+        path = self.path(slug, extension)
+        if extension == "pdf":
+            self.files.data(path)  # kept in memory once read: the pack reuses its pages
+        digest = self.files.digest(path, None)
+        return self.manifest.fresh(slug, extension, self.paper_keys[slug], digest)
+
+    def pack_key(self) -> str:
+        excluded = [(str(e.path), [p.format() for p in e.problems]) for e in self.pack.excluded]
+        warnings = [[p.format() for p in paper.warnings] for paper in self.pack.papers]
+        shown = (warnings, excluded, str(self.pack.week), self.pack.issued)
+        return self.keys.pack([self.paper_keys[p.brief.slug] for p in self.pack.papers], shown)
+
+    def write(self, target: Path, data: bytes) -> None:
+        write_atomic(target, data)
+        self.files.wrote(target, data)
+        self.written.append(target)
+
+    def report(self, found: Problem) -> None:
+        self.problems.append(found)
+
+    # -- the run --------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        targets = self.targets
+        pack_key = self.pack_key()
+        pack_fresh = self.manifest.pack_fresh(
+            self.pack.name, pack_key, {t.name: self.files.digest(t, None) for t in targets}
+        )
+        stale = [p for p in self.pack.papers if not self.fresh(p.brief.slug, "pdf")]
+        if pack_fresh and not stale:
+            self.tell.note("the pack is up to date: nothing to render")
+            self.write_paper_html()
+            return
+
+        from scoper.pdf.pool import PdfPool
+
+        self.tell.start(len(stale) + (0 if pack_fresh else 3))
+        with PdfPool(min(os.cpu_count() or 1, len(stale) + 1)) as self.pool:
+            back = None if pack_fresh else self.submit(self.part_job("back", {}))
+            pending = [(paper, self.submit(self.paper_job(paper))) for paper in stale]
+            self.write_paper_html()
+            for paper, future in pending:
+                self.paper_done(paper, future.result())
+            if self.problems:
+                return  # no partial pack: the last good one stays
+            if back is not None:
+                self.assemble(back.result(), targets)
+                if not self.problems:
+                    digests = {t.name: self.files.digest(t, None) for t in targets}
+                    self.manifest.pack_made(self.pack.name, pack_key, digests)
+
+    def paper_done(self, paper: PackPaper, result: PdfOutcome) -> None:
+        self.rendered += 1
+        self.warnings += [
+            problem(paper.brief.path, 0, "pdf-warning", message) for message in result.warnings
+        ]
+        if result.pdf is None:
+            message = f"PDF rendering failed: {result.error}"
+            self.report(problem(paper.brief.path, 0, "pdf-failed", message))
+            return
+        slug = paper.brief.slug
+        self.write(self.path(slug, "pdf"), result.pdf)
+        self.manifest.made(slug, "pdf", self.paper_keys[slug], digest_of(result.pdf))
+        self.tell.step(f"rendered {self.path(slug, 'pdf').name}")
+
+    def submit(self, job: PdfJob) -> Any:
+        assert self.pool is not None
+        return self.pool.submit(job, self.timeout)
+
+    def paper_job(self, paper: PackPaper) -> PdfJob:
+        return paper_job(paper.brief, self.config, self.theme)
+
+    def part_job(self, part: str, pages: dict[str, int]) -> PdfJob:
+        from scoper.pdf.pool import PdfJob
+
+        return PdfJob(
+            html=render_pack_html(self.pack, self.config, part=part, pages=pages, theme=self.theme),
+            roots=self.theme.roots,
+            title=self.pack.title,
+            created=self.pack.issued.isoformat(),
+            variant=self.config.pdf_variant,
+        )
+
+    def write_paper_html(self) -> None:
+        for paper in self.pack.papers:
+            slug = paper.brief.slug
+            if self.fresh(slug, "html"):
+                continue
+            data = render_html(paper.brief, self.config, target="screen", theme=self.theme)
+            encoded = data.encode("utf-8")
+            self.write(self.path(slug, "html"), encoded)
+            self.manifest.made(slug, "html", self.paper_keys[slug], digest_of(encoded))
+
+    # -- assembly -------------------------------------------------------------------------------
+
+    def paper_pdfs(self) -> dict[str, bytes]:
+        """Every paper's PDF, as just written or as read for the freshness check."""
+        pdfs: dict[str, bytes] = {}
+        for paper in self.pack.papers:
+            path = self.path(paper.brief.slug, "pdf")
+            data = self.files.data(path)
+            if data is None:
+                raise FileNotFoundError(2, "the paper's PDF is missing", str(path))
+            pdfs[paper.brief.slug] = data
+        return pdfs
+
+    def page_numbers(
+        self, front_pages: int, lengths: dict[str, int], back_anchors: dict[str, int]
+    ) -> dict[str, int]:
+        """The 1-based page of the pack PDF on which each paper and closing part starts."""
+        pages: dict[str, int] = {}
+        next_page = front_pages + 1
+        for paper in self.pack.papers:
+            pages[paper.anchor] = paper.first_page = next_page
+            next_page += lengths[paper.brief.slug]
+        for anchor, _ in BACK_PARTS:
+            pages[anchor] = next_page + back_anchors.get(anchor, 0)
+        return pages
+
+    def assemble(self, back: PdfOutcome, targets: list[Path]) -> None:
+        from scoper.pack.assemble import Part, merge, page_count
+        from scoper.pack.tracker import tracker_csv
+
+        if back.pdf is None:
+            message = f"the pack's closing parts: {back.error}"
+            self.report(problem(str(targets[0]), 0, "pdf-failed", message))
+            return
+        pdfs = self.paper_pdfs()
+        lengths = {slug: page_count(data) for slug, data in pdfs.items()}
+        # The contents give page numbers, and the front's own length moves them all: lay it
+        # out with the last run's length, and again if it came out longer or shorter.
+        front_pages = self.manifest.front_pages
+        for _ in range(3):
+            pages = self.page_numbers(front_pages, lengths, back.anchors)
+            front = self.submit(self.part_job("front", pages)).result()
+            if front.pdf is None:
+                message = f"the pack's cover: {front.error}"
+                self.report(problem(str(targets[0]), 0, "pdf-failed", message))
+                return
+            if front.pages == front_pages:
+                break
+            front_pages = front.pages
+        self.manifest.front_pages = front_pages
+        self.tell.step("rendered the pack's closing parts and cover")
+        parts = [Part(front.pdf, "part-cover", {})]
+        parts += [Part(pdfs[p.brief.slug], p.anchor, {}) for p in self.pack.papers]
+        parts.append(Part(back.pdf, "part-back", back.anchors))
+        pdf = merge(parts, self.pack.title)
+        html = render_pack_html(self.pack, self.config, part="all", pages=pages, theme=self.theme)
+        csv_data = tracker_csv(self.pack) if self.actions_csv else None
+        self.write(targets[0], pdf)
+        self.write(targets[1], html.encode("utf-8"))
+        if csv_data is not None:
+            self.write(targets[2], csv_data)
+        self.rendered += 2
+        self.tell.step(f"assembled {targets[0].name}")
