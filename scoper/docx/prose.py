@@ -261,7 +261,7 @@ class Writer:
     def _footnote(self, target: Any, token: Token) -> None:
         content = self.notes.get(int(token.meta["id"]), [])
         note = self.footnotes.add(target)
-        paragraph = Paragraph(note, _PartOf(self.footnotes.part))  # type: ignore[arg-type]
+        paragraph = Paragraph(note, _PartOf(self.footnotes.part))
         for inner in content:
             if inner.type == "inline":
                 self.inline(

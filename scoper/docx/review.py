@@ -128,7 +128,7 @@ def _properties(custom: etree._Element | None) -> dict[str, str]:
     for prop in custom:
         name = prop.get("name")
         if name and len(prop):
-            found[name] = "".join(prop[0].itertext())
+            found[name] = "".join(str(text) for text in prop[0].itertext())
     return found
 
 
@@ -202,8 +202,8 @@ def _remarks(
                     last.line, last.order, author, last.date, kind, last.text + text
                 )
             elif text:
-                date = _date(element.get(f"{W}date", ""))
-                remarks.append(Remark(line, order, author, date, kind, text))
+                when = _date(element.get(f"{W}date", ""))
+                remarks.append(Remark(line, order, author, when, kind, text))
             previous = element
     return remarks
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pikepdf
-from pikepdf import Array, Dictionary, Name, OutlineItem, Pdf, String
+from pikepdf import Array, Dictionary, Name, Object, OutlineItem, Pdf, String
 
 PACK_LINK = "scoper-pack:"
 """The scheme of the links that the front and back use for a paper or part of the pack."""
@@ -85,16 +86,18 @@ def merge(parts: list[Part], title: str) -> bytes:
     return buffer.getvalue()
 
 
-def _named_destinations(source: Pdf) -> list[tuple[str, Array]]:
+def _named_destinations(source: Pdf) -> list[tuple[str, Object]]:
     names = source.Root.get(Name.Names)
-    if names is None or Name.Dests not in names:
+    if not isinstance(names, Dictionary) or Name.Dests not in names:
         return []
     return [(str(name), dest) for name, dest in pikepdf.NameTree(names.Dests).items()]
 
 
-def _moved_destination(out: Pdf, source: Pdf, start: int, destination: object) -> Array:
+def _moved_destination(out: Pdf, source: Pdf, start: int, destination: Object) -> Array:
     """The destination pointing at the same place among the pack's pages."""
-    array = destination.D if isinstance(destination, Dictionary) else destination
+    array = destination.get(Name.D) if isinstance(destination, Dictionary) else destination
+    if not isinstance(array, Array):
+        raise ValueError("a named destination that is not a page and place")
     page = source.pages.index(pikepdf.Page(array[0]))
     return Array([out.pages[start + page].obj, *list(array)[1:]])
 
@@ -131,13 +134,14 @@ def _join_pack_links(out: Pdf, targets: dict[str, int]) -> None:
 
 
 def _copy_item(item: OutlineItem, source: Pdf, start: int) -> OutlineItem:
-    destination = item.destination
+    destination: object = item.destination
     if destination is None and item.action is not None:
         destination = item.action.get(Name.D)
     copied = OutlineItem(item.title)
     if isinstance(destination, Array) and len(destination):
         page = start + source.pages.index(pikepdf.Page(destination[0]))
-        top = destination[3] if len(destination) > 3 and destination[1] == Name.XYZ else None
+        given = destination[3] if len(destination) > 3 and destination[1] == Name.XYZ else None
+        top = float(given) if isinstance(given, int | float | Decimal) else None
         copied = (
             OutlineItem(item.title, page, "XYZ", top=top)
             if top is not None
@@ -156,7 +160,7 @@ class _StructureTree:
         self.document = out.make_indirect(
             Dictionary(Type=Name.StructElem, S=Name.Document, K=Array())
         )
-        self.parent_tree: list[tuple[int, object]] = []
+        self.parent_tree: list[tuple[int, Object]] = []
         self.next_key = 0
 
     def add(self, source: Pdf, start: int) -> None:
@@ -183,6 +187,8 @@ class _StructureTree:
         elements = list(top) if isinstance(top, Array) else [top] if top is not None else []
         for element in elements:
             copied = _copy(self.out, element)
+            if not isinstance(copied, Dictionary):
+                continue
             if copied.get(Name.S) == Name.Document:
                 copied.S = Name.Part
             copied.P = self.document
@@ -231,7 +237,7 @@ def _document_level(out: Pdf, front: Pdf, sources: list[Pdf], title: str) -> Non
         out.Root.Names.EmbeddedFiles = names.obj
 
 
-def _copy(out: Pdf, value: object) -> object:
+def _copy(out: Pdf, value: Object) -> Object:
     """A value of another PDF, brought into ``out`` (indirect objects through the same
     copier as the pages, so references to pages and annotations land on the copies)."""
     if isinstance(value, pikepdf.Object) and value.is_indirect:

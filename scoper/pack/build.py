@@ -113,8 +113,8 @@ def build_pack(
     try:
         job.run()
     except OSError as error:
-        where = getattr(error, "filename", None) or out_dir
-        job.report(problem(str(where), 0, "write-failed", f"cannot write: {error.strerror}"))
+        failed_file: object = getattr(error, "filename", None) or out_dir
+        job.report(problem(str(failed_file), 0, "write-failed", f"cannot write: {error.strerror}"))
     except Exception as error:  # a fault in scoper or a broken template: report, no traceback
         message = f"the pack could not be made ({type(error).__name__}: {error})"
         job.report(problem(str(paths[0]), 0, "internal-error", message))

@@ -17,7 +17,7 @@ from scoper.pack.cache import Keys, Manifest
 from scoper.pack.files import digest_of
 from scoper.pack.model import Pack, PackPaper
 from scoper.problems import Problem, problem
-from scoper.render.html import BACK_PARTS, render_html, render_pack_html
+from scoper.render.html import BACK_PARTS, PackPart, render_html, render_pack_html
 from scoper.render.theme import Theme
 
 if TYPE_CHECKING:
@@ -170,7 +170,7 @@ class PackJob:
     def paper_job(self, paper: PackPaper) -> PdfJob:
         return paper_job(paper.brief, self.config, self.theme)
 
-    def part_job(self, part: str, pages: dict[str, int]) -> PdfJob:
+    def part_job(self, part: PackPart, pages: dict[str, int]) -> PdfJob:
         from scoper.pdf.pool import PdfJob
 
         return PdfJob(

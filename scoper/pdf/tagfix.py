@@ -24,9 +24,10 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
+from typing import TypeGuard
 
 import pikepdf
-from pikepdf import Array, Dictionary, Name, Pdf
+from pikepdf import Array, Dictionary, Name, Object, Pdf
 
 PRINT_FLAG = 4
 """Annotation flag bit 3 (ISO 32000-1 12.5.3): print the annotation."""
@@ -45,7 +46,7 @@ def repair(pdf: bytes) -> bytes:
 def repair_document(document: Pdf) -> bool:
     """Make the repairs in place; False if the PDF has no structure tree."""
     root = document.Root.get(Name.StructTreeRoot)
-    if root is None:
+    if not isinstance(root, Dictionary):
         return False
     for element in list(_elements(root)):
         kind = element.get(Name.S)
@@ -81,13 +82,13 @@ def _kids(element: Dictionary) -> list:
     return list(kids) if isinstance(kids, Array) else [kids]
 
 
-def _is_element(kid: object) -> bool:
+def _is_element(kid: object) -> TypeGuard[Dictionary]:
     return isinstance(kid, Dictionary) and Name.S in kid
 
 
-def _is(kid: object, *kinds: str) -> bool:
+def _is(kid: object, *kinds: str) -> TypeGuard[Dictionary]:
     """Whether ``kid`` is a structure element of one of ``kinds`` (``"LI"``, …)."""
-    return _is_element(kid) and str(kid.S)[1:] in kinds
+    return _is_element(kid) and str(kid.get(Name.S))[1:] in kinds
 
 
 def _elements(root: Dictionary) -> Iterator[Dictionary]:
@@ -192,7 +193,7 @@ def _one_link(link: Dictionary) -> None:
         link.K = Array(merged)
 
 
-def _is_annotation(kid: object) -> bool:
+def _is_annotation(kid: object) -> TypeGuard[Dictionary]:
     return isinstance(kid, Dictionary) and kid.get(Name.Type) == Name.OBJR
 
 
@@ -201,8 +202,9 @@ def _owners(document: Pdf, root: Dictionary) -> dict[tuple[tuple[int, int], int]
     (their object, -1)."""
     owners: dict[tuple[tuple[int, int], int], Dictionary] = {}
 
-    def visit(element: Dictionary, page: object) -> None:
-        page = element.get(Name.Pg, page)
+    def visit(element: Dictionary, page: Object | None) -> None:
+        own = element.get(Name.Pg)
+        page = own if isinstance(own, Object) else page
         for kid in _kids(element):
             if isinstance(kid, int):
                 if page is not None:
@@ -210,7 +212,10 @@ def _owners(document: Pdf, root: Dictionary) -> dict[tuple[tuple[int, int], int]
             elif _is_element(kid):
                 visit(kid, page)
             elif isinstance(kid, Dictionary) and kid.get(Name.Type) == Name.MCR:
-                owners[(kid.get(Name.Pg, page).objgen, int(kid.MCID))] = element
+                on = kid.get(Name.Pg)
+                where = on if isinstance(on, Object) else page
+                if where is not None:
+                    owners[(where.objgen, int(kid.MCID))] = element
             elif _is_annotation(kid):
                 owners[(kid.Obj.objgen, -1)] = element
 
@@ -287,7 +292,7 @@ def _rebuild_parent_tree(
 ) -> None:
     """The parent tree (ISO 32000-1 14.7.4.4) made again from the repaired tree: each
     page's MCIDs to their elements, each annotation to its element."""
-    numbers: dict[int, object] = {}
+    numbers: dict[int, Object] = {}
     for page in document.pages:
         if Name.StructParents not in page.obj:
             continue
@@ -307,6 +312,7 @@ def _rebuild_parent_tree(
                     numbers[int(annotation.StructParent)] = owner
     tree = Array()
     for key in sorted(numbers):
-        tree.extend([key, numbers[key]])
+        tree.append(key)
+        tree.append(numbers[key])
     root.ParentTree = document.make_indirect(Dictionary(Nums=tree))
     root.ParentTreeNextKey = max(numbers, default=-1) + 1
