@@ -66,11 +66,24 @@ def _render(
     formats: frozenset[Format],
     theme: Theme,
     claimed: dict[str, Path],
+    public: bool = False,
 ) -> _Pending:
     pending = _Pending(BriefResult(report.path, problems=list(report.problems)))
     brief = report.brief
     if brief is None or not report.ok:
         return pending
+    suffix = ""
+    if public:
+        from scoper.brief.public import public_brief, refusal
+
+        reason = refusal(brief)
+        if reason is not None:
+            line = brief.meta.lines.get("public" if not brief.meta.public else "classification", 1)
+            pending.result.problems.append(
+                problem(brief.path, line, "public-refused", f"no public version: {reason}")
+            )
+            return pending
+        brief, suffix = public_brief(brief, config.public_marking), "public."
     other = claimed.setdefault(brief.slug, report.path)
     if other != report.path:
         pending.result.problems.append(
@@ -86,16 +99,17 @@ def _render(
     try:
         if "html" in formats:
             html = render_html(brief, config, target="screen", theme=theme)
-            target = output_path(out_dir, brief.slug, "html")
+            target = output_path(out_dir, brief.slug, suffix + "html")
             pending.outputs.append((target, html.encode("utf-8")))
         if "docx" in formats:
             from scoper.docx.paper import render_docx
 
-            word = render_docx(brief, config, theme, qa=qa_notes(report.problems))
-            pending.outputs.append((output_path(out_dir, brief.slug, "docx"), word))
+            qa = None if public else qa_notes(report.problems)
+            word = render_docx(brief, config, theme, qa=qa)
+            pending.outputs.append((output_path(out_dir, brief.slug, suffix + "docx"), word))
         if "pdf" in formats:
             pending.pdf_job = paper_job(brief, config, theme)
-            pending.pdf_target = output_path(out_dir, brief.slug, "pdf")
+            pending.pdf_target = output_path(out_dir, brief.slug, suffix + "pdf")
     except Exception as error:  # a bug or a broken theme fails this brief, not the run
         pending.result.problems.append(
             problem(
@@ -122,7 +136,16 @@ def paper_job(brief: Brief, config: Config, theme: Theme) -> PdfJob:
     from scoper.pdf.pool import PdfJob
 
     attachments: tuple[tuple[str, bytes, str], ...] = ()
-    if config.pdf_variant == "pdf/a-3u":
+    if config.pdf_variant == "pdf/a-3u" and brief.withheld is not None:
+        # A public record carries the public content, never the brief it was made from.
+        import json
+
+        from scoper.export import export_document
+
+        data = json.dumps(export_document([(brief, [])]), indent=2, ensure_ascii=False)
+        name = f"{brief.slug}.public.json"
+        attachments = ((name, data.encode("utf-8"), "The public content of this paper"),)
+    elif config.pdf_variant == "pdf/a-3u":
         # The record carries its own source: the brief, exactly as it was written.
         source = Path(brief.path)
         attachments = ((source.name, source.read_bytes(), "The brief this paper was made from"),)
@@ -176,6 +199,7 @@ def build_one(
     config: Config,
     out_dir: Path,
     formats: frozenset[Format] = frozenset(FORMATS),
+    public: bool = False,
     theme: Theme | None = None,
     today: dt.date | None = None,
 ) -> BriefResult:
@@ -183,7 +207,7 @@ def build_one(
     from scoper.pdf.pool import render_job
 
     [report] = load_files([path], config, _context(config, today))
-    pending = _render(report, config, out_dir, formats, theme or theme_for(config), {})
+    pending = _render(report, config, out_dir, formats, theme or theme_for(config), {}, public)
     outcome = render_job(pending.pdf_job) if pending.pdf_job else None
     return _finish(pending, outcome)
 
@@ -193,6 +217,7 @@ def build_many(
     config: Config,
     out_dir: Path,
     formats: frozenset[Format] = frozenset(FORMATS),
+    public: bool = False,
     theme: Theme | None = None,
     on_result: Callable[[BriefResult], None] | None = None,
     today: dt.date | None = None,
@@ -214,7 +239,7 @@ def build_many(
         claimed: dict[str, Path] = {}
         queue: list[tuple[_Pending, Future[PdfOutcome] | None]] = []
         for report in reports:
-            pending = _render(report, config, out_dir, formats, theme, claimed)
+            pending = _render(report, config, out_dir, formats, theme, claimed, public)
             future = pool.submit(pending.pdf_job) if pool and pending.pdf_job else None
             queue.append((pending, future))
         results = []

@@ -112,11 +112,18 @@ def cli() -> None:
     "commas (html,docx), or all.",
 )
 @pdf_variant_option
+@click.option(
+    "--public",
+    is_flag=True,
+    help="Make the public version instead: sensitive passages withheld, as "
+    "OUTPUT/BRIEF.public.html (.pdf, .docx).",
+)
 def build(
     paths: tuple[Path, ...],
     output_dir: Path | None,
     formats: frozenset[Format],
     pdf_variant: str | None,
+    public: bool,
 ) -> None:
     """Build papers from briefs: each BRIEF.md (or every *.md in a folder) becomes
     OUTPUT/BRIEF.html, OUTPUT/BRIEF.pdf and OUTPUT/BRIEF.docx.
@@ -161,6 +168,7 @@ def build(
         config,
         out_dir,
         formats,
+        public=public,
         on_result=report,
         pool=pool,
     )
@@ -415,7 +423,13 @@ def new(title: str, folder: Path) -> None:
     show_default=True,
     help="The export format (docs/export.md).",
 )
-def export(paths: tuple[Path, ...], fmt: str) -> None:
+@click.option(
+    "--public",
+    is_flag=True,
+    help="Export the public versions: sensitive passages withheld; briefs that may not be "
+    "published are left out.",
+)
+def export(paths: tuple[Path, ...], fmt: str, public: bool) -> None:
     """Print briefs (files or folders) as data, for trackers and dashboards: the model
     as JSON in the documented, versioned schema (docs/export.md).
 
@@ -426,8 +440,21 @@ def export(paths: tuple[Path, ...], fmt: str) -> None:
     from scoper.export import export_document
     from scoper.load import load
 
-    reports = load(paths, _load_config())
+    config = _load_config()
+    reports = load(paths, config)
     good = [(r.brief, r.problems) for r in reports if r.ok and r.brief is not None]
+    if public:
+        from scoper.brief.public import public_brief, refusal
+
+        for brief, _ in good:
+            if (reason := refusal(brief)) is not None:
+                click.echo(f"{brief.path}: left out: no public version: {reason}", err=True)
+        # A public export carries no problems: their messages quote the brief.
+        good = [
+            (public_brief(brief, config.public_marking), [])
+            for brief, _ in good
+            if refusal(brief) is None
+        ]
     click.echo(json.dumps(export_document(good), indent=2, ensure_ascii=False))
     bad = [r for r in reports if not r.ok]
     for report in bad:

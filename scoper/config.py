@@ -63,6 +63,8 @@ class Config:
     """The start of the refs that ``scoper new`` gives (PREFIX-YEAR-NNN)."""
     max_brief_bytes: int = 2_000_000
     """Larger brief files are refused unread."""
+    public_marking: str = ""
+    """The marking a public version carries instead of the classification ("" for none)."""
     pdf_variant: str = "pdf/ua-1"
     """pdf/ua-1 (tagged, accessible) or pdf/a-3u (for the record, with the source inside)."""
     check: CheckSettings = field(default_factory=CheckSettings)
@@ -91,6 +93,7 @@ KEYS = (
     "pack-title",
     "pdf-variant",
     "max-brief-mb",
+    "public-marking",
     "check",
 )
 CHECK_KEYS = ("summary-word-limit", "stale-evidence-years", "rules")
@@ -174,12 +177,19 @@ def parse_config(data: bytes, path: Path) -> Config:
     variant = text_value("pdf-variant", PDF_VARIANTS[0]).strip().lower()
     if variant not in PDF_VARIANTS:
         raise fail("pdf-variant", f"'pdf-variant' must be {' or '.join(PDF_VARIANTS)}")
+    public_marking = text_value("public-marking", "").strip()
+    if not re.fullmatch(r"[A-Za-z0-9 -]{0,40}", public_marking):
+        # It is written into the page's CSS too: plain words only.
+        raise fail(
+            "public-marking", "'public-marking' must be plain words (letters, digits, spaces)"
+        )
     size = values.get("max-brief-mb", 2)
     if isinstance(size, bool) or not isinstance(size, (int, float)) or not 0 < size <= 100:
         raise fail("max-brief-mb", "'max-brief-mb' must be a number of megabytes, above 0")
     return Config(
         max_brief_bytes=int(size * 1_000_000),
         pdf_variant=variant,
+        public_marking=public_marking,
         logo=logo,
         accent_colour=accent.lower() if accent else None,
         ref_prefix=prefix,

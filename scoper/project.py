@@ -43,6 +43,10 @@ pdf-variant = "pdf/ua-1"
 # Larger brief files are refused unread, in megabytes.
 max-brief-mb = 2
 
+# The marking a public version (scoper build --public) carries instead of the
+# classification: "" for none, or plain words such as "PUBLISHED".
+public-marking = ""
+
 [check]
 # summary-too-long fires above this many words.
 summary-word-limit = 200

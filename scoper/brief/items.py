@@ -220,6 +220,11 @@ class ItemReader:
                     f"{fld.label} is '{fld.text}', which is not a date; write it as YYYY-MM-DD",
                 )
                 return None
+        if spec.value == "mark":
+            value = fld.text.strip()
+            if value.lower() in ("no", "false"):
+                return None
+            return "" if value.lower() in ("yes", "true") else value
         if spec.value == "partial-date":
             published = partial_date(fld.text)
             if published is None:

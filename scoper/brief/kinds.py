@@ -32,7 +32,7 @@ def choices(values: tuple[str, ...]) -> str:
     return ", ".join(values[:-1]) + " or " + values[-1]
 
 
-ValueType = Literal["text", "choice", "date", "partial-date"]
+ValueType = Literal["text", "choice", "date", "partial-date", "mark"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +42,9 @@ class FieldSpec:
     name: str
     """The field's name in lower case, as the writer writes it (``Strength:``)."""
     value: ValueType = "text"
-    """How the value is read: free text, one of :attr:`choices`, an ISO date, or a date
-    given as ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``."""
+    """How the value is read: free text, one of :attr:`choices`, an ISO date, a date
+    given as ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``, or a mark (``yes``, ``no``, or the
+    exemption that applies, such as ``s.35``)."""
     choices: tuple[str, ...] = ()
     """The values a ``choice`` field accepts."""
     attribute: str | None = None
@@ -87,6 +88,9 @@ class ItemKind:
         return next((spec for spec in self.fields if spec.name == name), None)
 
 
+SENSITIVE = FieldSpec("sensitive", "mark", attribute="sensitive")
+"""Every kind of item may be marked sensitive, to be withheld from a public version."""
+
 ITEM_KINDS: dict[SectionKind, ItemKind] = {
     kind.section: kind
     for kind in (
@@ -97,6 +101,7 @@ ITEM_KINDS: dict[SectionKind, ItemKind] = {
                 FieldSpec("source"),
                 FieldSpec("strength", "choice", STRENGTHS, attribute="strength"),
                 FieldSpec("date", "partial-date", attribute="published"),
+                SENSITIVE,
             ),
             noun="evidence item",
             article="an evidence item",
@@ -115,6 +120,7 @@ ITEM_KINDS: dict[SectionKind, ItemKind] = {
                 FieldSpec("interests"),
                 FieldSpec("commitment", "choice", COMMITMENTS, attribute="commitment"),
                 FieldSpec("contact"),
+                SENSITIVE,
             ),
             noun="partner",
             article="a partner",
@@ -131,6 +137,7 @@ ITEM_KINDS: dict[SectionKind, ItemKind] = {
                 FieldSpec(
                     "status", "choice", ACTION_STATUSES, attribute="status", default="not-started"
                 ),
+                SENSITIVE,
             ),
             noun="action",
             article="an action",
@@ -147,6 +154,7 @@ ITEM_KINDS: dict[SectionKind, ItemKind] = {
                 FieldSpec("likelihood", "choice", LEVELS, attribute="likelihood"),
                 FieldSpec("impact", "choice", LEVELS, attribute="impact"),
                 FieldSpec("mitigation"),
+                SENSITIVE,
             ),
             noun="risk",
             article="a risk",

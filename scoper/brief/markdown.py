@@ -15,6 +15,7 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
+from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 ALERT_KINDS = {
@@ -56,6 +57,40 @@ def is_safe_link(url: str) -> bool:
 def is_relative_path(url: str) -> bool:
     """True for a path relative to the brief's folder (not absolute, no scheme)."""
     return link_scheme(url) is None and not url.startswith(("/", "\\", "//")) and url != ""
+
+
+MARK_CLASSES = ("sensitive", "chart")
+"""The classes a ``{...}`` attribute block or span may give (brief format, version 2)."""
+
+
+def marks_plugin(md: MarkdownIt) -> None:
+    """Read the attributes the attrs plugins set aside into named marks on the token:
+    ``meta["sensitive"]`` (the exemption given, or ""), ``meta["chart"]`` (its options),
+    and ``meta["unknown_marks"]`` for anything else, which a check reports."""
+    md.core.ruler.after("inline", "scoper_marks", _marks_rule)
+
+
+def _marks_rule(state: StateCore) -> None:
+    for token in state.tokens:
+        _read_marks(token)
+        for child in token.children or []:
+            _read_marks(child)
+
+
+def _read_marks(token: Token) -> None:
+    attrs = token.meta.pop("insecure_attrs", None)
+    if not attrs:
+        return
+    attrs = {str(key): str(value) for key, value in attrs.items()}
+    classes = attrs.pop("class", "").split()
+    unknown = [name for name in classes if name not in MARK_CLASSES]
+    if "sensitive" in classes:
+        token.meta["sensitive"] = attrs.pop("exemption", "")
+    if "chart" in classes:
+        token.meta["chart"] = {key: attrs.pop(key) for key in ("type", "highlight") if key in attrs}
+    unknown += [f"{key}={value}" for key, value in attrs.items() if key != "id"]
+    if unknown:
+        token.meta["unknown_marks"] = unknown
 
 
 def alerts_plugin(md: MarkdownIt) -> None:
@@ -194,6 +229,11 @@ def make_markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)
+    # Attributes ({.sensitive}, {.chart type=bar}) are read as marks, never written into
+    # the page: with nothing allowed, the plugins keep them aside in the token's meta.
+    md.use(attrs_block_plugin, allowed=[])
+    md.use(attrs_plugin, spans=True, allowed=[])
+    md.use(marks_plugin)
     md.use(alerts_plugin)
     md.use(safe_links_plugin)
     return md

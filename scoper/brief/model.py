@@ -78,6 +78,11 @@ class Item:
     """Fields the format names for this kind of item, by lower-case name."""
     extra_fields: list[Field] = field(default_factory=list)
     """Fields the format does not name: kept and shown with the item."""
+    sensitive: str | None = None
+    """Marked sensitive (``Sensitive: yes`` or ``Sensitive: s.35``): the exemption given,
+    or "" for none; None when not marked."""
+    withheld: str | None = None
+    """In a public version, this item was withheld: the exemption, or ""."""
 
     @property
     def text(self) -> str:
@@ -179,6 +184,10 @@ class Section:
     """Structured items (evidence, partners, actions, risks), in source order."""
     outro: Prose = EMPTY
     """Prose after the items."""
+    sensitive: str | None = None
+    """Marked sensitive (``{.sensitive}`` before its heading): the exemption, or ""."""
+    withheld: str | None = None
+    """In a public version, this section was withheld: the exemption, or ""."""
 
     @property
     def text(self) -> str:
@@ -260,6 +269,8 @@ class Brief:
     """Problems found while parsing that do not stop a paper being made."""
     slug: str = ""
     """Safe file-name stem for outputs, from the file name."""
+    withheld: int | None = None
+    """In a public version, how many passages were withheld; None for the full paper."""
     body_line: int = 1
     """The brief line of the body's first line: a prose token's ``map`` counts from it."""
 

@@ -141,6 +141,11 @@ class _BodyParser:
                 current[2].append((start, stop))
 
         self.preamble = self.prose(preamble)
+        heading_marks = {
+            self.stream.line_of(token): token.meta["sensitive"]
+            for token in self.tokens[:end]
+            if token.type == "heading_open" and token.tag == "h2" and "sensitive" in token.meta
+        }
         for heading, line, blocks in sections:
             title = plain_inline(heading).strip()
             if not title:
@@ -155,7 +160,9 @@ class _BodyParser:
                     )
                     continue
                 seen[kind] = line
-            self.sections.append(self._section(kind, title, line, blocks))
+            section = self._section(kind, title, line, blocks)
+            section.sensitive = heading_marks.get(line)
+            self.sections.append(section)
         self._check_sections(seen)
         self._check_images()
 

@@ -1,0 +1,287 @@
+"""The public version of a brief: the same model with every sensitive passage taken out.
+
+What the brief marks sensitive (a section, a block, an item, an inline span) is replaced by a
+visible ``[withheld]`` mark, with the exemption given for it, and partners' ``Contact``
+fields are withheld always. The result is a new model that holds none of the withheld text
+(nor its images, links or footnotes), so every renderer that reads it (HTML, PDF, Word,
+JSON, the pack) can only ever write what may be published. Items keep their places, so E2
+is E2 and A3 is A3 in both versions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from markdown_it.token import Token
+
+from scoper.brief.model import Brief, Field, Image, Item, Link, Partner, Section
+from scoper.brief.prose import Prose
+from scoper.errors import ScoperError
+
+NEVER_PUBLIC = ("SECRET", "TOP SECRET")
+"""A brief marked so is never published, whatever it says."""
+WITHHELD_FIELDS = ("contact",)
+"""Fields withheld from every public version: a person's details are not for publication."""
+
+
+class PublicRefused(ScoperError):
+    """The brief may not have a public version."""
+
+
+def refusal(brief: Brief) -> str | None:
+    """Why the brief may not be published, or None."""
+    meta = brief.meta
+    if meta.classification in NEVER_PUBLIC:
+        return f"it is marked {meta.classification}; such papers are never published"
+    if not meta.public:
+        return "its front matter says 'public: false'"
+    return None
+
+
+def mark_text(exemption: str | None) -> str:
+    """What stands in a withheld passage's place."""
+    return f"[withheld: {exemption}]" if exemption else "[withheld]"
+
+
+@dataclass
+class _Redactor:
+    withheld: int = 0
+
+    def prose(self, prose: Prose) -> Prose:
+        return Prose(tuple(self._tokens(list(prose.tokens))))
+
+    def _tokens(self, tokens: list[Token]) -> list[Token]:
+        out: list[Token] = []
+        index = 0
+        while index < len(tokens):
+            token = tokens[index]
+            if token.nesting == 1 and "sensitive" in token.meta:
+                end = _after(tokens, index)
+                self.withheld += 1
+                out += _placeholder_block(token, token.meta["sensitive"])
+                index = end
+                continue
+            if token.type == "inline":
+                token = self._inline(token)
+            out.append(token)
+            index += 1
+        return out
+
+    def _inline(self, token: Token) -> Token:
+        children = token.children or []
+        if not any("sensitive" in child.meta for child in children):
+            return token
+        kept: list[Token] = []
+        depth = 0
+        for child in children:
+            if depth:
+                depth += 1 if child.type == "span_open" else -1 if child.type == "span_close" else 0
+                continue
+            if child.type == "span_open" and "sensitive" in child.meta:
+                self.withheld += 1
+                kept += _placeholder_inline(child.meta["sensitive"])
+                depth = 1
+                continue
+            kept.append(child)
+        copied = token.copy()
+        copied.children = kept
+        copied.content = ""  # the source text of the line holds the withheld words
+        return copied
+
+    def field(self, found: Field) -> Field:
+        return dataclasses.replace(found, value=self.prose(found.value))
+
+    def item(self, item: Item) -> Item:
+        if item.sensitive is not None:
+            self.withheld += 1
+            return _withheld_item(item, item.sensitive)
+        fields = {}
+        for name, found in item.fields.items():
+            if name in WITHHELD_FIELDS:
+                self.withheld += 1
+                continue
+            if name != "sensitive":
+                fields[name] = self.field(found)
+        extra = [self.field(found) for found in item.extra_fields]
+        changes: dict[str, object] = {
+            "body": self.prose(item.body),
+            "fields": fields,
+            "extra_fields": extra,
+        }
+        return dataclasses.replace(item, **changes)  # type: ignore[arg-type]
+
+    def section(self, section: Section) -> Section:
+        if section.sensitive is not None:
+            self.withheld += 1
+            return dataclasses.replace(
+                section,
+                title="Section withheld",
+                intro=Prose(tuple(_placeholder_block(None, section.sensitive))),
+                items=[],
+                outro=Prose(),
+                sensitive=None,
+                withheld=section.sensitive,
+            )
+        return dataclasses.replace(
+            section,
+            intro=self.prose(section.intro),
+            items=[self.item(item) for item in section.items],
+            outro=self.prose(section.outro),
+        )
+
+
+def public_brief(brief: Brief, marking: str = "") -> Brief:
+    """The brief as it may be published. Raises :class:`PublicRefused` when it may not."""
+    reason = refusal(brief)
+    if reason is not None:
+        raise PublicRefused(f"{brief.path}: no public version: {reason}")
+    redactor = _Redactor()
+    sections = [redactor.section(section) for section in brief.sections]
+    preamble = redactor.prose(brief.preamble)
+    kept = [
+        *(p for s in sections for p in _proses(s)),
+        preamble,
+    ]
+    footnotes = _referenced_notes(redactor.prose(brief.footnotes), kept)
+    # Officials' names and the paper's handling are the unit's business, not the public's.
+    meta = dataclasses.replace(
+        brief.meta,
+        title=brief.meta.public_title or brief.meta.title,
+        classification=marking,
+        public_title=None,
+        authors=[],
+        cleared_by=[],
+        distribution=[],
+    )
+    public = dataclasses.replace(
+        brief,
+        meta=meta,
+        sections=sections,
+        preamble=preamble,
+        footnotes=footnotes,
+        withheld=redactor.withheld,
+        warnings=[],
+    )
+    # Images and links are listed again from what is left, for the checks and the keys.
+    public.images, public.links = _references(public)
+    return public
+
+
+def _proses(section: Section) -> list[Prose]:
+    found = [section.intro, section.outro]
+    for item in section.items:
+        found.append(item.body)
+        found += [f.value for f in (*item.fields.values(), *item.extra_fields)]
+    return found
+
+
+def _referenced_notes(footnotes: Prose, kept: list[Prose]) -> Prose:
+    """Only the notes the public text still refers to: a note whose reference was withheld
+    goes with it (its numbers stay as in the full paper)."""
+    used = {
+        int(child.meta["id"])
+        for prose in kept
+        for token in prose.tokens
+        for child in token.children or []
+        if child.type == "footnote_ref"
+    }
+    # Notes may refer to other notes; those stay while a kept note names them.
+    notes: dict[int, list[Token]] = {}
+    current: list[Token] | None = None
+    for token in footnotes.tokens:
+        if token.type == "footnote_open":
+            current = notes.setdefault(int(token.meta["id"]), [])
+        if current is not None:
+            current.append(token)
+        if token.type == "footnote_close":
+            current = None
+    if not notes:
+        return footnotes
+    kept_notes = [tokens for ident, tokens in sorted(notes.items()) if ident in used]
+    if not kept_notes:
+        return Prose()
+    opening = next(t for t in footnotes.tokens if t.type == "footnote_block_open")
+    closing = next(t for t in footnotes.tokens if t.type == "footnote_block_close")
+    return Prose((opening, *(t for tokens in kept_notes for t in tokens), closing))
+
+
+def _references(brief: Brief) -> tuple[list[Image], list[Link]]:
+    proses = [brief.preamble, brief.footnotes]
+    for section in brief.sections:
+        proses += [section.intro, section.outro]
+        for item in section.items:
+            proses.append(item.body)
+            proses += [f.value for f in (*item.fields.values(), *item.extra_fields)]
+    sources = {
+        str(child.attrGet("src") or "")
+        for prose in proses
+        for token in prose.tokens
+        for child in _all_children(token)
+        if child.type == "image"
+    }
+    hrefs = {
+        str(child.attrGet("href") or "")
+        for prose in proses
+        for token in prose.tokens
+        for child in _all_children(token)
+        if child.type in ("link_open", "file_link_open")
+    }
+    return (
+        [image for image in brief.images if image.src in sources],
+        [link for link in brief.links if link.href in hrefs],
+    )
+
+
+def _all_children(token: Token) -> list[Token]:
+    return list(token.children or [])
+
+
+def _withheld_item(item: Item, exemption: str) -> Item:
+    """The item's place kept, and nothing of it: no text, fields or values."""
+    blank: dict[str, object] = {}
+    for spec in dataclasses.fields(item):
+        if spec.name in ("line",):
+            continue
+        if spec.name in Item.__dataclass_fields__:
+            continue
+        default = spec.default if spec.default is not dataclasses.MISSING else None
+        if spec.default_factory is not dataclasses.MISSING:
+            default = spec.default_factory()
+        blank[spec.name] = default
+    if isinstance(item, Partner):
+        blank["name"] = mark_text(exemption)
+    return type(item)(
+        line=item.line,
+        body=Prose(tuple(_placeholder_block(None, exemption))),
+        withheld=exemption,
+        **blank,  # type: ignore[arg-type]
+    )
+
+
+def _placeholder_inline(exemption: str) -> list[Token]:
+    opening = Token("span_open", "span", 1)
+    opening.attrs = {"class": "withheld"}
+    text = Token("text", "", 0)
+    text.content = mark_text(exemption)
+    return [opening, text, Token("span_close", "span", -1)]
+
+
+def _placeholder_block(source: Token | None, exemption: str) -> list[Token]:
+    """A paragraph that says what was withheld, where the block stood."""
+    inline = Token("inline", "", 0, children=_placeholder_inline(exemption))
+    if source is not None:
+        inline.map = source.map
+    opening = Token("paragraph_open", "p", 1, block=True)
+    opening.attrs = {"class": "withheld-block"}
+    opening.map = source.map if source is not None else None
+    return [opening, inline, Token("paragraph_close", "p", -1, block=True)]
+
+
+def _after(tokens: list[Token], index: int) -> int:
+    depth = 0
+    for end in range(index, len(tokens)):
+        depth += tokens[end].nesting
+        if depth == 0:
+            return end + 1
+    return len(tokens)

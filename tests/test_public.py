@@ -1,0 +1,282 @@
+"""Public versions: every sensitive passage gone from every byte of every output."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import pikepdf
+import pytest
+from bs4 import BeautifulSoup
+from click.testing import CliRunner
+from pypdf import PdfReader
+
+from scoper.brief.public import public_brief
+from scoper.brief.source import read_brief
+from scoper.cli import cli
+from tests.conftest import EXAMPLES
+
+SECRETS = (
+    "LEAK-SECTION-TITLE",
+    "LEAK-SECTION-BODY",
+    "LEAK-BLOCK",
+    "LEAK-LIST",
+    "LEAK-TABLE",
+    "LEAK-CALLOUT",
+    "LEAK-SPAN",
+    "LEAK-FIELD-SPAN",
+    "LEAK-PARTNER",
+    "LEAK-PARTNER-INTERESTS",
+    "LEAK-OWNER",
+    "LEAK-ACTION",
+    "leak.contact@example.gov.uk",
+    "LEAK-NOTE",
+    "LEAK-ALT",
+    "leak-href.example",
+    "LEAK-FULL-TITLE",
+    "Leaky Author",
+)
+
+BRIEF = """\
+---
+title: Alcohol harm LEAK-FULL-TITLE
+public-title: Reducing alcohol harm
+date: 2026-11-23
+ref: PU-2026-014
+status: review
+classification: OFFICIAL-SENSITIVE
+authors: [Leaky Author]
+---
+## Summary
+We recommend a roundtable [with LEAK-SPAN]{.sensitive} in December.
+
+{.sensitive exemption="s.35"}
+An aside LEAK-BLOCK that ministers must not see.[^1]
+
+{.sensitive}
+- LEAK-LIST one
+- two
+
+{.sensitive exemption="s.43"}
+> [!WARNING]
+> LEAK-CALLOUT in a box.
+
+{.sensitive}
+| Year | LEAK-TABLE |
+|---|---|
+| 2025 | 3 |
+
+{.sensitive exemption="s.35"}
+## Handling LEAK-SECTION-TITLE
+The industry LEAK-SECTION-BODY told us privately.
+![A chart LEAK-ALT](images/admissions-trend.svg)
+See [the note](https://leak-href.example/x).
+
+## Evidence
+- First claim.
+  - Source: ONS
+  - Strength: strong
+- Second claim, with a [figure LEAK-FIELD-SPAN]{.sensitive} in it.
+  - Source: NHS
+  - Strength: moderate
+
+## External partners
+- **LEAK-PARTNER Ltd** — commercial
+  - Sensitive: s.43
+  - Interests: LEAK-PARTNER-INTERESTS
+- **Alcohol Health Alliance** — third-sector
+  - Interests: Public health.
+  - Contact: leak.contact@example.gov.uk
+  - Commitment: committed
+
+## Action points
+- Convene a roundtable.
+  - Owner: No10 Policy Unit
+  - Due: 2026-12-11
+- LEAK-ACTION quietly.
+  - Owner: LEAK-OWNER
+  - Due: 2026-12-12
+  - Sensitive: yes
+- Publish the modelling.
+  - Owner: DHSC
+  - Due: 2027-01-15
+
+[^1]: LEAK-NOTE about the aside.
+"""
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("public")
+    (root / "briefs").mkdir()
+    shutil.copytree(EXAMPLES / "images", root / "briefs" / "images")
+    (root / "briefs" / "leaky.md").write_text(BRIEF)
+    return root
+
+
+def _all_bytes_of_pdf(path: Path) -> bytes:
+    """Every byte a reader could get at: page text, every object, every stream decompressed
+    (metadata, XMP, bookmarks, tags, alt text, attached files)."""
+    parts = [page.extract_text().encode() for page in PdfReader(path).pages]
+    with pikepdf.open(path) as pdf:
+        for obj in pdf.objects:
+            parts.append(bytes(obj.unparse()) if not isinstance(obj, pikepdf.Stream) else b"")
+            if isinstance(obj, pikepdf.Stream):
+                try:
+                    parts.append(obj.read_bytes())
+                except pikepdf.PdfError:
+                    parts.append(obj.read_raw_bytes())
+                parts.append(bytes(obj.stream_dict.unparse()))
+        for name, spec in pdf.attachments.items():
+            parts.append(name.encode() + spec.get_file().read_bytes())
+    return b"\n".join(parts)
+
+
+def _all_bytes_of_docx(path: Path) -> bytes:
+    with zipfile.ZipFile(path) as package:
+        return b"\n".join(name.encode() + package.read(name) for name in package.namelist())
+
+
+@pytest.mark.parametrize("variant", ["pdf/ua-1", "pdf/a-3u"])
+def test_no_withheld_text_in_any_byte_of_any_output(project: Path, variant: str) -> None:
+    out = project / f"out-{variant.replace('/', '-')}"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "build",
+            str(project / "briefs" / "leaky.md"),
+            "-o",
+            str(out),
+            "--public",
+            "--pdf-variant",
+            variant,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    files = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+    assert files == ["leaky.public.docx", "leaky.public.html", "leaky.public.pdf"]
+    outputs = {
+        "html": (out / "leaky.public.html").read_bytes(),
+        "pdf": _all_bytes_of_pdf(out / "leaky.public.pdf"),
+        "docx": _all_bytes_of_docx(out / "leaky.public.docx"),
+        "names": "\n".join(files).encode(),
+    }
+    for kind, data in outputs.items():
+        for secret in SECRETS:
+            assert secret.encode() not in data, (kind, secret)
+    if variant == "pdf/a-3u":
+        with pikepdf.open(out / "leaky.public.pdf") as pdf:
+            assert list(pdf.attachments) == ["leaky.public.json"]
+
+
+def test_the_public_paper_says_what_it_is_and_keeps_the_numbering(project: Path) -> None:
+    out = project / "out-read"
+    CliRunner().invoke(
+        cli, ["build", str(project / "briefs"), "-o", str(out), "--public", "--format", "html"]
+    )
+    soup = BeautifulSoup((out / "leaky.public.html").read_text(), "html.parser")
+    assert soup.h1.get_text() == "Reducing alcohol harm"
+    assert soup.select_one(".public-note").get_text() == ("Public version: 10 passages withheld.")
+    marks = [span.get_text() for span in soup.select("span.withheld")]
+    assert "[withheld: s.35]" in marks and "[withheld: s.43]" in marks and "[withheld]" in marks
+    # No marking bars: a public version carries the public marking (none by default).
+    assert soup.select(".marking") == []
+    # Items keep their places: the third action is still number 3.
+    rows = soup.select("table.actions tbody tr")
+    assert [row.td.get_text() for row in rows] == ["1", "2", "3"]
+    assert rows[2].select("td")[1].get_text().startswith("Publish the modelling")
+    assert "withheld" in rows[1].get_text()
+    partners = [h.get_text() for h in soup.select(".partner-name")]
+    assert partners == ["Partner withheld", "Alcohol Health Alliance"]
+
+
+def test_the_model_keeps_nothing_withheld(project: Path) -> None:
+    public = public_brief(read_brief(project / "briefs" / "leaky.md"))
+    text = json.dumps(
+        [s.text for s in public.sections]
+        + [i.text for s in public.sections for i in s.items]
+        + [f.text for s in public.sections for i in s.items for f in i.fields.values()]
+        + [public.footnotes.text, public.meta.title, str(public.meta.authors)]
+        + [image.alt for image in public.images]
+        + [link.href for link in public.links]
+    )
+    for secret in SECRETS:
+        assert secret not in text, secret
+    assert public.withheld == 10
+    assert public.images == [] and public.links == []
+
+
+def test_json_export_of_public_versions(project: Path) -> None:
+    result = CliRunner().invoke(cli, ["export", "--public", str(project / "briefs")])
+    assert result.exit_code == 0, result.output
+    for secret in SECRETS:
+        assert secret not in result.stdout, secret
+    data = json.loads(result.stdout)
+    assert data["briefs"][0]["title"] == "Reducing alcohol harm"
+
+
+@pytest.mark.parametrize(
+    "change,reason",
+    [
+        (("classification: OFFICIAL-SENSITIVE", "classification: SECRET"), "marked SECRET"),
+        (("status: review", "status: review\npublic: false"), "'public: false'"),
+    ],
+)
+def test_papers_that_may_not_be_published_are_refused(
+    tmp_path: Path, change: tuple[str, str], reason: str
+) -> None:
+    brief = tmp_path / "leaky.md"
+    shutil.copytree(EXAMPLES / "images", tmp_path / "images")
+    brief.write_text(BRIEF.replace(*change))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["build", str(brief), "-o", str(out), "--public"])
+    assert result.exit_code == 1
+    assert "public-refused: no public version" in result.output and reason in result.output
+    assert not out.exists() or list(out.iterdir()) == []
+    exported = CliRunner().invoke(cli, ["export", "--public", str(brief)])
+    assert json.loads(exported.stdout)["briefs"] == [] and "left out" in exported.stderr
+
+
+def test_a_public_marking_from_the_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "scoper.toml").write_text('public-marking = "PUBLISHED"\n')
+    shutil.copytree(EXAMPLES, tmp_path / "briefs")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(
+        cli, ["build", "briefs/loneliness.md", "--public", "--format", "html"]
+    )
+    assert result.exit_code == 0, result.output
+    soup = BeautifulSoup(
+        (tmp_path / "output" / "loneliness.public.html").read_text(), "html.parser"
+    )
+    assert [m.get_text() for m in soup.select(".marking")] == ["PUBLISHED", "PUBLISHED"]
+    assert soup.select_one(".public-note").get_text() == "Public version: 1 passage withheld."
+    (tmp_path / "scoper.toml").write_text('public-marking = "X\\"; } body { color: red"\n')
+    bad = CliRunner().invoke(cli, ["build", "briefs/loneliness.md", "--public"])
+    assert bad.exit_code == 1 and "'public-marking' must be plain words" in bad.output
+
+
+def test_a_full_build_shows_everything_and_marks_nothing(project: Path) -> None:
+    out = project / "out-full"
+    CliRunner().invoke(cli, ["build", str(project / "briefs"), "-o", str(out), "--format", "html"])
+    html = (out / "leaky.html").read_text()
+    for secret in ("LEAK-BLOCK", "LEAK-SPAN", "LEAK-PARTNER", "leak.contact@example.gov.uk"):
+        assert secret in html
+    assert "withheld" not in BeautifulSoup(html, "html.parser").get_text()
+    assert "exemption" not in html  # marks never reach the page as attributes
+
+
+def test_docx_public_version_is_readable(project: Path) -> None:
+    import docx
+
+    out = project / "out-docx"
+    CliRunner().invoke(
+        cli, ["build", str(project / "briefs"), "-o", str(out), "--public", "--format", "docx"]
+    )
+    document = docx.Document(io.BytesIO((out / "leaky.public.docx").read_bytes()))
+    assert document.core_properties.title == "Reducing alcohol harm"
+    assert document.core_properties.author == ""
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "[withheld: s.35]" in text and "Section withheld" in text
