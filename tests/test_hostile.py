@@ -4,7 +4,11 @@ a server listening on this machine to catch any request the renderer might make.
 
 from __future__ import annotations
 
+import base64
+import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -12,10 +16,13 @@ import pytest
 from bs4 import BeautifulSoup
 from pypdf import PdfReader
 
+from scoper.brief.source import image_resolver, read_brief
 from scoper.build import BriefResult, build_one
 from scoper.config import Config
 from scoper.pack.build import build_pack
+from scoper.pdf.pool import PdfJob, render_job
 from scoper.preview.server import Site
+from scoper.problems import BriefInvalid
 
 CORPUS = Path(__file__).parent / "hostile"
 ALLOWED_SCHEMES = ("#", "https:", "http:", "mailto:", "tel:")
@@ -181,6 +188,7 @@ def test_names_and_refs_cannot_leave_the_output_folder(corpus: Path) -> None:
         ("utf16.md", "unreadable", 1),
         ("huge-table.md", "too-many", None),
         ("deep-nesting.md", "too-deep", None),
+        ("svg-use-bomb.md", "too-large", 16),
     ],
 )
 def test_broken_and_pathological_files_fail_fast_with_a_message(
@@ -218,7 +226,7 @@ def test_pack_keeps_going_past_the_whole_corpus(corpus: Path) -> None:
         sorted(corpus.glob("*.md")), Config(), corpus.parent / "pack", keep_going=True
     )
     assert outcome.name == "pack" and not outcome.ok
-    assert outcome.excluded == 7
+    assert outcome.excluded == 8
     soup = BeautifulSoup((corpus.parent / "pack" / "pack.html").read_text(), "html.parser")
     assert len(soup.find_all("style")) == 1 and soup.find("script") is None
     for element in soup.find_all(True):
@@ -240,3 +248,124 @@ def test_the_preview_serves_the_corpus_safely(
         assert len(soup.find_all("script")) == 1, path.name  # the preview's own
         nonce = response.headers["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
         assert soup.find("script")["nonce"] == nonce
+
+
+# -- Limits the renderer cannot escape ----------------------------------------------------------
+
+
+def _job_with_image(data: bytes, mime: str = "image/svg+xml") -> PdfJob:
+    """A render job whose HTML carries an image as the renderer would get it, past the
+    checks made when a brief is read (as a brief could if those checks missed a case)."""
+    uri = f"data:{mime};base64,{base64.b64encode(data).decode()}"
+    html = f'<html lang="en"><title>t</title><p>A chart: <img alt="chart" src="{uri}"></p></html>'
+    return PdfJob(html=html, roots=(CORPUS,), title="t", created="2026-11-23")
+
+
+def test_a_renderer_that_catches_the_time_limit_is_still_stopped() -> None:
+    # WeasyPrint catches every exception while drawing an SVG (an alarm too) and leaves
+    # the image out; the limit must end the render from outside.
+    job = _job_with_image((CORPUS / "images" / "use-bomb.svg").read_bytes())
+    start = time.perf_counter()
+    outcome = render_job(job, timeout=2)
+    assert time.perf_counter() - start < 10
+    assert outcome.pdf is None
+    assert outcome.error == "stopped after 2 seconds: the layout ran away"
+
+
+def test_an_image_the_renderer_cannot_draw_fails_the_paper() -> None:
+    outcome = render_job(_job_with_image(b"\x89PNG not really", "image/png"))
+    assert outcome.pdf is None
+    assert outcome.error is not None and outcome.error.startswith("an image could not be drawn")
+    assert "base64" not in outcome.error  # the data: URI is not printed whole
+
+
+def test_a_render_that_takes_too_much_memory_is_stopped() -> None:
+    job = _job_with_image((CORPUS / "images" / "fine.png").read_bytes(), "image/png")
+    assert render_job(job).pdf is not None
+    outcome = render_job(job, memory_mb=1)
+    assert outcome.pdf is None
+    assert outcome.error is not None and "memory" in outcome.error
+
+
+@pytest.mark.parametrize("limit_name", ["drawn", "elements", "depth", "entities", "cycle"])
+def test_svg_complexity_is_measured_before_layout(tmp_path: Path, limit_name: str) -> None:
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">'
+    body = {
+        "drawn": "<defs><g id='a'>"
+        + "<rect/>" * 200
+        + "</g><g id='b'>"
+        + "<use xlink:href='#a'/>" * 200
+        + "</g></defs><use href='#b'/>",
+        "elements": "<rect/>" * 25_000,
+        "depth": "<g>" * 150 + "</g>" * 150,
+        "entities": "",
+        "cycle": "<g id='a'><use href='#b'/></g><g id='b' fill='url(#a)'/>",
+    }[limit_name]
+    text = svg + body + "</svg>"
+    if limit_name == "entities":
+        text = '<!DOCTYPE svg [<!ENTITY x "xxxxxxxx">]>' + svg + "<text>&x;</text></svg>"
+    (tmp_path / "chart.svg").write_text(text)
+    resolve = image_resolver(tmp_path)
+    start = time.perf_counter()
+    assert resolve("chart.svg") is None
+    assert time.perf_counter() - start < 2
+    assert resolve.refused["chart.svg"].startswith("the SVG is refused: ")
+
+
+def test_a_chart_of_a_few_thousand_shapes_is_fine(tmp_path: Path) -> None:
+    marker = "<defs><path id='m' d='M0 0h1v1z'/></defs>"
+    points = "".join(f"<use href='#m' x='{n % 100}' y='{n // 100}'/>" for n in range(3000))
+    (tmp_path / "scatter.svg").write_text(
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="100" height="30">{marker}{points}</svg>'
+    )
+    assert image_resolver(tmp_path)("scatter.svg").startswith("data:image/svg+xml;base64,")
+
+
+# -- Brief files that are not files ---------------------------------------------------------
+
+
+def _scoper(*args: str, cwd: Path, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "scoper", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.mark.parametrize("kind", ["dev-zero", "fifo", "dev-urandom"])
+def test_a_brief_that_is_not_a_regular_file_is_refused_unread(tmp_path: Path, kind: str) -> None:
+    brief = tmp_path / "brief.md"
+    if kind == "fifo":
+        os.mkfifo(brief)
+    else:
+        brief.symlink_to("/dev/zero" if kind == "dev-zero" else "/dev/urandom")
+    start = time.perf_counter()
+    done = _scoper("check", "brief.md", cwd=tmp_path)
+    assert time.perf_counter() - start < 20
+    assert done.returncode == 1, done.stderr
+    assert "brief.md:0: error S100 unreadable: cannot read the file: not a regular file" in (
+        done.stdout
+    )
+    assert "Traceback" not in done.stderr
+
+
+def test_a_brief_is_read_no_further_than_the_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "big.md"
+    path.write_text("x" * 3_000_000)
+    read: list[int] = []
+    real_read = os.read
+
+    def counting_read(fd: int, n: int) -> bytes:
+        data = real_read(fd, n)
+        read.append(len(data))
+        return data
+
+    monkeypatch.setattr(os, "read", counting_read)
+    with pytest.raises(BriefInvalid) as invalid:
+        read_brief(path, max_bytes=1000)
+    assert sum(read) <= 1001
+    assert invalid.value.problems[0].rule == "too-large"

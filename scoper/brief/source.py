@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import base64
+import errno
 import os
+import stat
 import warnings
 from pathlib import Path
 
 from scoper.brief.markdown import ImageMissing
 from scoper.brief.model import Brief
 from scoper.brief.parser import parse_brief
-from scoper.problems import BriefInvalid, problem
+from scoper.problems import BriefInvalid, Problem, problem
 
 IMAGE_TYPES = {
     ".png": "image/png",
@@ -63,10 +65,18 @@ MAX_IMAGE_PIXELS = 25_000_000
 """A small file can unpack to an enormous picture; a bigger one is refused."""
 
 
-def image_size_ok(path: Path) -> bool:
-    """Whether a raster image is within MAX_IMAGE_PIXELS, read from its header only."""
+def image_problem(path: Path) -> str | None:
+    """Why an image file of an allowed type cannot go into a paper (too big to draw, or
+    not readable as its type), or None. Read from the header (or, for SVG, measured)
+    without drawing anything."""
     if path.suffix.lower() == ".svg":
-        return True
+        from scoper.brief.svg import SvgRefused, check_svg
+
+        try:
+            check_svg(_read_at_most(path, MAX_IMAGE_BYTES))
+        except SvgRefused as refused:
+            return f"the SVG is refused: {refused}"
+        return None
     from PIL import Image  # WeasyPrint's own dependency
 
     try:
@@ -75,37 +85,117 @@ def image_size_ok(path: Path) -> bool:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as image:
                 width, height = image.size
-    except Exception:  # not an image it can read (or a bomb): WeasyPrint would fail too
-        return False
-    return width * height <= MAX_IMAGE_PIXELS
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        return f"it is more than {MAX_IMAGE_PIXELS / 1e6:g} megapixels"
+    except Exception:  # not an image Pillow can read: the renderer could not draw it either
+        return f"it cannot be read as a {path.suffix.lstrip('.').upper()} image"
+    if width * height > MAX_IMAGE_PIXELS:
+        return (
+            f"it is {width} by {height} pixels; an image may have "
+            f"{MAX_IMAGE_PIXELS / 1e6:g} megapixels at most"
+        )
+    return None
 
 
-def image_resolver(folder: Path):
+def image_size_ok(path: Path) -> bool:
+    """Whether an image is within the limits (see image_problem)."""
+    return image_problem(path) is None
+
+
+def _read_at_most(path: Path, limit: int) -> bytes:
+    """A regular file's bytes, refusing anything else (a FIFO would block, a device never
+    end) and never reading more than ``limit`` + 1 bytes, so a file that grows as it is
+    read cannot take all memory. Raises OSError, or ValueError when over ``limit``."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)  # non-blocking: opening a FIFO must not wait for a writer
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        chunks: list[bytes] = []
+        left = limit + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if len(data) > limit:
+        raise ValueError(f"more than {limit} bytes")
+    return data
+
+
+class FolderImages:
     """Images as data: URIs, read only from inside the brief's folder, so that an HTML paper
-    is one self-contained file and a brief cannot pull in any other file."""
-    root = folder.resolve()
+    is one self-contained file and a brief cannot pull in any other file.
 
-    def resolve(src: str) -> str | None:
+    Called with an image's path; gives a URL, or None for an image that is not used.
+    ``refused`` keeps why each image that is inside the folder, and of an image type, was
+    still refused (too big, too complex, unreadable): those are errors of the brief, where
+    an image from elsewhere is only left out."""
+
+    def __init__(self, folder: Path) -> None:
+        self.root = folder.resolve()
+        self.refused: dict[str, str] = {}
+
+    def __call__(self, src: str) -> str | None:
         from urllib.parse import unquote
 
         relative = unquote(src.split("#", 1)[0].split("?", 1)[0])
         try:
-            if not (root / relative).exists():
+            if not (self.root / relative).exists():
                 raise ImageMissing(src)
-            candidate = (root / relative).resolve()
-            if not candidate.is_relative_to(root) or not candidate.is_file():
+            candidate = (self.root / relative).resolve()
+            if not candidate.is_relative_to(self.root) or not candidate.is_file():
                 return None
             mime = IMAGE_TYPES.get(candidate.suffix.lower())
-            if mime is None or candidate.stat().st_size > MAX_IMAGE_BYTES:
+            if mime is None:
                 return None
-            if not image_size_ok(candidate):
+            size = candidate.stat().st_size
+            if size > MAX_IMAGE_BYTES:
+                self.refused[src] = (
+                    f"it is {size / 1e6:.1f} MB; an image may be "
+                    f"{MAX_IMAGE_BYTES / 1024 / 1024:g} MB at most"
+                )
                 return None
-            data = candidate.read_bytes()
+            reason = image_problem(candidate)
+            if reason is not None:
+                self.refused[src] = reason
+                return None
+            data = _read_at_most(candidate, MAX_IMAGE_BYTES)
         except (OSError, ValueError):  # ValueError: a NUL byte in the path ("a%00.png")
             return None
         return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
-    return resolve
+
+def image_resolver(folder: Path) -> FolderImages:
+    return FolderImages(folder)
+
+
+def _with_refused_images(
+    problems: list[Problem], refused: dict[str, str], text: str, path: str
+) -> list[Problem]:
+    """The problems of a brief with an error for each image refused for its content, in
+    place of the general warning that it was left out."""
+    lines = text.split("\n")
+    found = []
+    for src, reason in refused.items():
+        line = next((n for n, row in enumerate(lines, 1) if src in row), 0)
+        found.append((line, src, reason))
+    kept = [
+        p
+        for p in problems
+        if not (
+            p.rule == "unsafe-link"
+            and any(p.line == n and f"'{s}'" in p.message for n, s, _ in found)
+        )
+    ]
+    return kept + [
+        problem(path, line, "too-large", f"image '{src}' cannot go into the paper: {reason}")
+        for line, src, reason in found
+    ]
 
 
 def read_brief(
@@ -114,33 +204,45 @@ def read_brief(
     """Read and parse one brief file. Raises BriefInvalid with every problem found."""
     shown = os.fspath(path)
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise BriefInvalid(
-                [
-                    problem(
-                        shown,
-                        0,
-                        "too-large",
-                        f"the file is {size / 1e6:.1f} MB; a brief may be {max_bytes / 1e6:g} MB "
-                        "at most (max-brief-mb in scoper.toml)",
-                    )
-                ]
-            )
-        data = path.read_bytes()
-    except OSError as error:
+        data = _read_at_most(path, max_bytes)
+    except ValueError:
+        size = path.stat().st_size if path.is_file() else max_bytes + 1
         raise BriefInvalid(
-            [problem(shown, 0, "unreadable", f"cannot read the file: {error.strerror}")]
+            [
+                problem(
+                    shown,
+                    0,
+                    "too-large",
+                    f"the file is {max(size, max_bytes + 1) / 1e6:.1f} MB; a brief may be "
+                    f"{max_bytes / 1e6:g} MB at most (max-brief-mb in scoper.toml)",
+                )
+            ]
+        ) from None
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise BriefInvalid(
+            [problem(shown, 0, "unreadable", f"cannot read the file: {reason}")]
         ) from None
     text = decode(data, shown)
-    return parse_brief(
-        text,
-        shown,
-        default_ref=path.stem[:60],
-        slug=brief_slug(path),
-        default_classification=default_classification,
-        resolve_image=image_resolver(path.parent),
-    )
+    images = image_resolver(path.parent)
+    try:
+        brief = parse_brief(
+            text,
+            shown,
+            default_ref=path.stem[:60],
+            slug=brief_slug(path),
+            default_classification=default_classification,
+            resolve_image=images,
+        )
+    except BriefInvalid as invalid:
+        if images.refused:
+            raise BriefInvalid(
+                _with_refused_images(invalid.problems, images.refused, text, shown)
+            ) from None
+        raise
+    if images.refused:
+        raise BriefInvalid(_with_refused_images(brief.warnings, images.refused, text, shown))
+    return brief
 
 
 def find_briefs(paths: list[Path]) -> list[Path]:
