@@ -174,7 +174,7 @@ def build_one(
 
     [report] = check_files([path], config.default_classification, _context(config, today))
     pending = _render(report, config, out_dir, fmt, theme or theme_for(config), {})
-    outcome = render_job(pending.pdf_job) if pending.pdf_job else None
+    outcome = render_job(pending.pdf_job, config.pdf_timeout) if pending.pdf_job else None
     return _finish(pending, outcome)
 
 
@@ -187,6 +187,7 @@ def build_many(
     on_result: Callable[[BriefResult], None] | None = None,
     today: dt.date | None = None,
     pool: PdfPool | None = None,
+    timeout: float | None = None,
 ) -> list[BriefResult]:
     """Check and build briefs, their PDFs rendering in parallel worker processes.
 
@@ -205,7 +206,11 @@ def build_many(
         queue: list[tuple[_Pending, Future[PdfOutcome] | None]] = []
         for report in reports:
             pending = _render(report, config, out_dir, fmt, theme, claimed)
-            future = pool.submit(pending.pdf_job) if pool and pending.pdf_job else None
+            future = (
+                pool.submit(pending.pdf_job, timeout or config.pdf_timeout)
+                if pool and pending.pdf_job
+                else None
+            )
             queue.append((pending, future))
         results = []
         for pending, future in queue:

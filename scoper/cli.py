@@ -48,6 +48,34 @@ pdf_variant_option = click.option(
     help="pdf/ua-1: tagged for accessibility (default, or pdf-variant in scoper.toml); "
     "pdf/a-3u: for the record, with the brief's source attached.",
 )
+
+
+class _Seconds(click.ParamType):
+    """A time limit in seconds: a finite number within scoper's range (``nan`` would
+    otherwise switch the limit off, and ``inf`` fail deep inside)."""
+
+    name = "seconds"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None):
+        from scoper.config import seconds_problem
+
+        try:
+            seconds = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        problem = seconds_problem(seconds)
+        if problem is not None:
+            self.fail(f"{value!r} {problem}", param, ctx)
+        return seconds
+
+
+timeout_option = click.option(
+    "--timeout",
+    type=_Seconds(),
+    metavar="SECONDS",
+    help="Seconds one PDF may take before its renderer is stopped "
+    "(default: pdf-timeout from scoper.toml, else 30).",
+)
 output_option = click.option(
     "-o",
     "--output",
@@ -74,9 +102,14 @@ def cli() -> None:
     show_default=True,
     help="Which files to make for each brief.",
 )
+@timeout_option
 @pdf_variant_option
 def build(
-    paths: tuple[Path, ...], output_dir: Path | None, fmt: str, pdf_variant: str | None
+    paths: tuple[Path, ...],
+    output_dir: Path | None,
+    fmt: str,
+    timeout: float | None,
+    pdf_variant: str | None,
 ) -> None:
     """Build papers from briefs: each BRIEF.md (or every *.md in a folder) becomes
     OUTPUT/BRIEF.html and OUTPUT/BRIEF.pdf.
@@ -123,6 +156,7 @@ def build(
         fmt,
         on_result=report,
         pool=pool,  # type: ignore[arg-type]
+        timeout=timeout or config.pdf_timeout,
     )
     failed = [r for r in results if not r.ok]
     built = len(results) - len(failed)
@@ -226,13 +260,7 @@ class _Progress:
     "--keep-going", is_flag=True, help="Leave out briefs with errors instead of stopping."
 )
 @click.option("--actions-csv", is_flag=True, help="Also write the action tracker as CSV.")
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=1),
-    default=120,
-    show_default=True,
-    help="Seconds one PDF may take before it is stopped.",
-)
+@timeout_option
 @pdf_variant_option
 def pack(
     paths: tuple[Path, ...],
@@ -241,7 +269,7 @@ def pack(
     today: dt.datetime | None,
     keep_going: bool,
     actions_csv: bool,
-    timeout: float,
+    timeout: float | None,
     pdf_variant: str | None,
 ) -> None:
     """Build the weekly priorities pack from briefs (files or folders): a cover, contents,
@@ -275,7 +303,7 @@ def pack(
             today=today.date() if today else None,
             keep_going=keep_going,
             actions_csv=actions_csv,
-            timeout=timeout,
+            timeout=timeout or config.pdf_timeout,
             progress=progress,
         )
     finally:

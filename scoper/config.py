@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -63,6 +64,8 @@ class Config:
     """Larger brief files are refused unread."""
     pdf_variant: str = "pdf/ua-1"
     """pdf/ua-1 (tagged, accessible) or pdf/a-3u (for the record, with the source inside)."""
+    pdf_timeout: float = 30.0
+    """Seconds one PDF may take before its renderer is stopped (see scoper.pdf.pool)."""
     check: CheckSettings = field(default_factory=CheckSettings)
     """Settings of ``scoper check``."""
     path: Path | None = None
@@ -87,6 +90,7 @@ KEYS = (
     "pack-title",
     "pdf-variant",
     "max-brief-mb",
+    "pdf-timeout",
     "check",
 )
 PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3u")
@@ -176,8 +180,12 @@ def parse_config(data: bytes, path: Path) -> Config:
     size = values.get("max-brief-mb", 2)
     if isinstance(size, bool) or not isinstance(size, (int, float)) or not 0 < size <= 100:
         raise fail("max-brief-mb", "'max-brief-mb' must be a number of megabytes, above 0")
+    timeout = values.get("pdf-timeout", 30)
+    if seconds_problem(timeout) is not None:
+        raise fail("pdf-timeout", f"'pdf-timeout' {seconds_problem(timeout)}")
     return Config(
         max_brief_bytes=int(size * 1_000_000),
+        pdf_timeout=float(timeout),
         pdf_variant=variant,
         logo=logo,
         accent_colour=accent.lower() if accent else None,
@@ -190,6 +198,22 @@ def parse_config(data: bytes, path: Path) -> Config:
         output_dir=output_dir,
         path=path,
     )
+
+
+MAX_TIMEOUT = 3600
+"""The longest time limit for one PDF, in seconds (kept here too: scoper.pdf.pool is not
+imported to read a config)."""
+
+
+def seconds_problem(value: object) -> str | None:
+    """Why ``value`` is not a time limit for one PDF (a finite number of seconds from 1
+    to MAX_TIMEOUT), or None. NaN compares false with everything, so a range check alone
+    would let it through and switch the limit off."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return "must be a number of seconds"
+    if not math.isfinite(value) or not 1 <= value <= MAX_TIMEOUT:
+        return f"must be a number of seconds from 1 to {MAX_TIMEOUT}"
+    return None
 
 
 def _check_settings(values: object, fail: Any) -> CheckSettings:

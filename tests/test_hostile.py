@@ -23,6 +23,7 @@ from scoper.pack.build import build_pack
 from scoper.pdf.pool import PdfJob, render_job
 from scoper.preview.server import Site
 from scoper.problems import BriefInvalid
+from tests.conftest import valid_brief
 
 CORPUS = Path(__file__).parent / "hostile"
 ALLOWED_SCHEMES = ("#", "https:", "http:", "mailto:", "tel:")
@@ -369,3 +370,113 @@ def test_a_brief_is_read_no_further_than_the_limit(
         read_brief(path, max_bytes=1000)
     assert sum(read) <= 1001
     assert invalid.value.problems[0].rule == "too-large"
+
+
+# -- Caps on every construct ----------------------------------------------------------------
+
+_NOTES_LINE = valid_brief().count("\n") + 2  # the first line after "## Notes"
+
+CAPPED = {
+    # The cases of the second hostile round, each under the size limit of a brief:
+    "150,000 list items in a free section": (
+        "".join(f"- item {n}\n" for n in range(150_000)),
+        "too-many",
+        "lines",
+    ),
+    "40,000 footnotes": (
+        "".join(f"Claim[^{n}].\n" for n in range(40_000))
+        + "".join(f"[^{n}]: Note {n}.\n" for n in range(40_000)),
+        "too-many",
+        "lines",
+    ),
+    "190,000 one-word paragraphs": (
+        "".join(f"w{n}\n\n" for n in range(190_000)),
+        "too-many",
+        "lines",
+    ),
+    "one 1.8 MB word": ("x" * 1_800_000 + "\n", "too-large", "a word of 1,800,000"),
+    "300,000 [ characters": ("[" * 300_000 + "\n", "too-many", "'[' characters"),
+    # Each cap on its own, under the others:
+    "4,500 list items": ("".join(f"- item {n}\n" for n in range(4_500)), "too-many", "list items"),
+    "1,200 footnotes": (
+        "".join(f"[^{n}]: Note {n}.\n" for n in range(1_200)),
+        "too-many",
+        "footnotes",
+    ),
+    "6,000 links": (
+        "".join(f"[l{n}](https://a.b/{n}) " for n in range(6_000)),
+        "too-many",
+        "'[' characters",
+    ),
+    "25,000 emphases": ("*a* " * 12_500, "too-many", "markup characters"),
+}
+
+
+@pytest.mark.parametrize("case", list(CAPPED))
+def test_every_construct_is_capped_before_layout(tmp_path: Path, case: str) -> None:
+    body, rule, words = CAPPED[case]
+    path = tmp_path / "capped.md"
+    path.write_text(valid_brief() + "\n## Notes\n" + body)
+    assert path.stat().st_size < 2_000_000  # within the documented size limit
+    start = time.perf_counter()
+    with pytest.raises(BriefInvalid) as invalid:
+        read_brief(path)
+    assert time.perf_counter() - start < 3
+    [found] = [p for p in invalid.value.problems if words in p.message]
+    assert found.rule == rule and found.severity == "error"
+    assert found.line >= _NOTES_LINE, found.format()
+
+
+def test_the_token_stream_is_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from scoper.brief import limits
+
+    path = tmp_path / "brief.md"
+    path.write_text(valid_brief())
+    read_brief(path)
+    monkeypatch.setattr(limits, "MAX_TOKENS", 100)
+    with pytest.raises(BriefInvalid) as invalid:
+        read_brief(path)
+    assert [p.rule for p in invalid.value.problems] == ["too-many"]
+    assert "pieces of text and markup" in invalid.value.problems[0].message
+
+
+def test_a_brief_at_the_caps_still_renders_within_the_time_limit(tmp_path: Path) -> None:
+    from scoper.brief.limits import MAX_BRACKETS
+
+    path = tmp_path / "links.md"
+    links = "".join(f"[l{n}](https://a.b/{n}) " for n in range(MAX_BRACKETS - 100))
+    path.write_text(valid_brief() + "\n## Notes\n" + links + "\n")
+    result = build_one(path, Config(), tmp_path / "out", fmt="pdf")
+    assert result.ok, [p.format() for p in result.problems]
+
+
+# -- Time limits that are numbers -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["build", "pack"])
+@pytest.mark.parametrize("seconds", ["nan", "inf", "-inf", "1e300", "0", "abc"])
+def test_a_time_limit_must_be_a_finite_number_of_seconds(
+    tmp_path: Path, command: str, seconds: str
+) -> None:
+    from click.testing import CliRunner
+
+    from scoper.cli import cli
+
+    (tmp_path / "brief.md").write_text(valid_brief())
+    result = CliRunner().invoke(cli, [command, str(tmp_path / "brief.md"), "--timeout", seconds])
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--timeout'" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "1e300", "0", '"30"'])
+def test_a_configured_time_limit_must_be_a_finite_number_of_seconds(
+    tmp_path: Path, value: str
+) -> None:
+    from scoper.config import ConfigError, parse_config
+
+    text = f'organisation = "Unit"\npdf-timeout = {value}\n'
+    with pytest.raises(ConfigError) as error:
+        parse_config(text.encode(), tmp_path / "scoper.toml")
+    assert error.value.line == 2 and "'pdf-timeout' must be a number of seconds" in str(error.value)
+    assert parse_config(b"pdf-timeout = 12.5\n", tmp_path / "scoper.toml").pdf_timeout == 12.5

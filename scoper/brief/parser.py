@@ -239,8 +239,13 @@ class _BodyParser:
     # -- the body --------------------------------------------------------------------------
 
     def parse(self, body: str) -> None:
-        self.tokens = self.md.parse(body, self.env)
-        if self._too_much():
+        from scoper.brief.limits import text_limits, token_limits
+
+        self.problems += text_limits(body, self.path, self.offset)
+        if not self.problems:
+            self.tokens = self.md.parse(body, self.env)
+            self.problems += token_limits(self.tokens, self.path, self.offset)
+        if self.problems or self._too_much():
             return
         end = next(
             (i for i, t in enumerate(self.tokens) if t.type == "footnote_block_open"),

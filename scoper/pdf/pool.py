@@ -55,7 +55,7 @@ DEFAULT_TIMEOUT = 30.0
 """Seconds one PDF may take before it is stopped: a paper takes well under one, a pack's
 closing part a few."""
 MAX_TIMEOUT = 3600.0
-DEFAULT_MEMORY_MB = 1500
+DEFAULT_MEMORY_MB = 1024
 """Megabytes of memory one render may take on top of the renderer's own; papers take
 under 100."""
 

@@ -223,7 +223,7 @@ class Site:
                     # and never stalls the pages; started fresh, as this process has threads.
                     self._renderer = PdfPool(1, fork=False)
                 job = paper_job(brief, config, theme)
-                outcome = self._renderer.submit(job).result()
+                outcome = self._renderer.submit(job, config.pdf_timeout).result()
                 if outcome.pdf is None:
                     return self._page(500, "The PDF failed", _problem_list([outcome.error]), "")
                 while len(self._pdfs) >= KEPT_PDFS:  # the oldest go first
