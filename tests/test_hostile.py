@@ -5,6 +5,7 @@ a server listening on this machine to catch any request the renderer might make.
 from __future__ import annotations
 
 import base64
+import io
 import os
 import shutil
 import subprocess
@@ -190,6 +191,11 @@ def test_names_and_refs_cannot_leave_the_output_folder(corpus: Path) -> None:
         ("huge-table.md", "too-many", None),
         ("deep-nesting.md", "too-deep", None),
         ("svg-use-bomb.md", "too-large", 16),
+        ("yaml-escaped-surrogate.md", "yaml-syntax", 9),
+        ("yaml-escaped-control.md", "yaml-syntax", 2),
+        ("control-in-body.md", "unreadable", 17),
+        ("priority-superscript.md", "invalid-value", 5),
+        ("date-not-yyyy-mm-dd.md", "invalid-date", 3),
     ],
 )
 def test_broken_and_pathological_files_fail_fast_with_a_message(
@@ -227,7 +233,7 @@ def test_pack_keeps_going_past_the_whole_corpus(corpus: Path) -> None:
         sorted(corpus.glob("*.md")), Config(), corpus.parent / "pack", keep_going=True
     )
     assert outcome.name == "pack" and not outcome.ok
-    assert outcome.excluded == 8
+    assert outcome.excluded == 13
     soup = BeautifulSoup((corpus.parent / "pack" / "pack.html").read_text(), "html.parser")
     assert len(soup.find_all("style")) == 1 and soup.find("script") is None
     for element in soup.find_all(True):
@@ -281,9 +287,14 @@ def test_an_image_the_renderer_cannot_draw_fails_the_paper() -> None:
 
 
 def test_a_render_that_takes_too_much_memory_is_stopped() -> None:
-    job = _job_with_image((CORPUS / "images" / "fine.png").read_bytes(), "image/png")
+    from PIL import Image
+
+    # 16 megapixels in 56 KB: drawing it takes about 50 MB.
+    data = io.BytesIO()
+    Image.new("RGB", (4000, 4000), "#12436d").save(data, "PNG")
+    job = _job_with_image(data.getvalue(), "image/png")
     assert render_job(job).pdf is not None
-    outcome = render_job(job, memory_mb=1)
+    outcome = render_job(job, memory_mb=10)
     assert outcome.pdf is None
     assert outcome.error is not None and "memory" in outcome.error
 
@@ -480,3 +491,96 @@ def test_a_configured_time_limit_must_be_a_finite_number_of_seconds(
         parse_config(text.encode(), tmp_path / "scoper.toml")
     assert error.value.line == 2 and "'pdf-timeout' must be a number of seconds" in str(error.value)
     assert parse_config(b"pdf-timeout = 12.5\n", tmp_path / "scoper.toml").pdf_timeout == 12.5
+
+
+# -- Escaped characters, values and dates -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value,shown",
+    [
+        ('"\\ud800"', "a lone surrogate (U+D800)"),
+        ('"\\udfff x"', "a lone surrogate (U+DFFF)"),
+        ('"\\u0001"', "a control character (U+0001)"),
+        ('"\\x1b[31m"', "a control character (U+001B)"),
+        ('"\\x7f"', "a control character (U+007F)"),
+        ('["ok", "\\ud800"]', "a lone surrogate (U+D800)"),
+        ('{"a": "\\u0007"}', "a control character (U+0007)"),
+    ],
+)
+@pytest.mark.parametrize("key", ["title", "status", "tags", "lead", "made-up-key"])
+def test_escaped_characters_are_refused_like_typed_ones(
+    tmp_path: Path, key: str, value: str, shown: str
+) -> None:
+    text = valid_brief().replace("---\n#", f"{key}: {value}\n---\n#", 1)
+    text = "\n".join(
+        line for line in text.split("\n") if not line.startswith(f"{key}:") or value in line
+    )
+    path = tmp_path / "brief.md"
+    path.write_text(text)
+    line = text.split("\n").index(f"{key}: {value}") + 1
+    with pytest.raises(BriefInvalid) as invalid:
+        read_brief(path)
+    [found] = [p for p in invalid.value.problems if p.severity == "error"]
+    assert (found.line, found.rule) == (line, "yaml-syntax")
+    assert f"'{key}' holds {shown}, written as an escape" in found.message
+
+
+def test_no_command_tracebacks_on_any_brief_of_the_corpus(corpus: Path) -> None:
+    from click.testing import CliRunner
+
+    from scoper.cli import cli
+
+    runner = CliRunner()
+    for path in sorted(corpus.glob("*.md")):
+        for args in (["check"], ["export"], ["build", "--format", "html", "-o", "out"]):
+            result = runner.invoke(cli, [*args, str(path)])
+            assert result.exit_code in (0, 1), (path.name, args, result.output)
+            assert result.exception is None or isinstance(result.exception, SystemExit), (
+                path.name,
+                args,
+                result.exception,
+            )
+
+
+@pytest.mark.parametrize(
+    "written,ok",
+    [
+        ("2026-11-23", True),
+        ("20261123", False),
+        ("2026-W48-1", False),
+        ("2026-W48", False),
+        ("2026-328", False),
+        ("2026-11-23T10:00:00", False),
+        ("2026-11-23 10:00", False),
+        ("2026-1-5", False),
+        ("２０２６-１１-２３", False),
+        ("2026-02-30", False),
+    ],
+)
+def test_dates_are_exactly_yyyy_mm_dd(tmp_path: Path, written: str, ok: bool) -> None:
+    for original in ("date: 2026-11-23", "Due: 2027-01-15"):
+        path = tmp_path / "brief.md"
+        path.write_text(valid_brief().replace(original, original.split(" ")[0] + " " + written))
+        if ok:
+            read_brief(path)
+            continue
+        with pytest.raises(BriefInvalid) as invalid:
+            read_brief(path)
+        rules = [p.rule for p in invalid.value.problems if p.severity == "error"]
+        assert rules == ["invalid-date"], [p.format() for p in invalid.value.problems]
+
+
+@pytest.mark.parametrize("written", ['"²"', '"١"', '"2²"', "'٣'", '"0x2"', '" 2 "'])
+def test_a_priority_that_is_not_a_plain_number_is_a_value_error(
+    tmp_path: Path, written: str
+) -> None:
+    path = tmp_path / "brief.md"
+    path.write_text(valid_brief().replace("priority: 2", f"priority: {written}"))
+    if written == '" 2 "':
+        assert read_brief(path).meta.priority == 2
+        return
+    with pytest.raises(BriefInvalid) as invalid:
+        read_brief(path)
+    [found] = invalid.value.problems
+    assert (found.line, found.rule) == (5, "invalid-value")

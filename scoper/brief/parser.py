@@ -17,6 +17,7 @@ from dateutil.relativedelta import relativedelta
 from markdown_it.token import Token
 
 from scoper.brief.frontmatter import (
+    full_date,
     load_front_matter,
     split_front_matter,
     suggest,
@@ -585,15 +586,14 @@ class _BodyParser:
         return None
 
     def _date(self, fld: Field) -> dt.date | None:
-        try:
-            return dt.date.fromisoformat(fld.text.strip())
-        except ValueError:
+        date = full_date(fld.text)
+        if date is None:
             self.problem(
                 fld.line,
                 "invalid-date",
                 f"{fld.label} is '{fld.text}', which is not a date; write it as YYYY-MM-DD",
             )
-            return None
+        return date
 
     def _evidence(self, raw: _RawItem, base: dict[str, Any]) -> Evidence:
         fields = base["fields"]

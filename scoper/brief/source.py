@@ -9,6 +9,7 @@ import stat
 import warnings
 from pathlib import Path
 
+from scoper.brief.frontmatter import UNPRINTABLE, unprintable_character
 from scoper.brief.markdown import ImageMissing
 from scoper.brief.model import Brief
 from scoper.brief.parser import parse_brief
@@ -51,7 +52,17 @@ def decode(data: bytes, path: str) -> str:
         raise BriefInvalid(
             [problem(path, line, "unreadable", "the file contains NUL bytes: not a text file")]
         )
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    bad = UNPRINTABLE.search(text)
+    if bad is not None:
+        # Escape sequences in a brief would reach every terminal that prints a problem,
+        # and control characters make the PDF's metadata invalid XML.
+        line = text.count("\n", 0, bad.start()) + 1
+        found = unprintable_character(bad[0])
+        raise BriefInvalid(
+            [problem(path, line, "unreadable", f"the line holds {found}; remove it")]
+        )
+    return text
 
 
 def brief_slug(path: Path) -> str:
