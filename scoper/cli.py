@@ -26,9 +26,36 @@ def _load_config(pdf_variant: str | None = None) -> Config:
     try:
         config = load_config()
     except ConfigError as error:
-        click.echo(str(error), err=True)
+        _echo(str(error), err=True)
         sys.exit(1)
     return dataclasses.replace(config, pdf_variant=pdf_variant) if pdf_variant else config
+
+
+def _echo(message: str, err: bool = False) -> None:
+    """Print one line; brief text and file names in it are shown escaped, never acted on
+    by the terminal (see scoper.terminal)."""
+    from scoper.terminal import printable
+
+    click.echo(printable(message), err=err)
+
+
+def _echo_json(text: str) -> None:
+    from scoper.terminal import printable_json
+
+    click.echo(printable_json(text))
+
+
+class _ExistingPath(click.Path):
+    """click.Path, whose messages show the name as the user typed it, escaped."""
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None):
+        from scoper.terminal import printable
+
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter as error:
+            error.message = printable(error.message)
+            raise
 
 
 def _display(path: Path) -> str:
@@ -40,7 +67,7 @@ def _display(path: Path) -> str:
 
 # Options and arguments that several commands share.
 brief_paths = click.argument(
-    "paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)
+    "paths", nargs=-1, required=True, type=_ExistingPath(exists=True, path_type=Path)
 )
 pdf_variant_option = click.option(
     "--pdf-variant",
@@ -80,7 +107,7 @@ output_option = click.option(
     "-o",
     "--output",
     "output_dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=_ExistingPath(file_okay=False, path_type=Path),
     help="Folder for the outputs (default: output-dir from scoper.toml, else ./output).",
 )
 
@@ -134,7 +161,7 @@ def build(
         config = _load_config(pdf_variant)
         briefs = find_briefs(list(paths))
         if not briefs:
-            click.echo("scoper: no briefs (*.md files) found", err=True)
+            _echo("scoper: no briefs (*.md files) found", err=True)
             sys.exit(1)
     except SystemExit:
         if pool:
@@ -144,10 +171,10 @@ def build(
 
     def report(result: BriefResult) -> None:
         for problem in result.problems:
-            click.echo(problem.format(), err=True)
+            _echo(problem.format(), err=True)
         if result.ok:
             names = ", ".join(_display(p) for p in result.written)
-            click.echo(f"built {_display(result.path)} -> {names}")
+            _echo(f"built {_display(result.path)} -> {names}")
 
     results = build_many(
         briefs,
@@ -162,9 +189,9 @@ def build(
     built = len(results) - len(failed)
     summary = f"{built} of {len(results)} brief{'s' if len(results) != 1 else ''} built"
     if failed:
-        click.echo(f"{summary}; {len(failed)} had errors", err=True)
+        _echo(f"{summary}; {len(failed)} had errors", err=True)
         sys.exit(1)
-    click.echo(summary)
+    _echo(summary)
 
 
 @cli.command()
@@ -199,7 +226,7 @@ def check(paths: tuple[Path, ...], fmt: str, strict: bool, today: dt.datetime | 
     config = _load_config()
     briefs = find_briefs(list(paths))
     if not briefs:
-        click.echo("scoper: no briefs (*.md files) found", err=True)
+        _echo("scoper: no briefs (*.md files) found", err=True)
         sys.exit(1)
     context = CheckContext.for_config(config, today.date() if today else None)
     reports = check_files(briefs, config.default_classification, context)
@@ -207,11 +234,11 @@ def check(paths: tuple[Path, ...], fmt: str, strict: bool, today: dt.datetime | 
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
     if fmt == "json":
-        click.echo(problems_json(problems, briefs=len(reports)))
+        _echo_json(problems_json(problems, briefs=len(reports)))
     else:
         for found in problems:
-            click.echo(found.format())
-        click.echo(
+            _echo(found.format())
+        _echo(
             f"{len(reports)} brief{'s' if len(reports) != 1 else ''} checked: "
             f"{errors} error{'s' if errors != 1 else ''}, "
             f"{warnings} warning{'s' if warnings != 1 else ''}",
@@ -237,10 +264,10 @@ class _Progress:
         if self.bar is not None:
             self.bar.update(1)
         else:
-            click.echo(message, err=True)
+            _echo(message, err=True)
 
     def note(self, message: str) -> None:
-        click.echo(message, err=True)
+        _echo(message, err=True)
 
     def close(self) -> None:
         if self.bar is not None:
@@ -291,7 +318,7 @@ def pack(
     out_dir = output_dir or config.output_dir
     briefs = find_briefs(list(paths))
     if not briefs:
-        click.echo("scoper: no briefs (*.md files) found", err=True)
+        _echo("scoper: no briefs (*.md files) found", err=True)
         sys.exit(1)
     progress = _Progress()
     try:
@@ -309,16 +336,16 @@ def pack(
     finally:
         progress.close()
     for found in outcome.problems:
-        click.echo(found.format(), err=True)
+        _echo(found.format(), err=True)
     if outcome.name is None:
         errors = [p for p in outcome.problems if p.severity == "error"]
         briefs_wrong = any(p.rule != "empty-pack" for p in errors)
         hint = ": fix the errors above (or use --keep-going)" if briefs_wrong else ""
-        click.echo(f"no pack written{hint}", err=True)
+        _echo(f"no pack written{hint}", err=True)
         sys.exit(1)
     left_out = f"; {outcome.excluded} left out" if outcome.excluded else ""
     pdf = out_dir / f"{outcome.name}.pdf"
-    click.echo(f"{_display(pdf)}: {outcome.papers} papers{left_out}")
+    _echo(f"{_display(pdf)}: {outcome.papers} papers{left_out}")
     if not outcome.ok:
         sys.exit(1)
 
@@ -328,7 +355,7 @@ def pack(
     "folder",
     required=False,
     default="briefs",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    type=_ExistingPath(exists=True, file_okay=False, path_type=Path),
 )
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
 @click.option(
@@ -349,19 +376,19 @@ def serve(folder: Path, port: int, host: str, open_browser: bool) -> None:
     from scoper.preview.server import serve as run
 
     if not is_loopback(host.strip("[]").lower()):
-        click.echo(
+        _echo(
             f"warning: serving on {host}: anyone who can reach this machine can read these papers",
             err=True,
         )
     try:
-        run(folder, host, port, open_browser, lambda message: click.echo(message, err=True))
+        run(folder, host, port, open_browser, lambda message: _echo(message, err=True))
     except ServeError as error:
-        click.echo(f"scoper serve: {error}", err=True)
+        _echo(f"scoper serve: {error}", err=True)
         sys.exit(1)
 
 
 @cli.command()
-@click.argument("folder", required=False, default=".", type=click.Path(path_type=Path))
+@click.argument("folder", required=False, default=".", type=_ExistingPath(path_type=Path))
 def init(folder: Path) -> None:
     """Start a project in FOLDER (default: here): scoper.toml with every key explained,
     briefs/ with an example, templates/ for theme overrides, and output/.
@@ -375,10 +402,10 @@ def init(folder: Path) -> None:
     try:
         made = init_project(folder, datetime.date.today())
     except ProjectError as error:
-        click.echo(f"scoper init: {error}", err=True)
+        _echo(f"scoper init: {error}", err=True)
         sys.exit(1)
     for path in made:
-        click.echo(f"made {_display(path)}")
+        _echo(f"made {_display(path)}")
 
 
 @cli.command()
@@ -386,7 +413,7 @@ def init(folder: Path) -> None:
 @click.option(
     "--dir",
     "folder",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=_ExistingPath(file_okay=False, path_type=Path),
     default="briefs",
     show_default=True,
     help="Folder for the new brief.",
@@ -411,9 +438,9 @@ def new(title: str, folder: Path) -> None:
             datetime.date.today(),
         )
     except ProjectError as error:
-        click.echo(f"scoper new: {error}", err=True)
+        _echo(f"scoper new: {error}", err=True)
         sys.exit(1)
-    click.echo(f"made {_display(path)}")
+    _echo(f"made {_display(path)}")
 
 
 @cli.command()
@@ -441,7 +468,7 @@ def export(paths: tuple[Path, ...], fmt: str) -> None:
     config = _load_config()
     briefs = find_briefs(list(paths))
     if not briefs:
-        click.echo("scoper: no briefs (*.md files) found", err=True)
+        _echo("scoper: no briefs (*.md files) found", err=True)
         sys.exit(1)
     reports = check_files(
         briefs,
@@ -449,11 +476,11 @@ def export(paths: tuple[Path, ...], fmt: str) -> None:
         CheckContext.for_config(config),
     )
     good = [(r.brief, r.problems) for r in reports if r.ok and r.brief is not None]
-    click.echo(json.dumps(export_document(good), indent=2, ensure_ascii=False))
+    _echo_json(json.dumps(export_document(good), indent=2, ensure_ascii=False))
     bad = [r for r in reports if not r.ok]
     for report in bad:
         for found in report.problems:
-            click.echo(found.format(), err=True)
+            _echo(found.format(), err=True)
     if bad:
         sys.exit(1)
 
@@ -466,7 +493,7 @@ def schema() -> None:
 
     from scoper.export import front_matter_schema
 
-    click.echo(json.dumps(front_matter_schema(), indent=2))
+    _echo_json(json.dumps(front_matter_schema(), indent=2))
 
 
 def main() -> None:

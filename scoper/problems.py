@@ -117,7 +117,13 @@ class Problem:
     """1-based column where known."""
 
     def format(self) -> str:
-        return f"{self.path}:{self.line}: {self.severity} {self.code} {self.rule}: {self.message}"
+        """One line, ``path:line: severity code rule: message``, with any control
+        character from a file name or a brief shown escaped."""
+        from scoper.terminal import printable
+
+        return printable(
+            f"{self.path}:{self.line}: {self.severity} {self.code} {self.rule}: {self.message}"
+        )
 
     @property
     def sort_key(self) -> tuple[str, int, int, str]:

@@ -584,3 +584,61 @@ def test_a_priority_that_is_not_a_plain_number_is_a_value_error(
         read_brief(path)
     [found] = invalid.value.problems
     assert (found.line, found.rule) == (5, "invalid-value")
+
+
+# -- Nothing printed acts on the terminal ---------------------------------------------------
+
+_ACTING = ("\x1b", "\x07", "\x9b", "\u202e", "\r")
+
+
+@pytest.mark.parametrize("command", ["check", "build", "export"])
+def test_file_names_and_brief_text_are_printed_escaped(tmp_path: Path, command: str) -> None:
+    from click.testing import CliRunner
+
+    from scoper.cli import cli
+
+    name = "evil\x1b]0;pwned\x07\nx\u202e.md"
+    (tmp_path / name).write_text(
+        valid_brief().replace("status: draft", 'status: "\u202ewarb"')
+        if command != "build"
+        else valid_brief()
+    )
+    (tmp_path / "clean.md").write_text(valid_brief().replace("PU-2026-900", "PU-2026-901"))
+    args = [command, str(tmp_path)] + (
+        ["--format", "html", "-o", str(tmp_path / "o")] if command == "build" else []
+    )
+    result = CliRunner().invoke(cli, args)
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    printed = result.output
+    for char in _ACTING:
+        assert char not in printed, (char, printed)
+    assert "evil\\x1b]0;pwned\\x07\\nx\\u202e.md" in printed
+    if command == "check":
+        assert "'status' is '\\u202ewarb'" in printed
+        for line in printed.splitlines()[:-1]:  # every problem on one line of its own
+            assert line.startswith(str(tmp_path)), line
+
+
+def test_json_output_stays_valid_and_escaped(tmp_path: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from scoper.cli import cli
+
+    name = "evil\x1b[2J\u202e.md"
+    (tmp_path / name).write_text(valid_brief().replace("status: draft", "status: drafty"))
+    result = CliRunner().invoke(cli, ["check", "--format", "json", str(tmp_path / name)])
+    assert "\x1b" not in result.stdout and "\u202e" not in result.stdout
+    [found] = json.loads(result.stdout)["problems"]
+    assert found["path"].endswith(name)
+
+
+def test_a_problem_is_always_one_printable_line() -> None:
+    from scoper.problems import problem
+
+    found = problem("a\nb\x1b[31m.md", 3, "invalid-value", "'x' is '\ud800\x9b\u2028'")
+    assert found.format() == (
+        "a\\nb\\x1b[31m.md:3: error S106 invalid-value: 'x' is '\\ud800\\x9b\\u2028'"
+    )
+    found.format().encode("utf-8")  # a lone surrogate would not encode
