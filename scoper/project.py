@@ -42,6 +42,9 @@ pdf-variant = "pdf/ua-1"
 # Larger brief files are refused unread, in megabytes.
 max-brief-mb = 2
 
+# Seconds one PDF may take before it is stopped (a paper takes about one).
+pdf-timeout = 30
+
 [check]
 # summary-too-long fires above this many words.
 summary-word-limit = 200
