@@ -642,3 +642,99 @@ def test_a_problem_is_always_one_printable_line() -> None:
         "a\\nb\\x1b[31m.md:3: error S106 invalid-value: 'x' is '\\ud800\\x9b\\u2028'"
     )
     found.format().encode("utf-8")  # a lone surrogate would not encode
+
+
+# -- The trusted code of a project is the project's own ------------------------------------
+
+
+def _planted(folder: Path) -> None:
+    """A config and a template in a shared parent folder, as another user would plant them."""
+    (folder / "scoper.toml").write_text('organisation = "Planted"\noutput-dir = "/tmp/taken"\n')
+    (folder / "templates").mkdir()
+    (folder / "templates" / "paper.html.j2").write_text("{{ cycler.__init__.__globals__ }}")
+
+
+def test_a_config_above_the_project_root_is_not_used(tmp_path: Path) -> None:
+    from scoper.config import load_config
+
+    _planted(tmp_path)
+    project = tmp_path / "project"
+    (project / ".git").mkdir(parents=True)
+    (project / "briefs").mkdir()
+    config = load_config(project / "briefs")
+    assert config.path is None and config.organisation == ""
+    (project / "scoper.toml").write_text('organisation = "Ours"\n')
+    assert load_config(project / "briefs").organisation == "Ours"
+
+
+def test_the_search_stops_at_the_home_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scoper.config import load_config
+
+    _planted(tmp_path)
+    home = tmp_path / "home"
+    (home / "work").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    assert load_config(home / "work").path is None
+    (home / "scoper.toml").write_text('organisation = "Mine"\n')
+    assert load_config(home / "work").organisation == "Mine"
+
+
+@pytest.mark.parametrize(
+    "what,mode,owner",
+    [
+        ("scoper.toml", 0o666, None),
+        ("templates", 0o777, None),
+        ("templates/paper.html.j2", 0o646, None),
+        (".", 0o777, None),
+        ("scoper.toml", 0o664, 4242),
+        ("templates", 0o755, 4242),
+    ],
+)
+def test_a_config_or_theme_others_can_write_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, what: str, mode: int, owner: int | None
+) -> None:
+    from click.testing import CliRunner
+
+    from scoper.cli import cli
+    from scoper.config import ConfigError, load_config
+
+    project = tmp_path / "project"
+    (project / ".git").mkdir(parents=True)
+    (project / "scoper.toml").write_text('organisation = "Ours"\n')
+    (project / "templates").mkdir()
+    (project / "templates" / "paper.html.j2").write_text('{% extends "default/paper.html.j2" %}')
+    target = project / what
+    os.chmod(target, mode)
+    if owner is not None:
+        if os.getuid() != 0:
+            pytest.skip("giving a file to another user needs root")
+        os.chown(target, owner, -1)
+    with pytest.raises(ConfigError) as error:
+        load_config(project)
+    assert "is not used" in str(error.value) and "run as code" in str(error.value)
+    (project / "brief.md").write_text(valid_brief())
+    monkeypatch.chdir(project)
+    result = CliRunner().invoke(cli, ["check", "brief.md"])
+    assert result.exit_code == 1 and "is not used" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo", "dangling-link"])
+def test_a_config_that_is_not_a_file_is_an_error(tmp_path: Path, kind: str) -> None:
+    from scoper.config import ConfigError, load_config
+
+    (tmp_path / ".git").mkdir()
+    config = tmp_path / "scoper.toml"
+    if kind == "folder":
+        config.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(config)
+    else:
+        config.symlink_to(tmp_path / "gone.toml")
+    start = time.perf_counter()
+    with pytest.raises(ConfigError) as error:
+        load_config(tmp_path)
+    assert time.perf_counter() - start < 5
+    assert "scoper.toml is" in str(error.value) and "the config must be a file" in str(error.value)

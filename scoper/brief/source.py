@@ -84,7 +84,7 @@ def image_problem(path: Path) -> str | None:
         from scoper.brief.svg import SvgRefused, check_svg
 
         try:
-            check_svg(_read_at_most(path, MAX_IMAGE_BYTES))
+            check_svg(read_at_most(path, MAX_IMAGE_BYTES))
         except SvgRefused as refused:
             return f"the SVG is refused: {refused}"
         return None
@@ -113,7 +113,7 @@ def image_size_ok(path: Path) -> bool:
     return image_problem(path) is None
 
 
-def _read_at_most(path: Path, limit: int) -> bytes:
+def read_at_most(path: Path, limit: int) -> bytes:
     """A regular file's bytes, refusing anything else (a FIFO would block, a device never
     end) and never reading more than ``limit`` + 1 bytes, so a file that grows as it is
     read cannot take all memory. Raises OSError, or ValueError when over ``limit``."""
@@ -175,7 +175,7 @@ class FolderImages:
             if reason is not None:
                 self.refused[src] = reason
                 return None
-            data = _read_at_most(candidate, MAX_IMAGE_BYTES)
+            data = read_at_most(candidate, MAX_IMAGE_BYTES)
         except (OSError, ValueError):  # ValueError: a NUL byte in the path ("a%00.png")
             return None
         return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
@@ -215,7 +215,7 @@ def read_brief(
     """Read and parse one brief file. Raises BriefInvalid with every problem found."""
     shown = os.fspath(path)
     try:
-        data = _read_at_most(path, max_bytes)
+        data = read_at_most(path, max_bytes)
     except ValueError:
         size = path.stat().st_size if path.is_file() else max_bytes + 1
         raise BriefInvalid(
