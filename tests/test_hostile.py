@@ -18,7 +18,7 @@ from bs4 import BeautifulSoup
 from pypdf import PdfReader
 
 from scoper.brief.source import image_resolver, read_brief
-from scoper.build import BriefResult, build_one
+from scoper.build import BriefResult, build_many, build_one
 from scoper.config import Config
 from scoper.pack.build import build_pack
 from scoper.pdf.pool import PdfJob, render_job
@@ -738,3 +738,52 @@ def test_a_config_that_is_not_a_file_is_an_error(tmp_path: Path, kind: str) -> N
         load_config(tmp_path)
     assert time.perf_counter() - start < 5
     assert "scoper.toml is" in str(error.value) and "the config must be a file" in str(error.value)
+
+
+# -- Names that every system can hold -------------------------------------------------------
+
+# Made here, not kept in tests/hostile/: a checkout on Windows could not hold these files.
+WINDOWS_RESERVED = ["CON", "nul", "Aux", "PRN", "com1", "LPT9", "con.backup"]
+
+
+def test_outputs_never_take_a_name_windows_reserves(tmp_path: Path) -> None:
+    from scoper.brief.source import find_briefs
+
+    briefs = tmp_path / "briefs"
+    briefs.mkdir()
+    for number, stem in enumerate(WINDOWS_RESERVED):
+        brief = valid_brief().replace("PU-2026-900", f"PU-2026-{940 + number}")
+        (briefs / f"{stem}.md").write_text(brief)
+    results = build_many(find_briefs([briefs]), Config(), tmp_path / "out", fmt="html")
+    assert all(r.ok for r in results), [p.format() for r in results for p in r.problems]
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert names == sorted(
+        [
+            "aux-paper.html",
+            "com1-paper.html",
+            "con-backup.html",
+            "con-paper.html",
+            "lpt9-paper.html",
+            "nul-paper.html",
+            "prn-paper.html",
+        ]
+    )
+    reserved = {"con", "prn", "aux", "nul", *(f"com{n}" for n in range(10))}
+    reserved |= {f"lpt{n}" for n in range(10)}
+    assert not any(name.split(".")[0] in reserved for name in names)
+
+
+def test_a_new_brief_never_takes_a_name_windows_reserves(tmp_path: Path) -> None:
+    import datetime
+
+    from scoper.project import new_brief
+
+    path = new_brief("Con", tmp_path, "PU", "OFFICIAL", datetime.date(2026, 11, 23))
+    assert path.name == "con-paper.md"
+
+
+def test_the_writer_refuses_a_reserved_name(tmp_path: Path) -> None:
+    from scoper.output import output_path
+
+    with pytest.raises(ValueError):
+        output_path(tmp_path, "nul", "html")

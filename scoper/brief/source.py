@@ -69,7 +69,9 @@ def brief_slug(path: Path) -> str:
     """A file-name stem that is safe in any output folder, from the brief's file name."""
     from slugify import slugify
 
-    return slugify(path.stem, max_length=100) or "brief"
+    from scoper.output import portable_stem
+
+    return portable_stem(slugify(path.stem, max_length=100) or "brief")
 
 
 MAX_IMAGE_PIXELS = 25_000_000
