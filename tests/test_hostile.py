@@ -366,8 +366,16 @@ def test_a_brief_that_is_not_a_regular_file_is_refused_unread(tmp_path: Path, ki
 def test_a_brief_is_read_no_further_than_the_limit(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # A file that grows after it is measured, or whose size the system does not know
+    # (files in /proc say 0): its measured size must not decide how much is read.
     path = tmp_path / "big.md"
     path.write_text("x" * 3_000_000)
+    real_stat = Path.stat
+
+    def small(self: Path, **kwargs: bool) -> os.stat_result:
+        result = real_stat(self, **kwargs)
+        return os.stat_result((*result[:6], 10, *result[7:]))
+
     read: list[int] = []
     real_read = os.read
 
@@ -376,6 +384,7 @@ def test_a_brief_is_read_no_further_than_the_limit(
         read.append(len(data))
         return data
 
+    monkeypatch.setattr(Path, "stat", small)
     monkeypatch.setattr(os, "read", counting_read)
     with pytest.raises(BriefInvalid) as invalid:
         read_brief(path, max_bytes=1000)
@@ -787,3 +796,17 @@ def test_the_writer_refuses_a_reserved_name(tmp_path: Path) -> None:
 
     with pytest.raises(ValueError):
         output_path(tmp_path, "nul", "html")
+
+
+def test_runaway_renders_in_the_worker_pool_are_stopped_on_time() -> None:
+    from scoper.pdf.pool import PdfPool
+
+    bomb = _job_with_image((CORPUS / "images" / "use-bomb.svg").read_bytes())
+    fine = _job_with_image((CORPUS / "images" / "fine.png").read_bytes(), "image/png")
+    start = time.perf_counter()
+    with PdfPool(2) as pool:
+        futures = [pool.submit(bomb, 2), pool.submit(bomb, 2), pool.submit(fine, 2)]
+        outcomes = [future.result() for future in futures]
+    assert time.perf_counter() - start < 15
+    assert [o.error for o in outcomes[:2]] == ["stopped after 2 seconds: the layout ran away"] * 2
+    assert outcomes[2].pdf is not None  # the workers live on for the next paper
