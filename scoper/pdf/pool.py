@@ -9,6 +9,7 @@ main process has to do anyway.
 from __future__ import annotations
 
 import gc
+import math
 import multiprocessing
 import os
 import pickle
@@ -84,6 +85,7 @@ def render_job(
         try:
             os.close(read_end)
             _limit_memory(memory_mb)
+            _limit_cpu(timeout)
             data = pickle.dumps(_render_here(job), protocol=pickle.HIGHEST_PROTOCOL)
             with os.fdopen(write_end, "wb") as pipe:
                 pipe.write(data)
@@ -153,6 +155,19 @@ def _limit_memory(memory_mb: int) -> None:
         limit = now + memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     except (ImportError, OSError, ValueError):  # no /proc (not Linux): no cap
+        pass
+
+
+def _limit_cpu(timeout: float) -> None:
+    """Let the system end this process once it has used more CPU time than its time limit
+    allows, should the process waiting for it be gone (its own clock is the one that
+    counts; CPU time never runs ahead of the clock for one thread)."""
+    try:
+        import resource
+
+        seconds = math.ceil(timeout) + 2
+        resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
+    except (ImportError, OSError, ValueError):
         pass
 
 
