@@ -208,7 +208,7 @@ def build_one(
 
     [report] = load_files([path], config, _context(config, today))
     pending = _render(report, config, out_dir, formats, theme or theme_for(config), {}, public)
-    outcome = render_job(pending.pdf_job) if pending.pdf_job else None
+    outcome = render_job(pending.pdf_job, config.pdf_timeout) if pending.pdf_job else None
     return _finish(pending, outcome)
 
 
@@ -222,6 +222,7 @@ def build_many(
     on_result: Callable[[BriefResult], None] | None = None,
     today: dt.date | None = None,
     pool: PdfPool | None = None,
+    timeout: float | None = None,
 ) -> list[BriefResult]:
     """Check and build briefs, their PDFs rendering in parallel worker processes.
 
@@ -240,7 +241,11 @@ def build_many(
         queue: list[tuple[_Pending, Future[PdfOutcome] | None]] = []
         for report in reports:
             pending = _render(report, config, out_dir, formats, theme, claimed, public)
-            future = pool.submit(pending.pdf_job) if pool and pending.pdf_job else None
+            future = (
+                pool.submit(pending.pdf_job, timeout or config.pdf_timeout)
+                if pool and pending.pdf_job
+                else None
+            )
             queue.append((pending, future))
         results = []
         for pending, future in queue:

@@ -3,6 +3,7 @@ starts fast and HTML-only work never imports the PDF renderer."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,7 +36,7 @@ class _Failure(click.ClickException):
 
     def show(self, file: Any = None) -> None:
         if self.message:
-            click.echo(self.message, err=True)
+            _echo(self.message, err=True)
 
 
 class _Commands(click.Group):
@@ -57,6 +58,37 @@ def _load_config(pdf_variant: str | None = None) -> Config:
     return dataclasses.replace(config, pdf_variant=pdf_variant) if pdf_variant else config
 
 
+def _echo(message: str, err: bool = False) -> None:
+    """Print one line; brief text and file names in it are shown escaped, never acted on
+    by the terminal (see scoper.terminal)."""
+    from scoper.terminal import printable
+
+    click.echo(printable(message), err=err)
+
+
+def _echo_json(text: str) -> None:
+    from scoper.terminal import printable_json
+
+    click.echo(printable_json(text))
+
+
+class _ExistingPath(click.Path):
+    """click.Path, whose messages show the name as the user typed it, escaped."""
+
+    def convert(
+        self,
+        value: str | os.PathLike[str],
+        param: click.Parameter | None,
+        ctx: click.Context | None,
+    ) -> Any:
+        from scoper.terminal import printable
+
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter as error:
+            raise click.BadParameter(printable(error.message), ctx, param) from None
+
+
 def _display(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(Path.cwd()))
@@ -75,7 +107,7 @@ def _formats(ctx: click.Context, param: click.Parameter, value: str) -> frozense
 
 # Options and arguments that several commands share.
 brief_paths = click.argument(
-    "paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)
+    "paths", nargs=-1, required=True, type=_ExistingPath(exists=True, path_type=Path)
 )
 pdf_variant_option = click.option(
     "--pdf-variant",
@@ -83,11 +115,39 @@ pdf_variant_option = click.option(
     help="pdf/ua-1: tagged for accessibility (default, or pdf-variant in scoper.toml); "
     "pdf/a-3u: for the record, with the brief's source attached.",
 )
+
+
+class _Seconds(click.ParamType):
+    """A time limit in seconds: a finite number within scoper's range (``nan`` would
+    otherwise switch the limit off, and ``inf`` fail deep inside)."""
+
+    name = "seconds"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None):
+        from scoper.config import seconds_problem
+
+        try:
+            seconds = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        problem = seconds_problem(seconds)
+        if problem is not None:
+            self.fail(f"{value!r} {problem}", param, ctx)
+        return seconds
+
+
+timeout_option = click.option(
+    "--timeout",
+    type=_Seconds(),
+    metavar="SECONDS",
+    help="Seconds one PDF may take before its renderer is stopped "
+    "(default: pdf-timeout from scoper.toml, else 30).",
+)
 output_option = click.option(
     "-o",
     "--output",
     "output_dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=_ExistingPath(file_okay=False, path_type=Path),
     help="Folder for the outputs (default: output-dir from scoper.toml, else ./output).",
 )
 
@@ -111,6 +171,7 @@ def cli() -> None:
     help="Which files to make for each brief: html, pdf, docx, any of them joined by "
     "commas (html,docx), or all.",
 )
+@timeout_option
 @pdf_variant_option
 @click.option(
     "--public",
@@ -122,6 +183,7 @@ def build(
     paths: tuple[Path, ...],
     output_dir: Path | None,
     formats: frozenset[Format],
+    timeout: float | None,
     pdf_variant: str | None,
     public: bool,
 ) -> None:
@@ -158,10 +220,10 @@ def build(
 
     def report(result: BriefResult) -> None:
         for problem in result.problems:
-            click.echo(problem.format(), err=True)
+            _echo(problem.format(), err=True)
         if result.ok:
             names = ", ".join(_display(p) for p in result.written)
-            click.echo(f"built {_display(result.path)} -> {names}")
+            _echo(f"built {_display(result.path)} -> {names}")
 
     results = build_many(
         briefs,
@@ -171,13 +233,14 @@ def build(
         public=public,
         on_result=report,
         pool=pool,
+        timeout=timeout or config.pdf_timeout,
     )
     failed = [r for r in results if not r.ok]
     built = len(results) - len(failed)
     summary = f"{built} of {len(results)} brief{'s' if len(results) != 1 else ''} built"
     if failed:
         raise Failed(f"{summary}; {len(failed)} had errors")
-    click.echo(summary)
+    _echo(summary)
 
 
 @cli.command()
@@ -218,15 +281,15 @@ def check(paths: tuple[Path, ...], fmt: str, strict: bool, today: dt.datetime | 
         f"{warnings} warning{'s' if warnings != 1 else ''}"
     )
     if fmt == "json":
-        click.echo(problems_json(problems, briefs=len(reports)))
+        _echo_json(problems_json(problems, briefs=len(reports)))
         summary = ""
     else:
         for found in problems:
-            click.echo(found.format())
+            _echo(found.format())
     if errors or (strict and warnings):
         raise Failed(summary)
     if summary:
-        click.echo(summary, err=True)
+        _echo(summary, err=True)
 
 
 class _Progress:
@@ -245,10 +308,10 @@ class _Progress:
         if self.bar is not None:
             self.bar.update(1)
         else:
-            click.echo(message, err=True)
+            _echo(message, err=True)
 
     def note(self, message: str) -> None:
-        click.echo(message, err=True)
+        _echo(message, err=True)
 
     def close(self) -> None:
         if self.bar is not None:
@@ -268,13 +331,7 @@ class _Progress:
     "--keep-going", is_flag=True, help="Leave out briefs with errors instead of stopping."
 )
 @click.option("--actions-csv", is_flag=True, help="Also write the action tracker as CSV.")
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=1),
-    default=120,
-    show_default=True,
-    help="Seconds one PDF may take before it is stopped.",
-)
+@timeout_option
 @pdf_variant_option
 def pack(
     paths: tuple[Path, ...],
@@ -283,7 +340,7 @@ def pack(
     today: dt.datetime | None,
     keep_going: bool,
     actions_csv: bool,
-    timeout: float,
+    timeout: float | None,
     pdf_variant: str | None,
 ) -> None:
     """Build the weekly priorities pack from briefs (files or folders): a cover, contents,
@@ -317,13 +374,13 @@ def pack(
             today=today.date() if today else None,
             keep_going=keep_going,
             actions_csv=actions_csv,
-            timeout=timeout,
+            timeout=timeout or config.pdf_timeout,
             progress=progress,
         )
     finally:
         progress.close()
     for found in outcome.problems:
-        click.echo(found.format(), err=True)
+        _echo(found.format(), err=True)
     if outcome.name is None:
         errors = [p for p in outcome.problems if p.severity == "error"]
         briefs_wrong = any(p.rule != "empty-pack" for p in errors)
@@ -331,7 +388,7 @@ def pack(
         raise Failed(f"no pack written{hint}")
     left_out = f"; {outcome.excluded} left out" if outcome.excluded else ""
     pdf = out_dir / f"{outcome.name}.pdf"
-    click.echo(f"{_display(pdf)}: {outcome.papers} papers{left_out}")
+    _echo(f"{_display(pdf)}: {outcome.papers} papers{left_out}")
     if not outcome.ok:
         raise Failed("")
 
@@ -341,7 +398,7 @@ def pack(
     "folder",
     required=False,
     default="briefs",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    type=_ExistingPath(exists=True, file_okay=False, path_type=Path),
 )
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
 @click.option(
@@ -362,15 +419,15 @@ def serve(folder: Path, port: int, host: str, open_browser: bool) -> None:
     from scoper.preview.server import serve as run
 
     if not is_loopback(host.strip("[]").lower()):
-        click.echo(
+        _echo(
             f"warning: serving on {host}: anyone who can reach this machine can read these papers",
             err=True,
         )
-    run(folder, host, port, open_browser, lambda message: click.echo(message, err=True))
+    run(folder, host, port, open_browser, lambda message: _echo(message, err=True))
 
 
 @cli.command()
-@click.argument("folder", required=False, default=".", type=click.Path(path_type=Path))
+@click.argument("folder", required=False, default=".", type=_ExistingPath(path_type=Path))
 def init(folder: Path) -> None:
     """Start a project in FOLDER (default: here): scoper.toml with every key explained,
     briefs/ with an example, templates/ for theme overrides, and output/.
@@ -383,7 +440,7 @@ def init(folder: Path) -> None:
 
     made = init_project(folder, datetime.date.today())
     for path in made:
-        click.echo(f"made {_display(path)}")
+        _echo(f"made {_display(path)}")
 
 
 @cli.command()
@@ -391,7 +448,7 @@ def init(folder: Path) -> None:
 @click.option(
     "--dir",
     "folder",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=_ExistingPath(file_okay=False, path_type=Path),
     default="briefs",
     show_default=True,
     help="Folder for the new brief.",
@@ -410,7 +467,7 @@ def new(title: str, folder: Path) -> None:
     path = new_brief(
         title, folder, config.ref_prefix, config.default_classification, datetime.date.today()
     )
-    click.echo(f"made {_display(path)}")
+    _echo(f"made {_display(path)}")
 
 
 @cli.command()
@@ -448,18 +505,18 @@ def export(paths: tuple[Path, ...], fmt: str, public: bool) -> None:
 
         for brief, _ in good:
             if (reason := refusal(brief)) is not None:
-                click.echo(f"{brief.path}: left out: no public version: {reason}", err=True)
+                _echo(f"{brief.path}: left out: no public version: {reason}", err=True)
         # A public export carries no problems: their messages quote the brief.
         good = [
             (public_brief(brief, config.public_marking), [])
             for brief, _ in good
             if refusal(brief) is None
         ]
-    click.echo(json.dumps(export_document(good), indent=2, ensure_ascii=False))
+    _echo_json(json.dumps(export_document(good), indent=2, ensure_ascii=False))
     bad = [r for r in reports if not r.ok]
     for report in bad:
         for found in report.problems:
-            click.echo(found.format(), err=True)
+            _echo(found.format(), err=True)
     if bad:
         raise Failed("")
 
@@ -488,14 +545,14 @@ def review(file: Path, fmt: str) -> None:
 
     found = read_review(file)
     if fmt == "json":
-        click.echo(json.dumps(found.as_json(), indent=2, ensure_ascii=False))
+        _echo_json(json.dumps(found.as_json(), indent=2, ensure_ascii=False))
     else:
         for line in found.lines(found.brief or _display(file)):
-            click.echo(line)
+            _echo(line)
     if found.note:
-        click.echo(f"note: {found.note}", err=True)
+        _echo(f"note: {found.note}", err=True)
     count = len(found.remarks)
-    click.echo(f"{count} remark{'s' if count != 1 else ''} from the reviewers", err=True)
+    _echo(f"{count} remark{'s' if count != 1 else ''} from the reviewers", err=True)
 
 
 @cli.command()
@@ -506,7 +563,7 @@ def schema() -> None:
 
     from scoper.export import front_matter_schema
 
-    click.echo(json.dumps(front_matter_schema(), indent=2))
+    _echo_json(json.dumps(front_matter_schema(), indent=2))
 
 
 def main() -> None:

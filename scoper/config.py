@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
+import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -67,6 +69,8 @@ class Config:
     """The marking a public version carries instead of the classification ("" for none)."""
     pdf_variant: str = "pdf/ua-1"
     """pdf/ua-1 (tagged, accessible) or pdf/a-3u (for the record, with the source inside)."""
+    pdf_timeout: float = 30.0
+    """Seconds one PDF may take before its renderer is stopped (see scoper.pdf.pool)."""
     check: CheckSettings = field(default_factory=CheckSettings)
     """Settings of ``scoper check``."""
     path: Path | None = None
@@ -94,23 +98,90 @@ KEYS = (
     "pdf-variant",
     "max-brief-mb",
     "public-marking",
+    "pdf-timeout",
     "check",
 )
 CHECK_KEYS = ("summary-word-limit", "stale-evidence-years", "rules")
 
 
 def find_config(start: Path) -> Path | None:
+    """The nearest ``scoper.toml`` from ``start`` upwards, up to the project's root: the
+    first folder with a ``.git``, or the user's home. A config in a folder above a project
+    (a shared parent) must not take it over: it and its templates are run as code."""
+    try:
+        home: Path | None = Path.home().resolve()
+    except (KeyError, RuntimeError):  # no home known
+        home = None
     for folder in (start.resolve(), *start.resolve().parents):
         candidate = folder / CONFIG_NAME
-        if candidate.is_file():
-            return candidate
+        if candidate.exists() or candidate.is_symlink():
+            return candidate  # a folder or a broken link: load_config says so
+        if (folder / ".git").exists() or folder == home:
+            return None
     return None
 
 
 def load_config(start: Path | None = None) -> Config:
-    """The config found from ``start`` (default: the current folder) upwards, or defaults."""
+    """The config found from ``start`` (default: the current folder) upwards, or defaults.
+    Raises ConfigError for a config that cannot be read, or that someone other than this
+    user could have written (it and the ``templates/`` beside it are trusted code)."""
     path = find_config(start or Path.cwd())
-    return parse_config(path.read_bytes(), path) if path else Config()
+    if path is None:
+        return Config()
+    shown = os.path.relpath(path) if path.is_absolute() else os.fspath(path)
+    if not path.is_file():
+        kind = "a folder" if path.is_dir() else "not a regular file"
+        raise ConfigError(shown, 0, f"{CONFIG_NAME} is {kind}; the config must be a file")
+    for checked in (path, path.parent, path.parent / "templates"):
+        _refuse_if_others_can_write(checked, shown)
+    templates = path.parent / "templates"
+    if templates.is_dir():
+        for number, inside in enumerate(templates.rglob("*")):
+            if number >= 10_000:
+                raise ConfigError(shown, 0, f"{templates} holds too many files for a theme")
+            _refuse_if_others_can_write(inside, shown)
+    from scoper.brief.source import read_at_most
+
+    try:
+        data = read_at_most(path, 1_000_000)
+    except (OSError, ValueError) as error:
+        raise ConfigError(shown, 0, f"cannot read {CONFIG_NAME}: {error}") from None
+    return parse_config(data, path)
+
+
+def others_can_write(path: Path) -> str | None:
+    """Why someone other than this user (or the system) could change ``path``, or None:
+    writable by everyone, writable by a group and owned by someone else, or owned by
+    another user. A folder everyone may write to with the sticky bit (like /tmp) lets
+    each change only their own files, which the owner check covers."""
+    if not hasattr(os, "getuid"):  # Windows: its permissions are not POSIX bits
+        return None
+    try:
+        info = path.stat()  # of what a link points to: who can replace a link is the folder's
+    except OSError:
+        return None
+    me = os.getuid()
+    mode = info.st_mode
+    if info.st_uid not in (me, 0):
+        return f"it belongs to another user (uid {info.st_uid})"
+    if mode & stat.S_IWOTH and not (stat.S_ISDIR(mode) and mode & stat.S_ISVTX):
+        return "everyone may write to it"
+    if mode & stat.S_IWGRP and info.st_uid != me:
+        return "a group may write to it and it is not yours"
+    return None
+
+
+def _refuse_if_others_can_write(path: Path, shown: str) -> None:
+    if not (path.exists() or path.is_symlink()):
+        return
+    reason = others_can_write(path)
+    if reason is not None:
+        raise ConfigError(
+            shown,
+            0,
+            f"{path} is not used: {reason}, and {CONFIG_NAME} and the templates beside it "
+            "are run as code (make it yours and writable only by you, e.g. chmod go-w)",
+        )
 
 
 def _key_line(text: str, key: str) -> int:
@@ -186,8 +257,12 @@ def parse_config(data: bytes, path: Path) -> Config:
     size = values.get("max-brief-mb", 2)
     if isinstance(size, bool) or not isinstance(size, (int, float)) or not 0 < size <= 100:
         raise fail("max-brief-mb", "'max-brief-mb' must be a number of megabytes, above 0")
+    timeout = values.get("pdf-timeout", 30)
+    if seconds_problem(timeout) is not None:
+        raise fail("pdf-timeout", f"'pdf-timeout' {seconds_problem(timeout)}")
     return Config(
         max_brief_bytes=int(size * 1_000_000),
+        pdf_timeout=float(timeout),
         pdf_variant=variant,
         public_marking=public_marking,
         logo=logo,
@@ -201,6 +276,22 @@ def parse_config(data: bytes, path: Path) -> Config:
         output_dir=output_dir,
         path=path,
     )
+
+
+MAX_TIMEOUT = 3600
+"""The longest time limit for one PDF, in seconds (kept here too: scoper.pdf.pool is not
+imported to read a config)."""
+
+
+def seconds_problem(value: object) -> str | None:
+    """Why ``value`` is not a time limit for one PDF (a finite number of seconds from 1
+    to MAX_TIMEOUT), or None. NaN compares false with everything, so a range check alone
+    would let it through and switch the limit off."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return "must be a number of seconds"
+    if not math.isfinite(value) or not 1 <= value <= MAX_TIMEOUT:
+        return f"must be a number of seconds from 1 to {MAX_TIMEOUT}"
+    return None
 
 
 def _check_settings(values: object, fail: Any) -> CheckSettings:

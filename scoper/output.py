@@ -12,9 +12,20 @@ from pathlib import Path
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,120}$")
 
 
+_RESERVED = re.compile(r"^(?:con|prn|aux|nul|com[0-9]|lpt[0-9])$", re.IGNORECASE)
+"""Names Windows keeps for devices, with any extension: ``con.html`` cannot be opened,
+copied to a shared drive or e-mailed from there."""
+
+
+def portable_stem(stem: str) -> str:
+    """``stem``, with ``-paper`` after it if Windows reserves it (``con`` -> ``con-paper``),
+    so that every output can be a file on every system the unit uses."""
+    return f"{stem}-paper" if _RESERVED.match(stem) else stem
+
+
 def output_path(folder: Path, slug: str, extension: str) -> Path:
-    """``folder/slug.extension``; the slug must be a plain file-name stem."""
-    if not _SAFE_NAME.match(slug):
+    """``folder/slug.extension``; the slug must be a plain, portable file-name stem."""
+    if not _SAFE_NAME.match(slug) or _RESERVED.match(slug):
         raise ValueError(f"unsafe output name {slug!r}")
     return folder / f"{slug}.{extension}"
 

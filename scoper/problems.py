@@ -54,8 +54,8 @@ RULES: dict[str, Rule] = {
         ("S113", "misplaced-heading", "warning", "A level-1 heading inside a section."),
         ("S114", "unsafe-link", "warning", "A link or image that scoper will not emit."),
         ("S115", "empty-section", "error", "A required section with nothing in it."),
-        ("S116", "too-large", "error", "The file is larger than a brief may be."),
-        ("S117", "too-many", "error", "More items or table rows than a paper can hold."),
+        ("S116", "too-large", "error", "The file, a word or an image is larger than allowed."),
+        ("S117", "too-many", "error", "More items, rows, lines or markup than allowed."),
         ("S118", "too-deep", "error", "Lists or quotes nested too deeply to read."),
         ("C002", "action-incomplete", "error", "An action without an owner or due date."),
     ),
@@ -118,7 +118,13 @@ class Problem:
     """1-based column where known."""
 
     def format(self) -> str:
-        return f"{self.path}:{self.line}: {self.severity} {self.code} {self.rule}: {self.message}"
+        """One line, ``path:line: severity code rule: message``, with any control
+        character from a file name or a brief shown escaped."""
+        from scoper.terminal import printable
+
+        return printable(
+            f"{self.path}:{self.line}: {self.severity} {self.code} {self.rule}: {self.message}"
+        )
 
     @property
     def sort_key(self) -> tuple[str, int, int, str]:

@@ -47,6 +47,9 @@ max-brief-mb = 2
 # classification: "" for none, or plain words such as "PUBLISHED".
 public-marking = ""
 
+# Seconds one PDF may take before it is stopped (a paper takes about one).
+pdf-timeout = 30
+
 [check]
 # summary-too-long fires above this many words.
 summary-word-limit = 200
@@ -246,10 +249,12 @@ def new_brief(title: str, folder: Path, prefix: str, classification: str, today:
     """Write a brief with every section and field, named from its title."""
     from slugify import slugify
 
+    from scoper.output import portable_stem
+
     title = " ".join(title.split())
     if not title:
         raise ProjectError("give the brief a title")
-    path = folder / f"{slugify(title, max_length=80) or 'brief'}.md"
+    path = folder / f"{portable_stem(slugify(title, max_length=80) or 'brief')}.md"
     if path.exists():
         raise ProjectError(f"{path} already exists; nothing was changed")
     if folder.exists() and not folder.is_dir():

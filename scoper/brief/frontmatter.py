@@ -180,8 +180,71 @@ def load_front_matter(
                 problems.append(problem(path, line, "yaml-syntax", message))
                 values[key] = (_Rejected(), line)
             continue
+        unprintable = _first_unprintable(value) or _first_unprintable(key)
+        if unprintable is not None:
+            # An escape ("\\u0001", "\\ud800") makes what the reader refuses when it is
+            # typed: refused alike, since it breaks the PDF's metadata (XML) and encoding.
+            problems.append(
+                problem(
+                    path,
+                    first + value_node.start_mark.line,
+                    "yaml-syntax",
+                    f"'{key}' holds {unprintable}, written as an escape; remove it",
+                )
+            )
+            values[key] = (_Rejected(), line)
+            continue
         values[key] = (value, line)
     return values, problems
+
+
+# The characters PyYAML's reader refuses in a file (yaml.reader.Reader.NON_PRINTABLE), and
+# lone surrogates, which no UTF-8 text can hold.
+UNPRINTABLE = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
+
+
+def unprintable_character(text: str) -> str | None:
+    """'a control character (U+0001)' or 'a lone surrogate (U+D800)' for the first
+    character of ``text`` that no brief may hold, or None."""
+    found = UNPRINTABLE.search(text)
+    if found is None:
+        return None
+    code = ord(found[0])
+    kind = "a lone surrogate" if 0xD800 <= code <= 0xDFFF else "a control character"
+    return f"{kind} (U+{code:04X})"
+
+
+def _first_unprintable(value: Any) -> str | None:
+    if isinstance(value, str):
+        return unprintable_character(value)
+    if isinstance(value, dict):
+        items: list[Any] = [*value.keys(), *value.values()]
+    elif isinstance(value, (list, tuple, set)):
+        items = list(value)
+    else:
+        return None
+    for item in items:
+        found = _first_unprintable(item)
+        if found is not None:
+            return found
+    return None
+
+
+_FULL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def full_date(text: str) -> dt.date | None:
+    """The date written exactly YYYY-MM-DD, or None: Python also reads 20261123 and
+    2026-W48-1 as dates, which the format does not allow."""
+    text = text.strip()
+    if not _FULL_DATE.fullmatch(text):
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:  # 2026-02-30
+        return None
 
 
 class _Rejected:
@@ -228,7 +291,7 @@ class _Validator:
         return text or None
 
     def text_list(self, key: str) -> list[str]:
-        if key not in self.values or self.values[key][0] is None:
+        if key not in self.values or isinstance(self.values[key][0], (type(None), _Rejected)):
             return []
         value = self.values[key][0]
         if isinstance(value, str):
@@ -331,20 +394,17 @@ class _Validator:
         value = self.values[key][0]
         if isinstance(value, _Rejected):
             return None
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return value  # YAML reads only YYYY-MM-DD as a date without a time
         text = value.text if isinstance(value, _InvalidScalar) else str(value)
-        try:
-            return dt.date.fromisoformat(text.strip())
-        except ValueError:
+        date = full_date(text)
+        if date is None:
             self.error(
                 key,
                 "invalid-date",
                 f"'{key}' is '{text}', which is not a date; write it as YYYY-MM-DD",
             )
-            return None
+        return date
 
 
 def _describe(value: Any) -> str:
@@ -394,7 +454,7 @@ def validate_front_matter(
     priority = 3
     if "priority" in values and not isinstance(values["priority"][0], (type(None), _Rejected)):
         raw = values["priority"][0]
-        if isinstance(raw, str) and raw.strip().isdigit():
+        if isinstance(raw, str) and re.fullmatch(r"[0-9]{1,3}", raw.strip()):
             raw = int(raw)  # priority: "1" means 1
         if isinstance(raw, int) and not isinstance(raw, bool) and 1 <= raw <= 5:
             priority = raw

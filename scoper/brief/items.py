@@ -13,7 +13,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from markdown_it.token import Token
 
-from scoper.brief.frontmatter import suggest
+from scoper.brief.frontmatter import full_date, suggest
 from scoper.brief.kinds import FieldSpec, ItemKind, choices
 from scoper.brief.model import SECTORS, Field, Item, PartialDate
 from scoper.brief.prose import Prose, inline_token, paragraph, plain_children, plain_inline
@@ -211,15 +211,14 @@ class ItemReader:
         if spec.value == "choice":
             return self._choice(fld, spec.choices)
         if spec.value == "date":
-            try:
-                return dt.date.fromisoformat(fld.text)
-            except ValueError:
+            date = full_date(fld.text)
+            if date is None:
                 self.stream.problem(
                     fld.line,
                     "invalid-date",
                     f"{fld.label} is '{fld.text}', which is not a date; write it as YYYY-MM-DD",
                 )
-                return None
+            return date
         if spec.value == "mark":
             value = fld.text.strip()
             if value.lower() in ("no", "false"):

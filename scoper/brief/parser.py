@@ -108,8 +108,14 @@ class _BodyParser:
         return Prose(self.stream.run(spans))
 
     def parse(self, body: str) -> None:
-        self.stream.tokens = self.md.parse(body, self.env)
-        if self._too_much():
+        from scoper.brief.limits import text_limits, token_limits
+
+        stream = self.stream
+        stream.problems += text_limits(body, stream.path, stream.offset)
+        if not stream.problems:
+            stream.tokens = self.md.parse(body, self.env)
+            stream.problems += token_limits(stream.tokens, stream.path, stream.offset)
+        if stream.problems or self._too_much():
             return
         end = next(
             (i for i, t in enumerate(self.tokens) if t.type == "footnote_block_open"),

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import base64
+import errno
 import functools
 import os
+import stat
 import warnings
 from pathlib import Path
 
+from scoper.brief.frontmatter import UNPRINTABLE, unprintable_character
 from scoper.brief.markdown import ImageMissing, ImageResolver
 from scoper.brief.model import IMAGE_TYPES, Brief
 from scoper.brief.parser import parse_brief
-from scoper.problems import BriefInvalid, problem
+from scoper.problems import BriefInvalid, Problem, problem
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 
@@ -42,35 +45,55 @@ def decode(data: bytes, path: str) -> str:
         raise BriefInvalid(
             [problem(path, line, "unreadable", "the file contains NUL bytes: not a text file")]
         )
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    bad = UNPRINTABLE.search(text)
+    if bad is not None:
+        # Escape sequences in a brief would reach every terminal that prints a problem,
+        # and control characters make the PDF's metadata invalid XML.
+        line = text.count("\n", 0, bad.start()) + 1
+        found = unprintable_character(bad[0])
+        raise BriefInvalid(
+            [problem(path, line, "unreadable", f"the line holds {found}; remove it")]
+        )
+    return text
 
 
 def brief_slug(path: Path) -> str:
     """A file-name stem that is safe in any output folder, from the brief's file name."""
     from slugify import slugify
 
-    return slugify(path.stem, max_length=100) or "brief"
+    from scoper.output import portable_stem
+
+    return portable_stem(slugify(path.stem, max_length=100) or "brief")
 
 
 MAX_IMAGE_PIXELS = 25_000_000
 """A small file can unpack to an enormous picture; a bigger one is refused."""
 
 
-def image_size_ok(path: Path) -> bool:
-    """Whether a raster image is within MAX_IMAGE_PIXELS, read from its header only."""
-    if path.suffix.lower() == ".svg":
-        return True
+def image_problem(path: Path) -> str | None:
+    """Why an image file of an allowed type cannot go into a paper (too big to draw, or
+    not readable as its type), or None. Read from the header (or, for SVG, measured)
+    without drawing anything."""
     try:
         info = path.stat()
-    except OSError:
-        return False
-    return _size_ok(path, info.st_mtime_ns, info.st_size)
+    except OSError as error:
+        return f"it cannot be read ({error.strerror})"
+    return _image_problem(path, info.st_mtime_ns, info.st_size)
 
 
 @functools.lru_cache(maxsize=1024)
-def _size_ok(path: Path, mtime_ns: int, size: int) -> bool:
+def _image_problem(path: Path, mtime_ns: int, size: int) -> str | None:
     """Keyed by the file's modification time and size: one look per version of a picture,
     however often a run shows it."""
+    if path.suffix.lower() == ".svg":
+        from scoper.brief.svg import SvgRefused, check_svg
+
+        try:
+            check_svg(read_at_most(path, MAX_IMAGE_BYTES))
+        except SvgRefused as refused:
+            return f"the SVG is refused: {refused}"
+        return None
     from PIL import Image  # WeasyPrint's own dependency
 
     try:
@@ -79,9 +102,46 @@ def _size_ok(path: Path, mtime_ns: int, size: int) -> bool:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as image:
                 width, height = image.size
-    except Exception:  # not an image it can read (or a bomb): WeasyPrint would fail too
-        return False
-    return width * height <= MAX_IMAGE_PIXELS
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        return f"it is more than {MAX_IMAGE_PIXELS / 1e6:g} megapixels"
+    except Exception:  # not an image Pillow can read: the renderer could not draw it either
+        return f"it cannot be read as a {path.suffix.lstrip('.').upper()} image"
+    if width * height > MAX_IMAGE_PIXELS:
+        return (
+            f"it is {width} by {height} pixels; an image may have "
+            f"{MAX_IMAGE_PIXELS / 1e6:g} megapixels at most"
+        )
+    return None
+
+
+def image_size_ok(path: Path) -> bool:
+    """Whether an image is within the limits (see image_problem)."""
+    return image_problem(path) is None
+
+
+def read_at_most(path: Path, limit: int) -> bytes:
+    """A regular file's bytes, refusing anything else (a FIFO would block, a device never
+    end) and never reading more than ``limit`` + 1 bytes, so a file that grows as it is
+    read cannot take all memory. Raises OSError, or ValueError when over ``limit``."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)  # non-blocking: opening a FIFO must not wait for a writer
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        chunks: list[bytes] = []
+        left = limit + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if len(data) > limit:
+        raise ValueError(f"more than {limit} bytes")
+    return data
 
 
 def brief_image_file(folder: Path, src: str) -> Path | None:
@@ -108,28 +168,54 @@ def brief_image_file(folder: Path, src: str) -> Path | None:
 
 def image_file(folder: Path, src: str) -> Path | None:
     """The file an image path of a brief names, if it may be shown: as
-    :func:`brief_image_file`, and a picture of at most MAX_IMAGE_PIXELS. Raises
-    :class:`ImageMissing` when there is no such file."""
+    :func:`brief_image_file`, and a picture the renderer can draw in reasonable time (see
+    :func:`image_problem`). Raises :class:`ImageMissing` when there is no such file."""
     from urllib.parse import unquote
 
     relative = unquote(src.split("#", 1)[0].split("?", 1)[0])
-    try:
-        if not (folder.resolve() / relative).exists():
-            raise ImageMissing(src)
-    except (OSError, ValueError):
-        return None
+    if not (folder.resolve() / relative).exists():
+        raise ImageMissing(src)
     candidate = brief_image_file(folder, src)
-    return candidate if candidate is not None and image_size_ok(candidate) else None
+    return candidate if candidate is not None and image_problem(candidate) is None else None
 
 
-def image_check(folder: Path) -> ImageResolver:
-    """For the parser: whether each image may be shown, without reading it whole."""
+class FolderImages:
+    """For the parser: whether each image of a brief may be shown, without reading it
+    whole. Called with an image's path; gives the file's URL, or None for an image that is
+    not used. ``refused`` keeps why each image that is inside the folder, and of an image
+    type, was still refused (too big, too complex, unreadable): those are errors of the
+    brief, where an image from elsewhere is only left out."""
 
-    def check(src: str) -> str | None:
-        found = image_file(folder, src)
-        return None if found is None else found.as_uri()
+    def __init__(self, folder: Path) -> None:
+        self.root = folder.resolve()
+        self.refused: dict[str, str] = {}
 
-    return check
+    def __call__(self, src: str) -> str | None:
+        from urllib.parse import unquote
+
+        relative = unquote(src.split("#", 1)[0].split("?", 1)[0])
+        try:
+            if not (self.root / relative).exists():
+                raise ImageMissing(src)
+            candidate = (self.root / relative).resolve()
+            if not candidate.is_relative_to(self.root) or not candidate.is_file():
+                return None
+            if candidate.suffix.lower() not in IMAGE_TYPES:
+                return None
+            size = candidate.stat().st_size
+        except (OSError, ValueError):  # ValueError: a NUL byte in the path ("a%00.png")
+            return None
+        if size > MAX_IMAGE_BYTES:
+            self.refused[src] = (
+                f"it is {size / 1e6:.1f} MB; an image may be "
+                f"{MAX_IMAGE_BYTES / 1024 / 1024:g} MB at most"
+            )
+            return None
+        reason = image_problem(candidate)
+        if reason is not None:
+            self.refused[src] = reason
+            return None
+        return candidate.as_uri()
 
 
 def image_resolver(folder: Path) -> ImageResolver:
@@ -144,7 +230,7 @@ def image_resolver(folder: Path) -> ImageResolver:
         try:
             info = found.stat()
             return _data_uri(found, info.st_mtime_ns, info.st_size)
-        except OSError:
+        except (OSError, ValueError):
             return None
 
     return resolve
@@ -155,7 +241,32 @@ def _data_uri(path: Path, mtime_ns: int, size: int) -> str:
     """A picture as a data: URI, read once per version however often it is shown (a pack
     renders each paper for the screen and for the PDF)."""
     mime = IMAGE_TYPES[path.suffix.lower()]
-    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+    data = read_at_most(path, MAX_IMAGE_BYTES)
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _with_refused_images(
+    problems: list[Problem], refused: dict[str, str], text: str, path: str
+) -> list[Problem]:
+    """The problems of a brief with an error for each image refused for its content, in
+    place of the general warning that it was left out."""
+    lines = text.split("\n")
+    found = []
+    for src, reason in refused.items():
+        line = next((n for n, row in enumerate(lines, 1) if src in row), 0)
+        found.append((line, src, reason))
+    kept = [
+        p
+        for p in problems
+        if not (
+            p.rule == "unsafe-link"
+            and any(p.line == n and f"'{s}'" in p.message for n, s, _ in found)
+        )
+    ]
+    return kept + [
+        problem(path, line, "too-large", f"image '{src}' cannot go into the paper: {reason}")
+        for line, src, reason in found
+    ]
 
 
 def read_brief(
@@ -164,33 +275,45 @@ def read_brief(
     """Read and parse one brief file. Raises BriefInvalid with every problem found."""
     shown = os.fspath(path)
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise BriefInvalid(
-                [
-                    problem(
-                        shown,
-                        0,
-                        "too-large",
-                        f"the file is {size / 1e6:.1f} MB; a brief may be {max_bytes / 1e6:g} MB "
-                        "at most (max-brief-mb in scoper.toml)",
-                    )
-                ]
-            )
-        data = path.read_bytes()
-    except OSError as error:
+        data = read_at_most(path, max_bytes)
+    except ValueError:
+        size = path.stat().st_size if path.is_file() else max_bytes + 1
         raise BriefInvalid(
-            [problem(shown, 0, "unreadable", f"cannot read the file: {error.strerror}")]
+            [
+                problem(
+                    shown,
+                    0,
+                    "too-large",
+                    f"the file is {max(size, max_bytes + 1) / 1e6:.1f} MB; a brief may be "
+                    f"{max_bytes / 1e6:g} MB at most (max-brief-mb in scoper.toml)",
+                )
+            ]
+        ) from None
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise BriefInvalid(
+            [problem(shown, 0, "unreadable", f"cannot read the file: {reason}")]
         ) from None
     text = decode(data, shown)
-    return parse_brief(
-        text,
-        shown,
-        default_ref=path.stem[:60],
-        slug=brief_slug(path),
-        default_classification=default_classification,
-        resolve_image=image_check(path.parent),
-    )
+    images = FolderImages(path.parent)
+    try:
+        brief = parse_brief(
+            text,
+            shown,
+            default_ref=path.stem[:60],
+            slug=brief_slug(path),
+            default_classification=default_classification,
+            resolve_image=images,
+        )
+    except BriefInvalid as invalid:
+        if images.refused:
+            raise BriefInvalid(
+                _with_refused_images(invalid.problems, images.refused, text, shown)
+            ) from None
+        raise
+    if images.refused:
+        raise BriefInvalid(_with_refused_images(brief.warnings, images.refused, text, shown))
+    return brief
 
 
 def find_briefs(paths: list[Path]) -> list[Path]:

@@ -58,7 +58,7 @@ def build_pack(
     today: dt.date | None = None,
     keep_going: bool = False,
     actions_csv: bool = False,
-    timeout: float = 120.0,
+    timeout: float | None = None,
     theme: Theme | None = None,
     progress: Progress | None = None,
 ) -> PackOutcome:
@@ -99,6 +99,7 @@ def build_pack(
         [(r.path, r.problems) for r in bad],
     )
     outcome.pack = pack
+    timeout = timeout or config.pdf_timeout
     job = PackJob(
         pack,
         config,

@@ -8,7 +8,14 @@ main process has to do anyway.
 
 from __future__ import annotations
 
+import gc
+import math
 import multiprocessing
+import os
+import pickle
+import select
+import signal
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,52 +52,150 @@ class PdfOutcome:
     """The 0-based page of each ``part-`` anchor (for the pack's contents)."""
 
 
-DEFAULT_TIMEOUT = 120.0
-"""Seconds one PDF may take before it is stopped (a paper takes well under one)."""
+DEFAULT_TIMEOUT = 30.0
+"""Seconds one PDF may take before it is stopped: a paper takes well under one, a pack's
+closing part a few."""
+MAX_TIMEOUT = 3600.0
+DEFAULT_MEMORY_MB = 1024
+"""Megabytes of memory one render may take on top of the renderer's own; papers take
+under 100."""
 
 
-class RenderTimeout(Exception):
-    pass
+def render_job(
+    job: PdfJob, timeout: float = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB
+) -> PdfOutcome:
+    """Render ``job`` in a child process of this one, ended after ``timeout`` seconds or
+    when it takes more than ``memory_mb`` megabytes; every failure becomes an outcome.
+
+    The limits are enforced from outside the renderer: an exception raised inside it (an
+    alarm, say) can be caught by the renderer's own code (WeasyPrint's SVG drawing catches
+    everything and leaves the image out), while a process that is killed stays killed.
+    The child is forked, so it starts with the renderer loaded, in milliseconds.
+    """
+    if not hasattr(os, "fork"):  # Windows: no fork; the limits need a POSIX system
+        return _render_here(job)
+    read_end, write_end = os.pipe()
+    gc.freeze()  # the child would otherwise copy every page the collector touches
+    try:
+        pid = os.fork()
+    finally:
+        gc.unfreeze()
+    if pid == 0:  # the child: render, send the outcome, and never return into the caller
+        code = 1
+        try:
+            os.close(read_end)
+            _limit_memory(memory_mb)
+            _limit_cpu(timeout)
+            data = pickle.dumps(_render_here(job), protocol=pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(data)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    finished = False
+    try:
+        data, finished = _read_until(read_end, time.monotonic() + timeout)
+    finally:  # on time, or on anything else (Ctrl-C): no renderer is left running
+        os.close(read_end)
+        if not finished:
+            os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+    if not finished:
+        return PdfOutcome(None, [], f"stopped after {timeout:g} seconds: the layout ran away")
+    if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 and data:
+        outcome: PdfOutcome = pickle.loads(data)
+        return outcome
+    return PdfOutcome(
+        None,
+        [],
+        f"the renderer stopped ({_how(status)}): the paper may need more than "
+        f"{memory_mb} MB of memory",
+    )
 
 
-def _stop(signum: int, frame: object) -> None:
-    raise RenderTimeout
-
-
-def render_job(job: PdfJob, timeout: float = DEFAULT_TIMEOUT) -> PdfOutcome:
-    """Render in this process, stopping after ``timeout`` seconds; failures become an
-    outcome, since exceptions from inside the renderer need not survive being sent between
-    processes."""
-    import signal
-    import threading
-
+def _render_here(job: PdfJob) -> PdfOutcome:
+    """Render in this process; failures become an outcome, since exceptions from inside
+    the renderer need not survive being sent between processes."""
     from scoper.pdf.render import render_pdf
 
-    # The layout is Python, so an alarm interrupts a runaway render (a pathological
-    # table, say) between two steps; the worker process survives for the next job.
-    timed = (
-        hasattr(signal, "setitimer")
-        and timeout > 0
-        and threading.current_thread() is threading.main_thread()  # where signals arrive
-    )
-    if timed:
-        previous = signal.signal(signal.SIGALRM, _stop)
-        signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
         rendered = render_pdf(
             job.html, job.roots, job.title, job.created, job.variant, job.attachments
         )
-    except RenderTimeout:
-        return PdfOutcome(None, [], f"stopped after {timeout:g} seconds: the layout ran away")
+    except MemoryError:
+        return PdfOutcome(None, [], "the paper needs more memory than a render may take")
     except RecursionError:
         return PdfOutcome(None, [], "the document is nested too deeply to lay out")
     except Exception as error:  # any renderer failure is this paper's failure
         return PdfOutcome(None, [], f"{type(error).__name__}: {error}")
-    finally:
-        if timed:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
+    failed = [message for message in rendered.warnings if is_image_failure(message)]
+    if failed:
+        # WeasyPrint leaves out an image it cannot draw and only logs it: a paper with a
+        # silent gap where a chart should be is not a paper to send.
+        return PdfOutcome(None, rendered.warnings, f"an image could not be drawn: {failed[0]}")
     return PdfOutcome(rendered.pdf, rendered.warnings, None, rendered.pages, rendered.anchors)
+
+
+def is_image_failure(message: str) -> bool:
+    """Whether a renderer message says that one of the paper's own images was left out
+    (brief images reach the renderer as data: URIs; references from inside an SVG that
+    scoper refuses are warnings of their own)."""
+    return message.startswith(("Failed to render SVG image", "Failed to load image at 'data:"))
+
+
+def _limit_memory(memory_mb: int) -> None:
+    """Cap this process's address space at what it uses now plus ``memory_mb``: past it,
+    allocations fail (a MemoryError) instead of the machine running out."""
+    try:
+        import resource
+
+        with open("/proc/self/statm") as statm:
+            now = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        limit = now + memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ImportError, OSError, ValueError):  # no /proc (not Linux): no cap
+        pass
+
+
+def _limit_cpu(timeout: float) -> None:
+    """Let the system end this process once it has used more CPU time than its time limit
+    allows, should the process waiting for it be gone (its own clock is the one that
+    counts; CPU time never runs ahead of the clock for one thread)."""
+    try:
+        import resource
+
+        seconds = math.ceil(timeout) + 2
+        resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
+    except (ImportError, OSError, ValueError):
+        pass
+
+
+def _read_until(fd: int, deadline: float) -> tuple[bytes, bool]:
+    """Everything written to ``fd`` until it is closed, and whether that was before
+    ``deadline`` (read as it comes, so that a large PDF cannot fill the pipe and stall)."""
+    chunks: list[bytes] = []
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return b"", False
+        ready, _, _ = select.select([fd], [], [], left)
+        if not ready:
+            return b"", False
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            return b"".join(chunks), True
+        chunks.append(chunk)
+
+
+def _how(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        try:
+            return f"killed by {signal.Signals(number).name}"
+        except ValueError:
+            return f"killed by signal {number}"
+    return f"exit status {os.waitstatus_to_exitcode(status)}"
 
 
 def _load_renderer() -> None:
@@ -115,8 +220,10 @@ class PdfPool:
         )
         self._executor.submit(_ready)
 
-    def submit(self, job: PdfJob, timeout: float = DEFAULT_TIMEOUT) -> Future[PdfOutcome]:
-        return self._executor.submit(render_job, job, timeout)
+    def submit(
+        self, job: PdfJob, timeout: float = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB
+    ) -> Future[PdfOutcome]:
+        return self._executor.submit(render_job, job, timeout, memory_mb)
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)

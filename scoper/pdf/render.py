@@ -91,7 +91,11 @@ class RenderWarnings(logging.Handler):
         self.messages: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
+        # An image's data: URI can be megabytes long: its type is enough to say which.
+        self.messages.append(_DATA_URI.sub(r"\1…", record.getMessage()))
+
+
+_DATA_URI = re.compile(r"(data:[\w.+-]+/[\w.+-]+)[^'\s]*")
 
 
 @dataclass(frozen=True, slots=True)

@@ -256,7 +256,7 @@ class Site:
                     return _text(503, "Try again.", {"Retry-After": "1"})
                 if self._renderer is None:
                     self._renderer = _Renderer()
-                outcome = self._renderer.pool.submit(job).result()
+                outcome = self._renderer.pool.submit(job, config.pdf_timeout).result()
                 if outcome.pdf is None:
                     return self._problems_page(
                         500, "The PDF failed", config, [outcome.error or "unknown"]
