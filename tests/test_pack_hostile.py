@@ -95,7 +95,6 @@ def test_cache_keys_open_no_image_outside_the_folder_nor_any_special_file(
             ("fifo", "chart.png"),
             ("shadow", "../outside/shadow.png"),
             ("link", "link.png"),
-            ("huge", "huge.png"),
             ("fine", "fine.png"),
         ]
     )
@@ -121,11 +120,33 @@ def test_cache_keys_open_no_image_outside_the_folder_nor_any_special_file(
     assert secret_digest not in written
     assert str(secret) not in written  # (the paths as written are, as in the brief)
     # The image that may be read is read, and a change to it is a change.
-    (briefs / "fine.png").write_bytes(PNG.replace(b"\x08\x06", b"\x08\x02"))
+    from PIL import Image
+
+    Image.new("RGB", (3, 2), "white").save(briefs / "fine.png")
     third = build_pack(
         sorted(briefs.glob("*.md")), Config(), tmp_path / "out", today=TODAY, timeout=60
     )
-    assert third.rendered == 1 + 2
+    assert third.rendered == 1 + 2, [p.format() for p in third.problems]
+
+
+def test_an_image_over_the_size_limit_is_refused_unopened(
+    tmp_path: Path, never_opened: set[str]
+) -> None:
+    briefs = _pack_folder(tmp_path)
+    with open(briefs / "huge.png", "wb") as stream:  # over MAX_IMAGE_BYTES, sparse
+        stream.truncate(11 * 1024 * 1024)
+    brief = briefs / "loneliness.md"
+    brief.write_text(
+        brief.read_text().replace("## The issue\n", "## The issue\n\n![huge](huge.png)\n\n", 1),
+        encoding="utf-8",
+    )
+    _watch(never_opened, briefs / "huge.png")
+    outcome = build_pack(
+        sorted(briefs.glob("*.md")), Config(), tmp_path / "out", today=TODAY, keep_going=True
+    )
+    assert _OPENED == []
+    assert any(p.rule == "too-large" and "huge.png" in p.message for p in outcome.problems)
+    assert outcome.name == "pack" and outcome.excluded == 1
 
 
 def test_the_preview_pdf_key_opens_nothing_outside_the_folder(

@@ -161,7 +161,7 @@ class ItemReader:
         kind = self.kind
         fields, extra = self._sorted_fields(raw.fields)
         values: dict[str, Any] = {}
-        for spec in kind.fields:
+        for spec in kind.read_fields:
             if spec.attribute is not None:
                 found = fields.get(spec.name)
                 read = self._read(spec, found) if found is not None else None
@@ -182,14 +182,15 @@ class ItemReader:
     def _sorted_fields(self, written: list[Field]) -> tuple[dict[str, Field], list[Field]]:
         """The fields the kind names, by name, and the others as written."""
         known = self.kind.field_names
+        readable = {spec.name for spec in self.kind.read_fields}
         fields: dict[str, Field] = {}
         extra: list[Field] = []
         for fld in written:
             if not fld.text:
                 continue  # "Owner:" with nothing after it is no owner
-            if fld.name in known and fld.name not in fields:
+            if fld.name in readable and fld.name not in fields:
                 fields[fld.name] = fld
-            elif fld.name in known:
+            elif fld.name in readable:
                 self.stream.problem(
                     fld.line,
                     "invalid-item",

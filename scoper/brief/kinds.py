@@ -53,6 +53,11 @@ class FieldSpec:
     """The attribute's value when the field is not given."""
 
 
+COMMON_FIELDS = (FieldSpec("sensitive", "mark", attribute="sensitive"),)
+"""Fields every kind of item may have: ``Sensitive:`` marks an item to be withheld from a
+public version."""
+
+
 @dataclass(frozen=True, slots=True)
 class ItemKind:
     """A kind of structured item: what its section's list items and table rows become."""
@@ -82,14 +87,18 @@ class ItemKind:
 
     @property
     def field_names(self) -> tuple[str, ...]:
+        """The fields of this kind, as messages list them (the marks every kind may have,
+        such as ``Sensitive:``, are not listed)."""
         return tuple(spec.name for spec in self.fields)
 
+    @property
+    def read_fields(self) -> tuple[FieldSpec, ...]:
+        """Every field an item of this kind is read with: its own and the common marks."""
+        return (*self.fields, *COMMON_FIELDS)
+
     def field(self, name: str) -> FieldSpec | None:
-        return next((spec for spec in self.fields if spec.name == name), None)
+        return next((spec for spec in self.read_fields if spec.name == name), None)
 
-
-SENSITIVE = FieldSpec("sensitive", "mark", attribute="sensitive")
-"""Every kind of item may be marked sensitive, to be withheld from a public version."""
 
 ITEM_KINDS: dict[SectionKind, ItemKind] = {
     kind.section: kind
@@ -101,7 +110,6 @@ ITEM_KINDS: dict[SectionKind, ItemKind] = {
                 FieldSpec("source"),
                 FieldSpec("strength", "choice", STRENGTHS, attribute="strength"),
                 FieldSpec("date", "partial-date", attribute="published"),
-                SENSITIVE,
             ),
             noun="evidence item",
             article="an evidence item",
@@ -120,7 +128,6 @@ ITEM_KINDS: dict[SectionKind, ItemKind] = {
                 FieldSpec("interests"),
                 FieldSpec("commitment", "choice", COMMITMENTS, attribute="commitment"),
                 FieldSpec("contact"),
-                SENSITIVE,
             ),
             noun="partner",
             article="a partner",
@@ -137,7 +144,6 @@ ITEM_KINDS: dict[SectionKind, ItemKind] = {
                 FieldSpec(
                     "status", "choice", ACTION_STATUSES, attribute="status", default="not-started"
                 ),
-                SENSITIVE,
             ),
             noun="action",
             article="an action",
@@ -154,7 +160,6 @@ ITEM_KINDS: dict[SectionKind, ItemKind] = {
                 FieldSpec("likelihood", "choice", LEVELS, attribute="likelihood"),
                 FieldSpec("impact", "choice", LEVELS, attribute="impact"),
                 FieldSpec("mitigation"),
-                SENSITIVE,
             ),
             noun="risk",
             article="a risk",
