@@ -63,9 +63,9 @@ def parse_brief(
     body = _BodyParser(path, split.body_first_line, slug, resolve_image)
     body.parse(split.body)
     problems += body.stream.problems
-    if meta is None or has_errors(problems):
+    if meta is None:
         raise BriefInvalid(problems)
-    return Brief(
+    brief = Brief(
         path=path,
         meta=meta,
         sections=body.sections,
@@ -76,6 +76,10 @@ def parse_brief(
         warnings=sorted(problems, key=lambda p: p.sort_key),
         slug=slug,
     )
+    if has_errors(problems):
+        # What did parse, for the check rules: the writer gets every problem at once.
+        raise BriefInvalid(problems, partial=brief)
+    return brief
 
 
 class _BodyParser:
