@@ -17,6 +17,7 @@ from scoper.brief.kinds import (
     ITEM_KINDS,
     REQUIRED_SECTIONS,
     SECTION_TITLES,
+    close_section,
     item_kind,
     section_kind,
 )
@@ -99,6 +100,9 @@ class _BodyParser:
         self.images: list[Image] = []
         self.links: list[Link] = []
         self.anchors: set[str] = set()
+        self.lines: list[str] = []
+        self.near_misses: dict[SectionKind, tuple[str, int]] = {}
+        """Headings kept as prose that look like a misspelt section name, by that section."""
 
     @property
     def tokens(self) -> list[Token]:
@@ -111,6 +115,7 @@ class _BodyParser:
         return Prose(self.stream.run(spans))
 
     def parse(self, body: str) -> None:
+        self.lines = body.split("\n")
         self.stream.tokens = self.md.parse(body, self.env)
         if self._too_much():
             return
@@ -149,6 +154,8 @@ class _BodyParser:
             if not title:
                 self.problem(line, "misplaced-heading", "a '## ' heading with no title")
             kind = section_kind(title)
+            if kind == "other" and title:
+                self._near_miss(title, line)
             if kind != "other":
                 if kind in seen:
                     self.problem(
@@ -176,13 +183,38 @@ class _BodyParser:
                 )
         offset = self.stream.offset
         for kind in REQUIRED_SECTIONS:
-            if kind not in seen:
+            if kind in seen:
+                continue
+            if kind in self.near_misses:
+                heading, line = self.near_misses[kind]
                 self.problem(
-                    offset if self.sections else max(offset - 1, 1),
+                    line,
                     "missing-section",
-                    f"the brief has no '{SECTION_TITLES[kind]}' section "
-                    f"(a '## {SECTION_TITLES[kind]}' heading)",
+                    f"the brief has no '{SECTION_TITLES[kind]}' section; '## {heading}' is "
+                    f"read as free prose: did you mean '## {SECTION_TITLES[kind]}'?",
                 )
+                continue
+            self.problem(
+                offset if self.sections else max(offset - 1, 1),
+                "missing-section",
+                f"the brief has no '{SECTION_TITLES[kind]}' section "
+                f"(a '## {SECTION_TITLES[kind]}' heading)",
+            )
+
+    def _near_miss(self, title: str, line: int) -> None:
+        """A heading close to a section's name: a slip, most likely."""
+        close = close_section(title)
+        if close is None:
+            return
+        kind, name = close
+        self.near_misses.setdefault(kind, (title, line))
+        if kind not in REQUIRED_SECTIONS:
+            self.problem(
+                line,
+                "unknown-section",
+                f"'## {title}' is not a section scoper knows, so it is kept as free prose "
+                f"with no checks; did you mean '## {name}'?",
+            )
 
     def _check_images(self) -> None:
         for image in self.images:
@@ -274,7 +306,7 @@ class _BodyParser:
                 f"'{title}' has {items} items; a section holds {MAX_ITEMS} at most",
             )
             return section
-        reader = ItemReader(self.stream, item_kind(kind))
+        reader = ItemReader(self.stream, item_kind(kind), self.lines)
         intro: list[Span] = []
         outro: list[Span] = []
         for start, stop in blocks:

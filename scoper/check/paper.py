@@ -93,8 +93,7 @@ def placeholder_text(brief: Brief, context: CheckContext) -> Iterator[Problem]:
             brief.path,
             line,
             "placeholder-text",
-            f"{where} still holds placeholder text ('{_short(words)}'): write what the "
-            "paper means",
+            f"{where} still holds placeholder text ('{_short(words)}'): write what the paper means",
             plain=f"Some text is unfinished ({where.removeprefix('the ')} still says "
             f"'{_short(words)}').",
         )
@@ -187,8 +186,7 @@ def fragile_delivery(brief: Brief, context: CheckContext) -> Iterator[Problem]:
             "no action owned by Government uses a lever it controls (spending, tax, "
             "regulation, legislation or procurement): partner initiatives alone have "
             "limited, fragile reach",
-            plain="Delivery rests on partners alone: no action uses spending, regulation or "
-            "law.",
+            plain="Delivery rests on partners alone: no action uses spending, regulation or law.",
         )
 
 

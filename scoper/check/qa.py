@@ -31,13 +31,11 @@ PLAIN: dict[str, str] = {
     "unknown-rule": "The paper switches off a check that does not exist.",
     "partner-drafts-policy": "A partner with a commercial interest would help write or "
     "run the policy itself.",
-    "self-serving-evidence": "Some evidence comes from a partner with an interest in the "
-    "outcome.",
+    "self-serving-evidence": "Some evidence comes from a partner with an interest in the outcome.",
     "tied-partners": "Two partners are tied to each other and speak as one interest.",
     "commitment-unsupported": "A partner is called committed without anything to show it.",
     "placeholder-text": "Some text is unfinished.",
-    "no-recommendation": "The paper does not say what it recommends or what decision it "
-    "needs.",
+    "no-recommendation": "The paper does not say what it recommends or what decision it needs.",
     "no-risks": "The paper does not say what could go wrong.",
     "partner-inconsistent": "A partner is described differently in another paper.",
     "partner-name-variants": "One organisation is named differently in different papers.",
