@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -86,11 +86,13 @@ def _render(
         return pending
     try:
         if fmt in ("html", "all"):
-            html = render_html(brief, config, target="screen", theme=theme)
+            html = render_html(
+                brief, config, target="screen", theme=theme, problems=report.problems
+            )
             target = output_path(out_dir, brief.slug, "html")
             pending.outputs.append((target, html.encode("utf-8")))
         if fmt in ("pdf", "all"):
-            pending.pdf_job = paper_job(brief, config, theme)
+            pending.pdf_job = paper_job(brief, config, theme, report.problems)
             pending.pdf_target = output_path(out_dir, brief.slug, "pdf")
     except Exception as error:  # a bug or a broken theme fails this brief, not the run
         pending.result.problems.append(
@@ -108,8 +110,11 @@ def _render(
     return pending
 
 
-def paper_job(brief: Brief, config: Config, theme: Theme) -> PdfJob:
-    """What a renderer needs to make a paper's PDF."""
+def paper_job(
+    brief: Brief, config: Config, theme: Theme, problems: Iterable[Problem] = ()
+) -> PdfJob:
+    """What a renderer needs to make a paper's PDF (with its Unit QA box from
+    ``problems``, if it is a draft or under review)."""
     from scoper.pdf.pool import PdfJob
 
     attachments: tuple[tuple[str, bytes, str], ...] = ()
@@ -118,7 +123,7 @@ def paper_job(brief: Brief, config: Config, theme: Theme) -> PdfJob:
         source = Path(brief.path)
         attachments = ((source.name, source.read_bytes(), "The brief this paper was made from"),)
     return PdfJob(
-        html=render_html(brief, config, target="pdf", theme=theme),
+        html=render_html(brief, config, target="pdf", theme=theme, problems=problems),
         roots=theme.roots,
         title=brief.meta.title,
         created=brief.meta.date.isoformat(),

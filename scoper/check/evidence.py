@@ -44,7 +44,8 @@ def self_serving_evidence(brief: Brief, context: CheckContext) -> Iterator[Probl
             brief.path,
             field_line(item, "source"),
             "self-serving-evidence",
-            f"this evidence comes from '{name}', a partner with a commercial interest, yet "
+            f"this evidence comes from '{name}', a partner with a commercial interest (or tied "
+            f"to one), yet "
             f"is graded {item.strength}: it counts as the partner's own claim, not "
             "independent evidence; find an independent source that confirms it, or grade it "
             "weak",
