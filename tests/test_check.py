@@ -261,7 +261,10 @@ def test_example_briefs_pass_strict(monkeypatch: pytest.MonkeyPatch, tmp_path: P
 def test_cli_text_json_strict_and_sorting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "b.md").write_text(
-        edit(("Commitment: committed", "Commitment: in-principle"), ("**Age UK**", "**Age Concern**"))
+        edit(
+            ("Commitment: committed", "Commitment: in-principle"),
+            ("**Age UK**", "**Age Concern**"),
+        )
     )
     (tmp_path / "a.md").write_text(edit(("PU-2026-900", "PU-1"), ("priority: 2", "priorty: 2")))
     (tmp_path / "c.md").write_text("not a brief\n")

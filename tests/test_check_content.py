@@ -213,6 +213,10 @@ def problems_of_files(files: dict[str, str], tmp: Path | None = None) -> dict[st
     return {r.path.name: [f"{p.line} {p.severity} {p.rule}" for p in r.problems] for r in reports}
 
 
+FIELDS = (
+    "- Fund 200 link workers in five areas.\n  - Owner: DHSC\n  - Due: 2027-01-15\n"
+    "  - Lever: spending\n  - Status: in-progress"
+)
 SLIPS = [
     (
         "a misspelt required section",
@@ -228,10 +232,7 @@ SLIPS = [
     ),
     (
         "a field indented one space",
-        (
-            "- Fund 200 link workers in five areas.\n  - Owner: DHSC\n  - Due: 2027-01-15\n  - Lever: spending\n  - Status: in-progress",
-            "- Fund 200 link workers in five areas.\n - Owner: DHSC\n - Due: 2027-01-15\n - Lever: spending\n - Status: in-progress",
-        ),
+        (FIELDS, FIELDS.replace("\n  - ", "\n - ")),
         "42 error invalid-item",
         "it is indented 1 space; indent it 2 spaces",
     ),
@@ -370,7 +371,7 @@ def test_the_qa_box_is_on_a_draft_paper_and_not_on_a_final_one() -> None:
     assert body.index("qa-box") < body.index("section-summary")
     assert "Acme Care Ltd's own claim" in soup.select_one(".evidence-list").get_text()
     final = parse_brief(valid_brief(status="final"), "f.md", default_ref="f", slug="f")
-    assert "class=\"qa-box\"" not in render_html(final, Config(), problems=[])
+    assert 'class="qa-box"' not in render_html(final, Config(), problems=[])
 
 
 def test_github_annotations(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

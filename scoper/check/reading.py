@@ -25,8 +25,9 @@ _TIE = re.compile(
 _NEGATION = re.compile(r"\b(?:not|no|never|nor|without|independent of|instead of)\b", re.I)
 _DRAFTING = re.compile(
     # "the draft strategy" is a noun: only drafting as a verb counts.
-    r"\b(?<!the )(?<!a )(?<!our )(?P<verb>(?:co-?)?(?:draft|draw(?:s|ing)? up|write|writ|author|chair|lead|led|"
-    r"own(?:s|ing)? the|sign(?:s|ing|ed)?[- ]off|approv|set(?:s|ting)? the|design|decid)\w*)\b"
+    r"\b(?<!the )(?<!a )(?<!our )(?P<verb>(?:co-?)?(?:draft|draw(?:s|ing)? up|write|writ|"
+    r"author|chair|lead|led|own(?:s|ing)? the|sign(?:s|ing|ed)?[- ]off|approv|"
+    r"set(?:s|ting)? the|design|decid)\w*)\b"
     r"(?P<between>[^.;]{0,60}?)\b(?P<object>polic(?:y|ies)|strateg(?:y|ies)|governance|"
     r"(?:programme |partnership |new |oversight |advisory )?board|task ?force|steering (?:group|"
     r"committee)|standards?|code of (?:practice|conduct)|framework|white paper|legislation|"
