@@ -8,12 +8,13 @@ from dateutil.relativedelta import relativedelta
 
 from scoper.brief.model import Brief, Evidence
 from scoper.check.base import CheckContext, plural, rule, section_line
-from scoper.check.reading import commercial_partners, field_line, source_partner
+from scoper.check.reading import commercial_partners, field_line, per_brief, source_partner
 from scoper.problems import Problem, problem
 
 FIRM = ("strong", "moderate")
 
 
+@per_brief
 def partner_claims(brief: Brief) -> dict[int, str]:
     """Evidence items whose source is a commercial partner (or one tied to one), by id,
     with the partner's name: that partner's own claim, not independent evidence."""

@@ -24,23 +24,29 @@ NEAR_DUPLICATE_RATIO = 90.0
 """rapidfuzz ratio (0-100) above which two different name keys are one name misspelt."""
 
 
-def words(text: str) -> list[str]:
+@lru_cache(maxsize=8192)
+def words(text: str) -> tuple[str, ...]:
     """Lower-case words: apostrophes and dots join ("Barnardo's", "U.K."), a possessive 's
     goes, '&' is 'and'."""
-    text = re.sub(r"['’]s\b", "", text.casefold())
-    text = re.sub(r"['’.]", "", text).replace("&", " and ")
-    return re.sub(r"[^\w]+", " ", text).split()
+    text = _POSSESSIVE.sub("", text.casefold())
+    text = _JOINERS.sub("", text).replace("&", " and ")
+    return tuple(_NON_WORD.sub(" ", text).split())
+
+
+_POSSESSIVE = re.compile(r"['’]s\b")
+_JOINERS = re.compile(r"['’.]")
+_NON_WORD = re.compile(r"[^\w]+")
 
 
 @lru_cache(maxsize=4096)
 def name_words(name: str) -> tuple[str, ...]:
     """A name's words without a leading 'the' and trailing legal suffixes."""
     found = words(name)
-    if found[:1] == ["the"]:
+    if found[:1] == ("the",):
         found = found[1:]
     while len(found) > 1 and found[-1] in LEGAL_SUFFIXES:
         found = found[:-1]
-    return tuple(found)
+    return found
 
 
 def organisation_key(name: str) -> str:
@@ -91,7 +97,7 @@ def mentions(text: str, name: str) -> bool:
     for index, word in enumerate(have):
         if word == key or (initials is not None and word == initials):
             return True
-        if tuple(have[index : index + size]) == wanted:
+        if have[index : index + size] == wanted:
             return True
         # "Fresh Mart" written for "FreshMart"
         if key.startswith(word) and "".join(have[index : index + 4]).startswith(key):

@@ -35,7 +35,7 @@ _RECOMMENDS = re.compile(
 
 
 @lru_cache(maxsize=1)
-def skeleton_phrases() -> tuple[str, ...]:
+def skeleton_phrases() -> frozenset[str]:
     """The sentences of ``scoper new``'s skeleton, as a writer would leave them."""
     from scoper.project import NEW_BRIEF
 
@@ -46,7 +46,7 @@ def skeleton_phrases() -> tuple[str, ...]:
         text = re.sub(r"^[A-Z][a-z]+: ", "", text).strip()
         if "{" not in text and len(text.split()) >= 4:
             found.append(_normal(text))
-    return tuple(found)
+    return frozenset(found)
 
 
 def _normal(text: str) -> str:
@@ -82,13 +82,15 @@ def placeholder_text(brief: Brief, context: CheckContext) -> Iterator[Problem]:
     seen: set[tuple[int, str]] = set()
     for text, line, where in brief_texts(brief):
         match = _PLACEHOLDER.search(text)
-        words = match.group(0) if match else None
-        if words is None:
-            normal = _normal(text)
-            words = next((phrase for phrase in skeleton if phrase in normal), None)
-        if words is None or (line, words.casefold()) in seen:
+        if match is not None:
+            words = _normal(match.group(0))
+        elif len(text) < 120 and _normal(text) in skeleton:  # the skeleton's, left as was
+            words = _normal(text)
+        else:
             continue
-        seen.add((line, words.casefold()))
+        if (line, words) in seen:
+            continue
+        seen.add((line, words))
         yield problem(
             brief.path,
             line,

@@ -5,8 +5,9 @@ be explained by pointing at the words that made it."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
 from scoper.brief.model import Brief, Field, Item, Partner
 from scoper.check.names import mentions, name_words, organisation_key
@@ -47,6 +48,29 @@ _SUPPORT = re.compile(
 )
 
 
+T = TypeVar("T")
+_MEMO: dict[tuple[str, int], tuple[Brief, object]] = {}
+
+
+def per_brief(function: Callable[[Brief], T]) -> Callable[[Brief], T]:
+    """Remember a reading of the last brief asked about: several rules ask for the same
+    one (who is tied to whom), and a brief is never changed once parsed."""
+
+    def remembered(brief: Brief) -> T:
+        key = (function.__name__, id(brief))
+        found = _MEMO.get(key)
+        if found is not None and found[0] is brief:
+            return found[1]  # type: ignore[return-value]
+        if len(_MEMO) > 64:
+            _MEMO.clear()
+        value = function(brief)
+        _MEMO[key] = (brief, value)
+        return value
+
+    remembered.__doc__ = function.__doc__
+    return remembered
+
+
 def partner_texts(partner: Partner, skip: tuple[str, ...] = ()) -> Iterator[tuple[str, int]]:
     """What the brief says about a partner, with the line of each piece (what it wants,
     its Interests, can be skipped: a wish shows no commitment)."""
@@ -68,34 +92,40 @@ class Tie:
     """The words of the brief that say so."""
 
 
+@per_brief
 def ties(brief: Brief) -> list[Tie]:
     """Every tie between two partners that the brief states."""
     found: list[Tie] = []
-    partners = brief.partners
+    partners = [p for p in brief.partners if p.name]
     for partner in partners:
         own = name_words(partner.name)
+        # What the partner's entry says ties it to someone: read once, matched to each other.
+        said = [
+            (match, line)
+            for text, line in partner_texts(partner)
+            if "by" in text or "of" in text
+            for match in _TIE.finditer(text)
+            if not _negated(text, match.start())
+        ]
         for other in partners:
-            if other is partner or not other.name or not partner.name:
+            if other is partner:
                 continue
             # "The FreshMart Foundation" is FreshMart's by its very name.
             other_words = name_words(other.name)
             if (
                 len(own) > len(other_words)
-                and mentions(partner.name, other.name)
                 and set(own) - set(other_words) & {"foundation", "trust", "charitable", "fund"}
+                and mentions(partner.name, other.name)
             ):
                 found.append(Tie(partner, other, partner.line, partner.name))
                 continue
-            for text, line in partner_texts(partner):
-                match = next(
-                    (m for m in _TIE.finditer(text) if mentions(m["who"], other.name)), None
-                )
-                if match and not _negated(text, match.start()):
-                    found.append(Tie(partner, other, line, match.group(0).strip()))
-                    break
+            tie = next(((m, line) for m, line in said if mentions(m["who"], other.name)), None)
+            if tie is not None:
+                found.append(Tie(partner, other, tie[1], tie[0].group(0).strip()))
     return found
 
 
+@per_brief
 def interest_groups(brief: Brief) -> list[list[Partner]]:
     """The partners as interests: tied partners (and one organisation listed twice) count
     as one."""
@@ -124,6 +154,7 @@ def interest_groups(brief: Brief) -> list[list[Partner]]:
     return list(groups.values())
 
 
+@per_brief
 def commercial_partners(brief: Brief) -> list[Partner]:
     """Commercial partners, and partners tied to one (a retailer's charity)."""
     found = []
