@@ -141,7 +141,7 @@ ITEM_KINDS: dict[SectionKind, ItemKind] = {
             ),
             noun="action",
             article="an action",
-            text_columns=("action", "action point", "next step", "step", "task"),
+            text_columns=("action", "action point", "next step", "step"),
             required=("owner", "due"),
             required_rule="action-incomplete",
             required_message="action has no {what}: every action needs an owner and a due date",
