@@ -23,9 +23,9 @@ def check_set(briefs: Iterable[Brief], context: CheckContext) -> dict[str, list[
         raw.setdefault(found.path, []).append(found)
     by_path = {brief.path: brief for brief in briefs}
     graded: dict[str, list[Problem]] = {}
-    for path, found in raw.items():
+    for path, problems in raw.items():
         brief = by_path[path]
-        kept = grade(found, context.settings, brief.meta.ignore)
+        kept = grade(problems, context.settings, brief.meta.ignore)
         if kept:
             graded[path] = kept
     return graded
