@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scoper.brief.model import Brief
-from scoper.check import CheckContext
+from scoper.check import CheckContext, qa_notes
 from scoper.config import Config
 from scoper.formats import FORMATS, Format
 from scoper.load import FileReport, load_files
@@ -97,18 +97,19 @@ def _render(
         )
         return pending
     try:
+        # A public version carries no QA box: the warnings may quote what it withholds.
+        problems = [] if public else report.problems
         if "html" in formats:
-            html = render_html(brief, config, target="screen", theme=theme)
+            html = render_html(brief, config, target="screen", theme=theme, problems=problems)
             target = output_path(out_dir, brief.slug, suffix + "html")
             pending.outputs.append((target, html.encode("utf-8")))
         if "docx" in formats:
             from scoper.docx.paper import render_docx
 
-            qa = None if public else qa_notes(report.problems)
-            word = render_docx(brief, config, theme, qa=qa)
+            word = render_docx(brief, config, theme, qa=qa_notes(brief, problems))
             pending.outputs.append((output_path(out_dir, brief.slug, suffix + "docx"), word))
         if "pdf" in formats:
-            pending.pdf_job = paper_job(brief, config, theme)
+            pending.pdf_job = paper_job(brief, config, theme, problems)
             pending.pdf_target = output_path(out_dir, brief.slug, suffix + "pdf")
     except Exception as error:  # a bug or a broken theme fails this brief, not the run
         pending.result.problems.append(
@@ -126,13 +127,11 @@ def _render(
     return pending
 
 
-def qa_notes(problems: list[Problem]) -> list[str]:
-    """The warnings a reader of a draft should see, as the Unit QA box lists them."""
-    return [found.message for found in problems if found.severity == "warning"]
-
-
-def paper_job(brief: Brief, config: Config, theme: Theme) -> PdfJob:
-    """What a renderer needs to make a paper's PDF."""
+def paper_job(
+    brief: Brief, config: Config, theme: Theme, problems: Iterable[Problem] = ()
+) -> PdfJob:
+    """What a renderer needs to make a paper's PDF (with its Unit QA box from
+    ``problems``, if it is a draft or under review)."""
     from scoper.pdf.pool import PdfJob
 
     attachments: tuple[tuple[str, bytes, str], ...] = ()
@@ -150,7 +149,7 @@ def paper_job(brief: Brief, config: Config, theme: Theme) -> PdfJob:
         source = Path(brief.path)
         attachments = ((source.name, source.read_bytes(), "The brief this paper was made from"),)
     return PdfJob(
-        html=render_html(brief, config, target="pdf", theme=theme),
+        html=render_html(brief, config, target="pdf", theme=theme, problems=problems),
         roots=theme.roots,
         title=brief.meta.title,
         created=brief.meta.date.isoformat(),

@@ -248,10 +248,11 @@ def build(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(["text", "json", "github"]),
     default="text",
     show_default=True,
-    help="text: one line a problem; json: the schema in docs/check-rules.md.",
+    help="text: one line a problem; json: the schema in docs/check-rules.md; github: "
+    "GitHub Actions annotations (::error file=...,line=...::message).",
 )
 @click.option("--strict", is_flag=True, help="Warnings fail the check too.")
 @click.option(
@@ -269,7 +270,7 @@ def check(paths: tuple[Path, ...], fmt: str, strict: bool, today: dt.datetime | 
     """
 
     from scoper.load import load
-    from scoper.report import problems_json
+    from scoper.report import github_annotation, problems_json
 
     reports = load(paths, _load_config(), today.date() if today else None)
     problems = sorted((p for report in reports for p in report.problems), key=lambda p: p.sort_key)
@@ -283,6 +284,9 @@ def check(paths: tuple[Path, ...], fmt: str, strict: bool, today: dt.datetime | 
     if fmt == "json":
         _echo_json(problems_json(problems, briefs=len(reports)))
         summary = ""
+    elif fmt == "github":
+        for found in problems:
+            click.echo(github_annotation(found))
     else:
         for found in problems:
             _echo(found.format())

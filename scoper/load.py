@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scoper.brief.model import Brief
-from scoper.check import CheckContext, check_brief, check_set, grade
+from scoper.check import CheckContext, check_brief, check_set, final_with_warnings, grade
 from scoper.config import Config
 from scoper.errors import NoBriefs
 from scoper.problems import BriefInvalid, Problem, problem
@@ -54,7 +54,13 @@ def load_files(paths: Iterable[Path], config: Config, context: CheckContext) -> 
                 max_bytes=context.max_brief_bytes,
             )
         except BriefInvalid as invalid:
-            reports.append(FileReport(path, None, grade(invalid.problems, context.settings)))
+            # The rules still run over what did parse: the writer gets every problem at once.
+            found = (
+                check_brief(invalid.partial, context)
+                if invalid.partial is not None
+                else grade(invalid.problems, context.settings)
+            )
+            reports.append(FileReport(path, None, found))
             continue
         except Exception as error:  # a fault in scoper: report it, check the rest
             message = (
@@ -68,7 +74,9 @@ def load_files(paths: Iterable[Path], config: Config, context: CheckContext) -> 
     across = check_set((r.brief for r in reports if r.brief is not None), context)
     for report in reports:
         if report.brief is not None and report.brief.path in across:
-            report.problems = sorted(
-                report.problems + across[report.brief.path], key=lambda p: p.sort_key
+            # A final paper that only the set shows a warning in is final with warnings.
+            kept = [p for p in report.problems if p.rule != "final-with-warnings"]
+            report.problems = final_with_warnings(
+                report.brief, kept + across[report.brief.path], context.settings
             )
     return reports

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from scoper.brief.model import Brief
 
 Severity = Literal["error", "warning"]
 Group = Literal["schema", "check", "build"]
@@ -57,6 +60,7 @@ RULES: dict[str, Rule] = {
         ("S116", "too-large", "error", "The file, a word or an image is larger than allowed."),
         ("S117", "too-many", "error", "More items, rows, lines or markup than allowed."),
         ("S118", "too-deep", "error", "Lists or quotes nested too deeply to read."),
+        ("S119", "unknown-section", "warning", "A heading close to a section name, misspelt."),
         ("C002", "action-incomplete", "error", "An action without an owner or due date."),
     ),
     # Check rules: the pitfalls of partnership policy-making (see docs/check-rules.md).
@@ -82,6 +86,46 @@ RULES: dict[str, Rule] = {
         ("C014", "stale-evidence", "warning", "Evidence much older than the brief."),
         ("C015", "duplicate-ref", "error", "Two briefs share a reference."),
         ("C016", "unknown-rule", "warning", "An 'ignore:' entry that names no rule."),
+        (
+            "C017",
+            "partner-drafts-policy",
+            "warning",
+            "A commercial partner writes, chairs or signs off the policy or its governance.",
+        ),
+        (
+            "C018",
+            "self-serving-evidence",
+            "warning",
+            "Evidence whose source is a commercial partner: its own claim.",
+        ),
+        ("C019", "tied-partners", "warning", "A partner funded by, owned by or part of another."),
+        (
+            "C020",
+            "commitment-unsupported",
+            "warning",
+            "A partner marked committed with nothing in the brief to show it.",
+        ),
+        ("C021", "placeholder-text", "warning", "Text left from a skeleton: TBC, Your Name."),
+        ("C022", "no-recommendation", "warning", "Neither a Recommendation nor an ask."),
+        ("C023", "no-risks", "warning", "No Risks section on a paper above draft."),
+        (
+            "C024",
+            "final-with-warnings",
+            "error",
+            "A final or cleared paper with warnings outstanding.",
+        ),
+        (
+            "C025",
+            "partner-inconsistent",
+            "warning",
+            "One partner with different interests or commitment across papers.",
+        ),
+        (
+            "C026",
+            "partner-name-variants",
+            "warning",
+            "One organisation written differently across papers.",
+        ),
     ),
     # Build rules: making the files went wrong.
     **_rules(
@@ -116,6 +160,9 @@ class Problem:
     """What is wrong and how to fix it."""
     column: int | None = None
     """1-based column where known."""
+    plain: str | None = None
+    """The problem in plain words for the paper's reader (no codes, no line numbers), where
+    the rule says more than its general sentence (scoper.check.qa)."""
 
     def format(self) -> str:
         """One line, ``path:line: severity code rule: message``, with any control
@@ -132,18 +179,29 @@ class Problem:
 
 
 def problem(
-    path: str, line: int, rule_name: str, message: str, severity: Severity | None = None
+    path: str,
+    line: int,
+    rule_name: str,
+    message: str,
+    severity: Severity | None = None,
+    *,
+    plain: str | None = None,
 ) -> Problem:
     """A problem of a registered rule, at its default severity unless one is given."""
     rule = RULES[rule_name]
-    return Problem(path, line, severity or rule.severity, rule.code, rule.name, message)
+    return Problem(
+        path, line, severity or rule.severity, rule.code, rule.name, message, plain=plain
+    )
 
 
 class BriefInvalid(Exception):
-    """A file could not be turned into a model; carries every problem found in it."""
+    """A file could not be turned into a model; carries every problem found in it, and,
+    when the front matter could be read, the model of what did parse (``partial``), so that
+    the check rules can still run over it and the writer gets every problem at once."""
 
-    def __init__(self, problems: Iterable[Problem]) -> None:
+    def __init__(self, problems: Iterable[Problem], partial: Brief | None = None) -> None:
         self.problems = sorted(problems, key=lambda p: p.sort_key)
+        self.partial = partial
         super().__init__("\n".join(p.format() for p in self.problems))
 
 

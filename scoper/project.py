@@ -101,7 +101,7 @@ ref: {ref}
 priority: 3
 status: draft
 classification: OFFICIAL
-authors: [Your Name]
+authors: [Sam Taylor]
 lead: Work and Welfare team
 commissioned-by: Prime Minister
 tags: [employment, health]
@@ -109,8 +109,8 @@ tags: [employment, health]
 
 ## Summary
 Around 2.8 million people are out of work because of long-term sickness. This paper asks
-whether employers and health services could help more of them back into work, and what the
-Government would need to do itself.
+whether employers and health services could help more of them back into work. We recommend
+a funded pilot of combined health and employment support in three areas.
 
 ## Evidence
 - Economic inactivity because of long-term sickness has risen by about 700,000 since 2019.
@@ -126,7 +126,7 @@ Government would need to do itself.
   - Commitment: in-principle
 - **Mind** — third-sector
   - Insight: Support for people with mental health conditions at work.
-  - Role: Co-design the support offer.
+  - Role: Co-design the support offer, under a memorandum agreed with DWP in 2026.
   - Interests: Wants better mental health services; would not back compulsion.
   - Commitment: committed
 

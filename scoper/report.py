@@ -36,3 +36,21 @@ def problems_json(problems: Iterable[Problem], briefs: int) -> str:
         indent=2,
         ensure_ascii=False,
     )
+
+
+def _escape(text: str, property_value: bool = False) -> str:
+    """GitHub's workflow-command escaping: '%', CR and LF always; ':' and ',' in a property."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if property_value:
+        text = text.replace(":", "%3A").replace(",", "%2C")
+    return text
+
+
+def github_annotation(found: Problem) -> str:
+    """A problem as a GitHub Actions annotation, shown on the line of the pull request."""
+    level = "error" if found.severity == "error" else "warning"
+    place = f"file={_escape(found.path, True)}"
+    if found.line:
+        place += f",line={found.line}"
+    title = _escape(f"{found.code} {found.rule}", True)
+    return f"::{level} {place},title={title}::{_escape(found.message)}"

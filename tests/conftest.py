@@ -45,7 +45,7 @@ charities, backed by funding for local link workers.
 ## External partners
 - **Age UK** — third-sector
   - Insight: Runs befriending services across England.
-  - Role: Deliver the pilots.
+  - Role: Deliver the pilots, under a grant agreement signed in October 2026.
   - Interests: Gains funding for its services.
   - Commitment: committed
 - **Acme Care Ltd** — commercial

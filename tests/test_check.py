@@ -159,7 +159,7 @@ QUIET = [
             (
                 "One in fourteen adults is chronically lonely. We propose a partnership with\n"
                 "charities, backed by funding for local link workers.",
-                "word " * 200,
+                "We recommend " + "word " * 198,
             )
         ),
     ),
@@ -182,6 +182,10 @@ def test_rule_stays_quiet(name: str, text: str) -> None:
 def test_every_check_rule_is_tested_firing() -> None:
     tested = {expected.split()[-1] for _, _, expected in FIRING} | {"broken-reference"}
     tested |= {"duplicate-ref"}  # test_duplicate_ref
+    from tests.test_check_content import CONTENT_FIRING
+
+    tested |= {found.split()[-1] for _, _, expected in CONTENT_FIRING for found in expected}
+    tested |= {"partner-inconsistent", "partner-name-variants"}  # test_check_content, across
     check_rules = {name for name, rule in RULES.items() if rule.group == "check"}
     assert check_rules <= tested, check_rules - tested
 
@@ -256,7 +260,12 @@ def test_example_briefs_pass_strict(monkeypatch: pytest.MonkeyPatch, tmp_path: P
 
 def test_cli_text_json_strict_and_sorting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "b.md").write_text(edit(("Commitment: committed", "Commitment: in-principle")))
+    (tmp_path / "b.md").write_text(
+        edit(
+            ("Commitment: committed", "Commitment: in-principle"),
+            ("**Age UK**", "**Age Concern**"),
+        )
+    )
     (tmp_path / "a.md").write_text(edit(("PU-2026-900", "PU-1"), ("priority: 2", "priorty: 2")))
     (tmp_path / "c.md").write_text("not a brief\n")
     runner = CliRunner()

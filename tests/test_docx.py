@@ -160,7 +160,7 @@ def test_qa_box_on_drafts_lists_the_warnings(tmp_path: Path) -> None:
     document = docx.Document(str(tmp_path / "weak.docx"))
     box = next(t for t in document.tables if t.cell(0, 0).paragraphs[0].text.startswith("Unit QA"))
     lines = [p.text for p in box.cell(0, 0).paragraphs[1:]]
-    assert any("Office for National Statistics" in line and "Interests" in line for line in lines)
+    assert any("Office for National Statistics has not declared" in line for line in lines)
 
 
 def test_nothing_from_the_brief_runs_or_is_fetched(tmp_path: Path) -> None:

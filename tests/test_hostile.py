@@ -17,7 +17,7 @@ import pytest
 from bs4 import BeautifulSoup
 from pypdf import PdfReader
 
-from scoper.brief.source import image_resolver, read_brief
+from scoper.brief.source import FolderImages, image_resolver, read_brief
 from scoper.build import BriefResult, build_many, build_one
 from scoper.config import Config
 from scoper.pack.build import build_pack
@@ -317,7 +317,7 @@ def test_svg_complexity_is_measured_before_layout(tmp_path: Path, limit_name: st
     if limit_name == "entities":
         text = '<!DOCTYPE svg [<!ENTITY x "xxxxxxxx">]>' + svg + "<text>&x;</text></svg>"
     (tmp_path / "chart.svg").write_text(text)
-    resolve = image_resolver(tmp_path)
+    resolve = FolderImages(tmp_path)
     start = time.perf_counter()
     assert resolve("chart.svg") is None
     assert time.perf_counter() - start < 2
@@ -466,7 +466,7 @@ def test_a_brief_at_the_caps_still_renders_within_the_time_limit(tmp_path: Path)
     path = tmp_path / "links.md"
     links = "".join(f"[l{n}](https://a.b/{n}) " for n in range(MAX_BRACKETS - 100))
     path.write_text(valid_brief() + "\n## Notes\n" + links + "\n")
-    result = build_one(path, Config(), tmp_path / "out", fmt="pdf")
+    result = build_one(path, Config(), tmp_path / "out", formats=frozenset({"pdf"}))
     assert result.ok, [p.format() for p in result.problems]
 
 
@@ -764,7 +764,7 @@ def test_outputs_never_take_a_name_windows_reserves(tmp_path: Path) -> None:
     for number, stem in enumerate(WINDOWS_RESERVED):
         brief = valid_brief().replace("PU-2026-900", f"PU-2026-{940 + number}")
         (briefs / f"{stem}.md").write_text(brief)
-    results = build_many(find_briefs([briefs]), Config(), tmp_path / "out", fmt="html")
+    results = build_many(find_briefs([briefs]), Config(), tmp_path / "out", formats=frozenset({"html"}))
     assert all(r.ok for r in results), [p.format() for r in results for p in r.problems]
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert names == sorted(

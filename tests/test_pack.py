@@ -25,7 +25,7 @@ TODAY = dt.date(2026, 11, 28)
 # A brief of the same week that shares a partner (spelt differently) with alcohol-harm,
 # and has an overdue action: the register and tracker must show both.
 EXTRA = (
-    valid_brief(status="final", classification="SECRET")
+    valid_brief(status="review", classification="SECRET")
     .replace("ref: PU-2026-900", "ref: PU-2026-950")
     .replace("priority: 2", "priority: 1")
     .replace("date: 2026-11-23", "date: 2026-11-25")

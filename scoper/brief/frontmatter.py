@@ -134,6 +134,13 @@ def load_front_matter(
         message = f"the front matter holds a control character (U+{error.character:04X})"
         return {}, [problem(path, line, "yaml-syntax", message)]
     except yaml.YAMLError as error:
+        tab = _tab_line(split.yaml_text)
+        if tab is not None:
+            message = (
+                "this line of the front matter is indented with a tab; YAML needs spaces: "
+                "replace the tab with two spaces"
+            )
+            return {}, [problem(path, first + tab, "yaml-syntax", message)]
         detail = getattr(error, "problem", None) or str(error).split("\n")[0]
         message = f"the front matter is not valid YAML: {detail}"
         return {}, [problem(path, _yaml_line(error, first), "yaml-syntax", message)]
@@ -245,6 +252,14 @@ def full_date(text: str) -> dt.date | None:
         return dt.date.fromisoformat(text)
     except ValueError:  # 2026-02-30
         return None
+
+
+def _tab_line(yaml_text: str) -> int | None:
+    """The 0-based line of the first tab in a line's indentation, if any."""
+    for index, line in enumerate(yaml_text.split("\n")):
+        if "\t" in line[: len(line) - len(line.lstrip(" \t"))]:
+            return index
+    return None
 
 
 class _Rejected:

@@ -43,16 +43,64 @@ class _RawItem:
 class ItemReader:
     """Reads the items of one structured section."""
 
-    def __init__(self, stream: Stream, kind: ItemKind) -> None:
+    def __init__(self, stream: Stream, kind: ItemKind, lines: list[str] | None = None) -> None:
         self.stream = stream
         self.tokens = stream.tokens
         self.kind = kind
+        self.lines = lines or []
+        """The body's source lines, to say how a line is indented."""
 
     def list_items(self, start: int, stop: int) -> list[Item]:
         """The items of a list, one a top-level list item."""
-        return [
-            self._typed(self._list_item(a, b)) for a, b in self.stream.blocks(start + 1, stop - 1)
-        ]
+        raws: list[_RawItem] = []
+        stray_run = False
+        for a, b in self.stream.blocks(start + 1, stop - 1):
+            raw = self._list_item(a, b)
+            stray = self._stray_field(raw) if raws else None
+            if stray is None:
+                raws.append(raw)
+                stray_run = False
+                continue
+            # A field line indented too little became an item of its own: report it once
+            # (for the run of such lines) and give the field to the item it belongs to.
+            if not stray_run:
+                self._indentation_problem(raws[-1], raw)
+            stray_run = True
+            raws[-1].fields.append(stray)
+        return [self._typed(raw) for raw in raws]
+
+    def _stray_field(self, raw: _RawItem) -> Field | None:
+        """An item that is only a 'Field: value' line naming one of the kind's fields."""
+        if raw.head is None or raw.fields or raw.rest:
+            return None
+        split = _split_label(raw.head)
+        if split is None or split[0].lower() not in self.kind.field_names:
+            return None
+        label, children = split
+        value = Prose((inline_token(children, raw.head),))
+        return Field(name=label.lower(), label=label, value=value, line=raw.line)
+
+    def _indentation_problem(self, owner: _RawItem, stray: _RawItem) -> None:
+        need = have = None
+        index = owner.line - self.stream.offset
+        if 0 <= index < len(self.lines):
+            marker = re.match(r"^(\s*(?:[-*+]|\d+[.)])\s+)", self.lines[index])
+            need = len(marker.group(1)) if marker else None
+        index = stray.line - self.stream.offset
+        if 0 <= index < len(self.lines):
+            have = len(self.lines[index]) - len(self.lines[index].lstrip(" "))
+        label = (_split_label(stray.head) or ("Field", []))[0] if stray.head else "Field"
+        how = (
+            f"it is indented {have} space{'s' if have != 1 else ''}; indent it {need} spaces"
+            if need is not None and have is not None
+            else "indent it under the item's text"
+        )
+        self.stream.problem(
+            stray.line,
+            "invalid-item",
+            f"'{label}:' here reads as a new {self.kind.noun}, not a field of the one above: "
+            f"{how}, like the item's text (and the lines after it the same way)",
+        )
 
     def table_items(self, start: int, stop: int) -> list[Item]:
         """The items of a table whose header row names the fields, one a row."""

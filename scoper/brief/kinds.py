@@ -113,7 +113,7 @@ ITEM_KINDS: dict[SectionKind, ItemKind] = {
             ),
             noun="evidence item",
             article="an evidence item",
-            text_columns=("evidence",),
+            text_columns=("evidence", "finding", "findings", "statement", "fact"),
             required=("strength",),
             required_message="evidence item has no {what} (" + choices(STRENGTHS) + ")",
             needs_text="an evidence item needs a statement",
@@ -131,7 +131,14 @@ ITEM_KINDS: dict[SectionKind, ItemKind] = {
             ),
             noun="partner",
             article="a partner",
-            text_columns=("partner", "name", "organisation", "organization"),
+            text_columns=(
+                "partner",
+                "name",
+                "organisation",
+                "organization",
+                "body",
+                "stakeholder",
+            ),
             headed=True,
         ),
         ItemKind(
@@ -147,7 +154,7 @@ ITEM_KINDS: dict[SectionKind, ItemKind] = {
             ),
             noun="action",
             article="an action",
-            text_columns=("action",),
+            text_columns=("action", "action point", "next step", "step"),
             required=("owner", "due"),
             required_rule="action-incomplete",
             required_message="action has no {what}: every action needs an owner and a due date",
@@ -163,7 +170,7 @@ ITEM_KINDS: dict[SectionKind, ItemKind] = {
             ),
             noun="risk",
             article="a risk",
-            text_columns=("risk",),
+            text_columns=("risk", "risks", "issue"),
         ),
     )
 }
@@ -215,6 +222,19 @@ SECTION_ALIASES: dict[str, SectionKind] = {
 """Every heading that names a recognised section, in lower case."""
 SECTION_TITLES: dict[SectionKind, str] = {spec.kind: spec.title for spec in SECTIONS}
 REQUIRED_SECTIONS: tuple[SectionKind, ...] = tuple(s.kind for s in SECTIONS if s.required)
+
+
+def close_section(heading: str) -> tuple[SectionKind, str] | None:
+    """The section a heading probably meant to name, with its title, when it is close to
+    one of the names (a slip of the keyboard: 'External Partnres')."""
+    import difflib
+
+    name = re.sub(r"\s+", " ", heading.strip().rstrip(":").strip()).lower()
+    close = difflib.get_close_matches(name, list(SECTION_ALIASES), n=1, cutoff=0.8)
+    if not close:
+        return None
+    kind = SECTION_ALIASES[close[0]]
+    return kind, SECTION_TITLES[kind]
 
 
 def section_kind(heading: str) -> SectionKind:

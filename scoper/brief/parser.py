@@ -17,6 +17,7 @@ from scoper.brief.kinds import (
     ITEM_KINDS,
     REQUIRED_SECTIONS,
     SECTION_TITLES,
+    close_section,
     item_kind,
     section_kind,
 )
@@ -63,9 +64,9 @@ def parse_brief(
     body = _BodyParser(path, split.body_first_line, slug, resolve_image)
     body.parse(split.body)
     problems += body.stream.problems
-    if meta is None or has_errors(problems):
+    if meta is None:
         raise BriefInvalid(problems)
-    return Brief(
+    brief = Brief(
         path=path,
         meta=meta,
         sections=body.sections,
@@ -77,6 +78,10 @@ def parse_brief(
         slug=slug,
         body_line=split.body_first_line,
     )
+    if has_errors(problems):
+        # What did parse, for the check rules: the writer gets every problem at once.
+        raise BriefInvalid(problems, partial=brief)
+    return brief
 
 
 class _BodyParser:
@@ -96,6 +101,9 @@ class _BodyParser:
         self.images: list[Image] = []
         self.links: list[Link] = []
         self.anchors: set[str] = set()
+        self.lines: list[str] = []
+        self.near_misses: dict[SectionKind, tuple[str, int]] = {}
+        """Headings kept as prose that look like a misspelt section name, by that section."""
 
     @property
     def tokens(self) -> list[Token]:
@@ -111,6 +119,7 @@ class _BodyParser:
         from scoper.brief.limits import text_limits, token_limits
 
         stream = self.stream
+        self.lines = body.split("\n")
         stream.problems += text_limits(body, stream.path, stream.offset)
         if not stream.problems:
             stream.tokens = self.md.parse(body, self.env)
@@ -157,6 +166,8 @@ class _BodyParser:
             if not title:
                 self.problem(line, "misplaced-heading", "a '## ' heading with no title")
             kind = section_kind(title)
+            if kind == "other" and title:
+                self._near_miss(title, line)
             if kind != "other":
                 if kind in seen:
                     self.problem(
@@ -186,13 +197,38 @@ class _BodyParser:
                 )
         offset = self.stream.offset
         for kind in REQUIRED_SECTIONS:
-            if kind not in seen:
+            if kind in seen:
+                continue
+            if kind in self.near_misses:
+                heading, line = self.near_misses[kind]
                 self.problem(
-                    offset if self.sections else max(offset - 1, 1),
+                    line,
                     "missing-section",
-                    f"the brief has no '{SECTION_TITLES[kind]}' section "
-                    f"(a '## {SECTION_TITLES[kind]}' heading)",
+                    f"the brief has no '{SECTION_TITLES[kind]}' section; '## {heading}' is "
+                    f"read as free prose: did you mean '## {SECTION_TITLES[kind]}'?",
                 )
+                continue
+            self.problem(
+                offset if self.sections else max(offset - 1, 1),
+                "missing-section",
+                f"the brief has no '{SECTION_TITLES[kind]}' section "
+                f"(a '## {SECTION_TITLES[kind]}' heading)",
+            )
+
+    def _near_miss(self, title: str, line: int) -> None:
+        """A heading close to a section's name: a slip, most likely."""
+        close = close_section(title)
+        if close is None:
+            return
+        kind, name = close
+        self.near_misses.setdefault(kind, (title, line))
+        if kind not in REQUIRED_SECTIONS:
+            self.problem(
+                line,
+                "unknown-section",
+                f"'## {title}' is not a section scoper knows, so it is kept as free prose "
+                f"with no checks; did you mean '## {name}'?",
+            )
 
     def _check_images(self) -> None:
         for image in self.images:
@@ -284,7 +320,7 @@ class _BodyParser:
                 f"'{title}' has {items} items; a section holds {MAX_ITEMS} at most",
             )
             return section
-        reader = ItemReader(self.stream, item_kind(kind))
+        reader = ItemReader(self.stream, item_kind(kind), self.lines)
         intro: list[Span] = []
         outro: list[Span] = []
         for start, stop in blocks:

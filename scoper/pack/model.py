@@ -212,11 +212,16 @@ def partner_key(name: str) -> str:
 
 
 def partner_register(papers: list[PackPaper]) -> list[RegisterEntry]:
-    """Every partner across the papers, merged by name, sorted by name."""
-    entries: dict[str, RegisterEntry] = {}
+    """Every partner across the papers, merged as ``scoper check`` matches organisation
+    names ("FreshMart plc", "Freshmart"), sorted by name."""
+    from scoper.check.names import group_names
+
+    by_name: dict[str, list[Appearance]] = {}
     for paper in papers:
         for partner in paper.brief.partners:
-            key = partner_key(partner.name)
-            entry = entries.setdefault(key, RegisterEntry(partner.name))
-            entry.appearances.append(Appearance(paper, partner))
-    return sorted(entries.values(), key=lambda e: partner_key(e.name))
+            by_name.setdefault(partner.name, []).append(Appearance(paper, partner))
+    entries = [
+        RegisterEntry(group[0], [a for name in group for a in by_name[name]])
+        for group in group_names(list(by_name))
+    ]
+    return sorted(entries, key=lambda e: partner_key(e.name))

@@ -6,6 +6,7 @@ value is escaped except the HTML that the Markdown parser made (which has raw HT
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -14,7 +15,9 @@ from markupsafe import Markup
 from scoper import __version__
 from scoper.brief.markdown import ImageResolver
 from scoper.brief.model import Brief
+from scoper.check.qa import qa_notes
 from scoper.config import Config
+from scoper.problems import Problem
 from scoper.render.theme import Theme, data_uri, environment, font_faces, stylesheet, theme_for
 
 if TYPE_CHECKING:
@@ -72,12 +75,14 @@ def render_html(
     target: Target = "screen",
     theme: Theme | None = None,
     resolve_image: ImageResolver | None = None,
+    problems: Iterable[Problem] = (),
 ) -> str:
     """The paper as one HTML document.
 
     ``screen`` makes a self-contained file (fonts and images embedded) for reading and
     e-mailing; ``pdf`` points at the theme's font files, for the PDF renderer. Images come
-    from the brief's folder unless ``resolve_image`` is given.
+    from the brief's folder unless ``resolve_image`` is given. ``problems`` are the brief's
+    check findings: a draft or a paper under review shows them in its Unit QA box.
     """
     theme = theme or theme_for(config)
     template = environment(theme).get_template("paper.html.j2")
@@ -89,6 +94,7 @@ def render_html(
         target=target,
         css=_css(theme, target),
         resolve_image=resolve_image,
+        qa=qa_notes(brief, problems),
         **_house_style(config),
     )
 

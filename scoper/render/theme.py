@@ -107,7 +107,20 @@ def _environment(theme: Theme, override_files: tuple[str, ...]) -> jinja2.Enviro
     env.filters["html"] = html_filter
     env.filters["long_date"] = long_date
     env.filters["short_date"] = short_date
+    env.filters.update(_check_filters())
     return env
+
+
+def _check_filters() -> dict[str, object]:
+    """What the checks say, for the paper and the pack: an evidence item that is a
+    partner's own claim, a paper's weakest evidence, a problem in plain words."""
+    from scoper.check.qa import partner_claim, plain_words, weakest_grade
+
+    return {
+        "partner_claim": lambda item, brief: partner_claim(brief, item),
+        "weakest_grade": weakest_grade,
+        "plain_words": plain_words,
+    }
 
 
 def long_date(value: dt.date | None) -> str:

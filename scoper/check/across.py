@@ -1,0 +1,116 @@
+"""Problems only a set of papers shows: a shared ref, one partner described two ways, one
+organisation written two ways."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from scoper.brief.model import Brief, Partner
+from scoper.check.base import CheckContext
+from scoper.check.names import group_names
+from scoper.problems import Problem, problem
+
+_NONE = frozenset({"", "none", "none declared", "not declared", "n/a", "none known"})
+
+
+def check_set(briefs: Iterable[Brief], context: CheckContext) -> dict[str, list[Problem]]:
+    """Problems that only a set of briefs shows, by brief path."""
+    from scoper.check import grade
+
+    briefs = list(briefs)
+    raw: dict[str, list[Problem]] = {}
+    for found in (*_duplicate_refs(briefs), *_partners_across(briefs)):
+        raw.setdefault(found.path, []).append(found)
+    by_path = {brief.path: brief for brief in briefs}
+    graded: dict[str, list[Problem]] = {}
+    for path, problems in raw.items():
+        brief = by_path[path]
+        kept = grade(problems, context.settings, brief.meta.ignore)
+        if kept:
+            graded[path] = kept
+    return graded
+
+
+def _duplicate_refs(briefs: list[Brief]) -> Iterable[Problem]:
+    by_ref: dict[str, list[Brief]] = {}
+    for brief in briefs:
+        by_ref.setdefault(brief.meta.ref.casefold(), []).append(brief)
+    for same in by_ref.values():
+        if len(same) < 2:
+            continue
+        for brief in same:
+            others = ", ".join(other.path for other in same if other is not brief)
+            yield problem(
+                brief.path,
+                brief.meta.lines.get("ref", 1),
+                "duplicate-ref",
+                f"ref '{brief.meta.ref}' is also used by {others}; give each paper its own",
+            )
+
+
+def _partners_across(briefs: list[Brief]) -> Iterable[Problem]:
+    appearances: dict[str, list[tuple[Brief, Partner]]] = {}
+    for brief in briefs:
+        for partner in brief.partners:
+            if partner.name:
+                appearances.setdefault(partner.name, []).append((brief, partner))
+    for group in group_names(list(appearances)):
+        seen = [pair for name in group for pair in appearances[name]]
+        if len({brief.path for brief, _ in seen}) < 2:
+            continue
+        yield from _variants(group, seen)
+        yield from _inconsistent(seen)
+
+
+def _variants(group: list[str], seen: list[tuple[Brief, Partner]]) -> Iterable[Problem]:
+    if len(group) < 2:
+        return
+    # The spelling most papers use is the one to follow.
+    counts = {name: sum(p.name == name for _, p in seen) for name in group}
+    usual = max(group, key=lambda name: (counts[name], -group.index(name)))
+    for brief, partner in seen:
+        if partner.name == usual:
+            continue
+        where = next(b.path for b, p in seen if p.name == usual)
+        yield problem(
+            brief.path,
+            partner.line,
+            "partner-name-variants",
+            f"'{partner.name}' is probably the organisation written '{usual}' in {where}: "
+            "write its name the same way in every paper so the register counts it once",
+        )
+
+
+def _interests(partner: Partner) -> str:
+    return " ".join((partner.value("interests") or "").casefold().rstrip(".").split())
+
+
+def _commitment(partner: Partner) -> str:
+    return partner.commitment or "of no stated commitment"
+
+
+def _inconsistent(seen: list[tuple[Brief, Partner]]) -> Iterable[Problem]:
+    for brief, partner in seen:
+        others = [(b, p) for b, p in seen if b.path != brief.path]
+        differs = next(((b, p) for b, p in others if _commitment(p) != _commitment(partner)), None)
+        if differs is not None:
+            commitment = partner.fields.get("commitment")
+            yield problem(
+                brief.path,
+                commitment.line if commitment else partner.line,
+                "partner-inconsistent",
+                f"'{partner.name}' is {_commitment(partner)} here but "
+                f"{_commitment(differs[1])} in {differs[0].path}: agree one account of where "
+                "it stands",
+            )
+        if _interests(partner) in _NONE:
+            declared = next(((b, p) for b, p in others if _interests(p) not in _NONE), None)
+            if declared is not None:
+                yield problem(
+                    brief.path,
+                    partner.line,
+                    "partner-inconsistent",
+                    f"'{partner.name}' declares no interests here, but {declared[0].path} "
+                    f"says it has some ('{declared[1].value('interests')}'): declare them "
+                    "here too",
+                )
