@@ -764,7 +764,9 @@ def test_outputs_never_take_a_name_windows_reserves(tmp_path: Path) -> None:
     for number, stem in enumerate(WINDOWS_RESERVED):
         brief = valid_brief().replace("PU-2026-900", f"PU-2026-{940 + number}")
         (briefs / f"{stem}.md").write_text(brief)
-    results = build_many(find_briefs([briefs]), Config(), tmp_path / "out", formats=frozenset({"html"}))
+    results = build_many(
+        find_briefs([briefs]), Config(), tmp_path / "out", formats=frozenset({"html"})
+    )
     assert all(r.ok for r in results), [p.format() for r in results for p in r.problems]
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert names == sorted(
