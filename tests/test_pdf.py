@@ -159,3 +159,33 @@ def test_marking_follows_the_classification(tmp_path: Path, classification: str)
         assert text.count(classification) >= 2, text
         if classification == "SECRET":
             assert "TOP SECRET" not in text
+
+
+def test_clearance_details_are_in_the_pdf_metadata(tmp_path: Path) -> None:
+    import pikepdf
+    from click.testing import CliRunner
+
+    from scoper.cli import cli
+    from tests.conftest import EXAMPLES
+
+    text = (EXAMPLES / "loneliness.md").read_text()
+    text = text.replace(
+        "status: draft",
+        'status: review\nversion: "2.1"\ncleared-by:\n  - name: Sarah Jones\n'
+        "    role: Head of Policy Unit\n    date: 2026-11-24\n"
+        "distribution: [Private Office, Cabinet Secretary]\ndecision-by: 2026-12-04\n"
+        "supersedes: PU-2026-009",
+    )
+    (tmp_path / "cleared.md").write_text(text)
+    result = CliRunner().invoke(
+        cli, ["build", str(tmp_path / "cleared.md"), "-o", str(tmp_path), "--format", "pdf"]
+    )
+    assert result.exit_code == 0, result.output
+    with pikepdf.open(tmp_path / "cleared.pdf") as pdf:
+        info = {str(key): str(value) for key, value in pdf.docinfo.items()}
+    assert info["/status"] == "review" and info["/version"] == "2.1"
+    assert info["/clearedby"] == "Sarah Jones, Head of Policy Unit (24 Nov 2026)"
+    assert info["/distribution"] == "Private Office; Cabinet Secretary"
+    assert info["/decisionby"] == "2026-12-04" and info["/supersedes"] == "PU-2026-009"
+    assert info["/classification"] == "OFFICIAL"
+    assert "/viewport" not in info

@@ -130,6 +130,9 @@ def render_pdf(
     options = {
         "pdf_variant": variant,
         "pdf_tags": True,  # a structure tree in every variant: the papers are read aloud too
+        # The page's other <meta> elements (classification, clearance details) become the
+        # document information's own entries.
+        "custom_metadata": True,
         "attachments": [
             Attachment(string=data, name=name, description=about, relationship="Source")
             for name, data, about in attachments
