@@ -232,7 +232,7 @@ class _Paper:
         head = cell.paragraphs[0]
         head.style = "Callout"
         points = f"{len(notes)} point{'s' if len(notes) != 1 else ''}"
-        head.add_run(f"Unit QA: {points} to settle before clearance").bold = True
+        head.add_run(f"Unit QA: {points} to resolve before this paper is cleared").bold = True
         for note in notes:
             cell.add_paragraph(f"•\t{note}", style="Callout")
         ooxml.table_rows_hold(table, header_rows=0)

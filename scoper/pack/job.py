@@ -168,7 +168,7 @@ class PackJob:
         return self.pool.submit(job, self.timeout)
 
     def paper_job(self, paper: PackPaper) -> PdfJob:
-        return paper_job(paper.brief, self.config, self.theme)
+        return paper_job(paper.brief, self.config, self.theme, paper.warnings)
 
     def part_job(self, part: PackPart, pages: dict[str, int]) -> PdfJob:
         from scoper.pdf.pool import PdfJob
@@ -186,7 +186,13 @@ class PackJob:
             slug = paper.brief.slug
             if self.fresh(slug, "html"):
                 continue
-            data = render_html(paper.brief, self.config, target="screen", theme=self.theme)
+            data = render_html(
+                paper.brief,
+                self.config,
+                target="screen",
+                theme=self.theme,
+                problems=paper.warnings,
+            )
             encoded = data.encode("utf-8")
             self.write(self.path(slug, "html"), encoded)
             self.manifest.made(slug, "html", self.paper_keys[slug], digest_of(encoded))

@@ -205,7 +205,7 @@ class Site:
         report = entry.report
         if not report.ok or report.brief is None:
             return self._brief_problems(entry, config)
-        paper = render_html(report.brief, config, target="screen")
+        paper = render_html(report.brief, config, target="screen", problems=report.problems)
         links = [("/", "All briefs"), (f"/paper/{slug}.pdf", "PDF")]
         return self._with_live(
             200, paper, theme_for(config), entry.path.name, links, list(report.problems)
@@ -235,19 +235,24 @@ class Site:
                 return _text(404, "No such brief.")
             if not entry.report.ok or entry.report.brief is None:
                 return self._brief_problems(entry, config)
-            job, key = self._pdf_job(entry.report.brief, config)
+            job, key = self._pdf_job(entry.report.brief, config, list(entry.report.problems))
         finally:
             self._turns.release()
         return self._pdf(job, key, config)
 
-    def _pdf_job(self, brief: Brief, config: Config) -> tuple[PdfJob | None, str]:
+    def _pdf_job(
+        self, brief: Brief, config: Config, problems: list[Problem]
+    ) -> tuple[PdfJob | None, str]:
         from scoper.build import paper_job
-        from scoper.pack.cache import paper_key
+        from scoper.check import qa_notes
+        from scoper.pack.cache import key_of, paper_key
         from scoper.render.theme import theme_for
 
         theme = theme_for(config)
-        key = paper_key(brief, config, theme)
-        return (None if key in self._pdfs else paper_job(brief, config, theme)), key
+        # The Unit QA box changes with the warnings (an action falls overdue overnight).
+        key = key_of(paper_key(brief, config, theme), qa_notes(brief, problems))
+        job = None if key in self._pdfs else paper_job(brief, config, theme, problems)
+        return job, key
 
     def _pdf(self, job: PdfJob | None, key: str, config: Config) -> Response:
         with self._pdf_lock:  # rendered once, then kept until something it depends on changes

@@ -132,6 +132,7 @@ def render_pack_html(
         # In the PDF the contents' links are joined to the papers' pages after merging.
         link_prefix="#" if part == "all" else "scoper-pack:",
         views={paper.brief.slug: paper_view(paper.brief) for paper in pack.papers},
+        qa_of={paper.brief.slug: qa_notes(paper.brief, paper.warnings) for paper in pack.papers},
         generator=f"scoper {__version__}",
         target=target,
         css=_css(theme, target),
