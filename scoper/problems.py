@@ -126,6 +126,13 @@ RULES: dict[str, Rule] = {
             "warning",
             "One organisation written differently across papers.",
         ),
+        (
+            "C027",
+            "public-leak",
+            "warning",
+            "A public version would still show something that looks private.",
+        ),
+        ("C028", "bad-marking", "warning", "A public-version mark that would not work."),
     ),
     # Build rules: making the files went wrong.
     **_rules(

@@ -15,7 +15,7 @@ import dataclasses
 from collections.abc import Iterable
 
 from scoper.brief.model import Brief
-from scoper.check import evidence, paper, partners  # noqa: F401  (they register the rules)
+from scoper.check import evidence, paper, partners, public  # noqa: F401  (they register rules)
 from scoper.check.across import check_set
 from scoper.check.base import CHECKS, CheckContext, file_exists_beside
 from scoper.check.qa import partner_claim, qa_notes, weakest_grade

@@ -43,6 +43,8 @@ PLAIN: dict[str, str] = {
     "misplaced-heading": "A heading is out of place.",
     "unsafe-link": "A link or picture is left out of the paper.",
     "unknown-section": "A heading looks like a misspelt section name.",
+    "public-leak": "A public version would still show something that looks private.",
+    "bad-marking": "A mark for the public version is written wrongly.",
 }
 
 
