@@ -407,3 +407,28 @@ def test_review_of_a_file_that_is_not_word(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["review", str(path)])
     assert result.exit_code == 1
     assert "not a Word (.docx) file" in result.output and "Traceback" not in result.output
+
+
+def test_the_word_paper_meets_the_accessibility_bar_word_can_express(
+    built_examples: dict[str, BriefResult],
+) -> None:
+    """Issue 19's bar for Word: headings in order, alt text on every picture, header rows
+    on the data tables, the document's title and language."""
+    for result in built_examples.values():
+        document = docx.Document(str(word_of(result)))
+        assert document.core_properties.title and document.core_properties.language == "en-GB"
+        levels = [
+            int(p.style.name.split()[-1])
+            for p in document.paragraphs
+            if p.style.name.startswith("Heading ")
+        ]
+        assert levels and levels[0] == 1
+        assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), levels
+        for picture in document.element.body.iter(qn("wp:docPr")):
+            assert picture.get("descr", "").strip(), result.path
+        for table in document.tables:
+            first = table.rows[0]._tr.trPr
+            shaded_header = first is not None and first.find(qn("w:tblHeader")) is not None
+            headings = [c.text for c in table.rows[0].cells]
+            if headings[:2] in (["#", "Action"], ["Risk", "Likelihood"]):
+                assert shaded_header, (result.path, headings)
