@@ -50,11 +50,26 @@ def pdfs(
     )
     assert outcome.ok
     found["pack"] = work / "pack" / f"{outcome.name}.pdf"
+    # A public version, with withheld passages, sections and items in it.
+    from tests.test_public import BRIEF
+
+    (briefs / "public").mkdir()
+    shutil.copytree(EXAMPLES / "images", briefs / "public" / "images")
+    (briefs / "public" / "leaky.md").write_text(BRIEF)
+    [public] = build_many(
+        [briefs / "public" / "leaky.md"],
+        Config(),
+        work / "public",
+        formats=frozenset({"pdf"}),
+        public=True,
+    )
+    assert public.ok, [p.format() for p in public.problems]
+    found["public"] = work / "public" / "leaky.public.pdf"
     return found
 
 
 def test_outloud_finds_no_error_in_any_pdf(pdfs: dict[str, Path]) -> None:
-    assert {"every-list-form", "every-table-form", "pack", "alcohol-harm"} <= set(pdfs)
+    assert {"every-list-form", "every-table-form", "pack", "alcohol-harm", "public"} <= set(pdfs)
     for name, path in pdfs.items():
         result = check(str(path))
         assert result.error is None, (name, result.error)
