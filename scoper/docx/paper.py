@@ -143,9 +143,9 @@ class _Paper:
         header = section.header
         header.is_linked_to_previous = False
         marking = header.paragraphs[0]
-        marking.style = "Marking"
+        self.writer.styles.set(marking, "Marking")
         marking.add_run(self.meta.classification)
-        running = header.add_paragraph(style="Running Head")
+        running = self.writer.styles.paragraph(header, "Running Head")
         running.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
         running.add_run(f"{self.meta.ref}\t{short_title(self.meta.title)}")
         if self.meta.status == "draft":
@@ -153,14 +153,14 @@ class _Paper:
         footer = section.footer
         footer.is_linked_to_previous = False
         line = footer.paragraphs[0]
-        line.style = "Paper Footer"
+        self.writer.styles.set(line, "Paper Footer")
         line.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
         organisation = f" · {self.config.organisation}" if self.config.organisation else ""
         line.add_run(f"{self.meta.ref}{organisation}\tPage ")
         ooxml.add_field(line, "PAGE")
         line.add_run(" of ")
         ooxml.add_field(line, "NUMPAGES")
-        bottom = footer.add_paragraph(style="Marking")
+        bottom = self.writer.styles.paragraph(footer, "Marking")
         bottom.add_run(self.meta.classification)
 
     # -- the first page -------------------------------------------------------------------
@@ -177,10 +177,10 @@ class _Paper:
             logo = doc.add_paragraph().add_run()
             logo.add_picture(str(self.config.logo), height=Cm(1.2))
             ooxml.set_alt_text(logo, f"{self.config.organisation or 'Unit'} logo")
-        kicker = doc.add_paragraph(style="Kicker")
+        kicker = self.writer.styles.paragraph(doc, "Kicker")
         organisation = f"{self.config.organisation} · " if self.config.organisation else ""
         kicker.add_run(f"{organisation}Scoping paper")
-        title = doc.add_paragraph(style="Title")
+        title = self.writer.styles.paragraph(doc, "Title")
         self.writer.mark(title, meta.lines.get("title", meta.lines.get("topic", 1)))
         title.add_run(meta.title)
         rows = [
@@ -216,12 +216,12 @@ class _Paper:
                 ooxml.shade(cell, TINT)
         ooxml.table_rows_hold(table, header_rows=0)
         if meta.tags:
-            tags = doc.add_paragraph(style="Paper Footer")
+            tags = self.writer.styles.paragraph(doc, "Paper Footer")
             tags.add_run("Tags: " + ", ".join(meta.tags))
 
     def _meta_cell(self, cell: Any, text: str, bold: bool = False) -> None:
         paragraph = cell.paragraphs[0]
-        paragraph.style = "Table Text"
+        self.writer.styles.set(paragraph, "Table Text")
         run = paragraph.add_run(text)
         run.bold = bold or None
 
@@ -230,19 +230,19 @@ class _Paper:
         cell = table.cell(0, 0)
         ooxml.shade(cell, "FCF3E8")
         head = cell.paragraphs[0]
-        head.style = "Callout"
+        self.writer.styles.set(head, "Callout")
         points = f"{len(notes)} point{'s' if len(notes) != 1 else ''}"
         head.add_run(f"Unit QA: {points} to resolve before this paper is cleared").bold = True
         for note in notes:
-            cell.add_paragraph(f"•\t{note}", style="Callout")
+            self.writer.styles.paragraph(cell, "Callout", f"•\t{note}")
         ooxml.table_rows_hold(table, header_rows=0)
-        self.document.add_paragraph(style="Table Text")
+        self.writer.styles.paragraph(self.document, "Table Text")
 
     # -- the sections ---------------------------------------------------------------------
 
     def section(self, section: Section) -> None:
         doc = self.document
-        heading = doc.add_heading(section.title, level=1)
+        heading = self.writer.styles.paragraph(doc, "Heading 1", section.title)
         self.writer.mark(heading, section.line)
         self.writer.prose(doc, section.intro, section.line)
         items = section.items
@@ -272,7 +272,7 @@ class _Paper:
             found = item.fields.get(name)
             if found is None and name not in missing:
                 continue
-            paragraph = self.document.add_paragraph(style="Field")
+            paragraph = self.writer.styles.paragraph(self.document, "Field")
             paragraph.paragraph_format.left_indent = Cm(0.6)
             paragraph.add_run(f"{label}: ").bold = True
             if found is None:
@@ -282,7 +282,7 @@ class _Paper:
             self.writer.mark(paragraph, found.line)
             self._inline_value(paragraph, found)
         for extra in item.extra_fields:
-            paragraph = self.document.add_paragraph(style="Field")
+            paragraph = self.writer.styles.paragraph(self.document, "Field")
             paragraph.paragraph_format.left_indent = Cm(0.6)
             self.writer.mark(paragraph, extra.line)
             paragraph.add_run(f"{extra.label}: ").bold = True
@@ -301,7 +301,7 @@ class _Paper:
 
     def evidence(self, items: list[Evidence]) -> None:
         for number, item in enumerate(items, start=1):
-            label = self.document.add_paragraph(style="Item Label")
+            label = self.writer.styles.paragraph(self.document, "Item Label")
             self.writer.mark(label, item.line)
             label.add_run(f"E{number}  ")
             grade = label.add_run(f"{(item.strength or '').upper()} EVIDENCE")
@@ -315,9 +315,9 @@ class _Paper:
 
     def partners(self, items: list[Partner]) -> None:
         for item in items:
-            name = self.document.add_heading(item.name, level=2)
+            name = self.writer.styles.paragraph(self.document, "Heading 2", item.name)
             self.writer.mark(name, item.line)
-            tags = self.document.add_paragraph(style="Item Label")
+            tags = self.writer.styles.paragraph(self.document, "Item Label")
             commitment = (item.commitment or "commitment not stated").replace("-", " ")
             tags.add_run(
                 f"{item.sector.replace('-', ' ').capitalize()} · {commitment.capitalize()}"
@@ -339,7 +339,7 @@ class _Paper:
         ooxml.table_look(table)
         for cell, heading in zip(table.rows[0].cells, headings, strict=True):
             paragraph = cell.paragraphs[0]
-            paragraph.style = "Table Text"
+            self.writer.styles.set(paragraph, "Table Text")
             run = paragraph.add_run(heading)
             run.bold = True
             run.font.color.rgb = RGBColor.from_string("FFFFFF")
@@ -349,7 +349,7 @@ class _Paper:
 
     def _cell(self, cell: Any, line: int, text: str | None = None, value: Any = None) -> None:
         paragraph = cell.paragraphs[0]
-        paragraph.style = "Table Text"
+        self.writer.styles.set(paragraph, "Table Text")
         self.writer.mark(paragraph, line)
         if value is not None:
             tokens = value.tokens
@@ -383,7 +383,7 @@ class _Paper:
             self._cell(cells[5], item.line, item.status.replace("-", " ").capitalize())
         ooxml.column_widths(table, self._widths)
         ooxml.table_rows_hold(table)
-        self.document.add_paragraph(style="Table Text")
+        self.writer.styles.paragraph(self.document, "Table Text")
 
     def risks(self, items: list[Risk]) -> None:
         if not any(item.fields for item in items):
@@ -404,4 +404,4 @@ class _Paper:
             )
         ooxml.column_widths(table, self._widths)
         ooxml.table_rows_hold(table)
-        self.document.add_paragraph(style="Table Text")
+        self.writer.styles.paragraph(self.document, "Table Text")

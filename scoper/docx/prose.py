@@ -8,7 +8,9 @@ that ``scoper review`` can take a reviewer's comment back to where it belongs.
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,9 +48,11 @@ class Writer:
     """The last bookmark id used, shared by every writer of one document."""
     notes: dict[int, list[Token]] = field(default_factory=dict)
     """Each footnote's content, by markdown-it's footnote id."""
+    styles: ooxml.StyleIds = field(init=False)
 
     def __post_init__(self) -> None:
         self.notes = _footnote_contents(self.brief.footnotes)
+        self.styles = ooxml.StyleIds(self.footnotes.document)
 
     # -- blocks -------------------------------------------------------------------------
 
@@ -67,7 +71,7 @@ class Writer:
     def inline_paragraph(
         self, container: Any, children: Sequence[Token], line: int, style: str | None = None
     ) -> Paragraph:
-        paragraph = container.add_paragraph(style=style)
+        paragraph = self.styles.paragraph(container, style)
         self.mark(paragraph, line)
         self.inline(paragraph, children)
         return paragraph
@@ -92,7 +96,7 @@ class Writer:
             return _after(tokens, index)
         if kind == "heading_open":
             depth = int(token.tag[1:])
-            heading = container.add_paragraph(style=f"Heading {min(max(depth - 1, 2), 3)}")
+            heading = self.styles.paragraph(container, f"Heading {min(max(depth - 1, 2), 3)}")
             self.mark(heading, here)
             self.inline(heading, tokens[index + 1].children or [])
             return _after(tokens, index)
@@ -113,9 +117,9 @@ class Writer:
             return end
         if kind in ("fence", "code_block"):
             for text_line in token.content.rstrip("\n").split("\n"):
-                paragraph = container.add_paragraph(style=style)
+                paragraph = self.styles.paragraph(container, style)
                 self.mark(paragraph, here)
-                paragraph.add_run(text_line, style="Code")
+                self.styles.run(paragraph.add_run(text_line), "Code")
             return index + 1
         if kind.startswith("footnote_block"):
             return _after(tokens, index) if token.nesting == 1 else index + 1
@@ -138,7 +142,7 @@ class Writer:
                 token = tokens[inner]
                 if token.type in ("paragraph_open", "inline") and first:
                     children = tokens[inner + 1] if token.type == "paragraph_open" else token
-                    paragraph = container.add_paragraph(style="List Paragraph")
+                    paragraph = self.styles.paragraph(container, "List Paragraph")
                     paragraph.paragraph_format.left_indent = Cm(0.75 * (level + 1))
                     paragraph.paragraph_format.first_line_indent = Cm(-0.5)
                     self.mark(paragraph, self.brief.line_of(token.map, here))
@@ -169,13 +173,13 @@ class Writer:
             for c, cell_token in enumerate(row):
                 cell = table.cell(r, c)
                 paragraph = cell.paragraphs[0]
-                paragraph.style = "Table Text"
+                self.styles.set(paragraph, "Table Text")
                 self.mark(paragraph, self.brief.line_of(cell_token.map, line))
                 self.inline(paragraph, cell_token.children or [], bold=r == 0)
                 if r == 0:
                     ooxml.shade(cell, ACCENT_TINT)
         ooxml.table_rows_hold(table)
-        container.add_paragraph(style="Table Text")  # Word needs a paragraph between tables
+        self.styles.paragraph(container, "Table Text")  # Word needs a paragraph between tables
 
     def _callout(
         self, container: Any, tokens: list[Token], index: int, line: int, kind: str
@@ -184,7 +188,7 @@ class Writer:
         cell = table.cell(0, 0)
         ooxml.shade(cell, TINT if kind == "NOTE" else ACCENT_TINT)
         title = cell.paragraphs[0]
-        title.style = "Callout"
+        self.styles.set(title, "Callout")
         self.mark(title, line)
         title.add_run(ALERT_KINDS[kind]).bold = True
         ooxml.callout_borders(title, ACCENT)
@@ -193,7 +197,7 @@ class Writer:
         while inner < end - 1:
             inner = self._block(cell, tokens, inner, line, "Callout", 0)
         ooxml.table_rows_hold(table, header_rows=0)
-        container.add_paragraph(style="Table Text")
+        self.styles.paragraph(container, "Table Text")
 
     # -- inline -------------------------------------------------------------------------
 
@@ -236,13 +240,15 @@ class Writer:
     def _run(
         self, paragraph: Paragraph, target: Any, text: str, fmt: _Format, style: str | None = None
     ) -> None:
-        run = paragraph.add_run(text, style=style)
+        run = paragraph.add_run(text)
+        if style:
+            self.styles.run(run, style)
         run.bold = fmt.bold or None
         run.italic = fmt.italic or None
         if fmt.strike:
             run.font.strike = True
         if target is not paragraph._p:
-            run.style = "Hyperlink"
+            self.styles.run(run, "Hyperlink")
             target.append(run._r)
 
     def _picture(self, paragraph: Paragraph, token: Token) -> None:
@@ -333,11 +339,39 @@ def picture_reader(brief: Brief) -> Callable[[str], tuple[bytes, str] | None]:
 
 def svg_to_png(data: bytes) -> bytes | None:
     """An SVG drawn as a PNG at print resolution. With ``unsafe=False`` cairosvg reads no
-    XML entities and fetches nothing an SVG names but ``data:`` URLs."""
+    XML entities and fetches nothing an SVG names but ``data:`` URLs. Drawings are kept in
+    the user's cache, keyed by the SVG's bytes: loading the drawing library and drawing
+    cost more than writing the rest of a Word paper."""
+    import hashlib
+    from importlib.metadata import version
+
+    folder = _cache_folder(f"svg-png-{version('cairosvg')}")
+    cached = folder / f"{hashlib.sha256(data).hexdigest()}.png" if folder else None
+    if cached is not None and cached.is_file():
+        with contextlib.suppress(OSError):
+            return cached.read_bytes()
     import cairosvg
 
     try:
         png = cairosvg.svg2png(bytestring=data, unsafe=False, scale=2.0)
     except Exception:  # a drawing cairosvg cannot read is not shown, as in the PDF
         return None
-    return png if isinstance(png, bytes) else None
+    if not isinstance(png, bytes):
+        return None
+    if cached is not None:
+        from scoper.output import write_atomic
+
+        with contextlib.suppress(OSError):
+            write_atomic(cached, png)
+    return png
+
+
+def _cache_folder(name: str) -> Path | None:
+    """A folder of the user's cache (XDG_CACHE_HOME, else ~/.cache), if it can be written."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = Path(base) / "scoper" / name
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder if os.access(folder, os.W_OK) else None
