@@ -88,8 +88,9 @@ STYLES = (
 def ensure_styles(document: Document, replace: bool = False) -> None:
     """Add the house styles a document lacks (all of them when ``replace``)."""
     styles = document.styles
+    by_name = {style.name: style for style in styles}
     for spec in STYLES:
-        existing = next((s for s in styles if s.name == spec.name), None)
+        existing = by_name.get(spec.name)
         if existing is not None and not replace:
             continue
         style = existing or styles.add_style(spec.name, spec.kind)
