@@ -43,17 +43,25 @@ class Prose:
         """The top-level blocks, each as its run of tokens."""
         index = 0
         while index < len(self.tokens):
-            depth, end = 0, index
-            for end in range(index, len(self.tokens)):
-                depth += self.tokens[end].nesting
-                if depth <= 0:
-                    break
-            yield self.tokens[index : end + 1]
-            index = end + 1
+            end = block_end(self.tokens, index)
+            yield self.tokens[index:end]
+            index = end
 
     def tree(self) -> SyntaxTreeNode:
         """The prose as a tree of nodes, for writers that walk it (Word, say)."""
         return SyntaxTreeNode(list(self.tokens))
+
+
+def block_end(tokens: Sequence[Token], index: int) -> int:
+    """The index after the block that starts at ``index`` (its closing token's next)."""
+    if tokens[index].nesting != 1:
+        return index + 1
+    depth = 0
+    for end in range(index, len(tokens)):
+        depth += tokens[end].nesting
+        if depth == 0:
+            return end + 1
+    return len(tokens)
 
 
 def plain_children(children: Sequence[Token]) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from markdown_it.token import Token
 
 from scoper.brief.model import Brief, Field, Image, Item, Link, Partner, Section
-from scoper.brief.prose import Prose
+from scoper.brief.prose import Prose, block_end
 from scoper.errors import ScoperError
 
 NEVER_PUBLIC = ("SECRET", "TOP SECRET")
@@ -57,7 +57,7 @@ class _Redactor:
         while index < len(tokens):
             token = tokens[index]
             if token.nesting == 1 and "sensitive" in token.meta:
-                end = _after(tokens, index)
+                end = block_end(tokens, index)
                 self.withheld += 1
                 out += _placeholder_block(token, token.meta["sensitive"])
                 index = end
@@ -276,12 +276,3 @@ def _placeholder_block(source: Token | None, exemption: str) -> list[Token]:
     opening.attrs = {"class": "withheld-block"}
     opening.map = source.map if source is not None else None
     return [opening, inline, Token("paragraph_close", "p", -1, block=True)]
-
-
-def _after(tokens: list[Token], index: int) -> int:
-    depth = 0
-    for end in range(index, len(tokens)):
-        depth += tokens[end].nesting
-        if depth == 0:
-            return end + 1
-    return len(tokens)

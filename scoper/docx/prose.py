@@ -22,7 +22,7 @@ from markdown_it.token import Token
 
 from scoper.brief.markdown import ALERT_KINDS, is_safe_link, link_scheme
 from scoper.brief.model import Brief
-from scoper.brief.prose import Prose, plain_children
+from scoper.brief.prose import Prose, block_end, plain_children
 from scoper.docx import ooxml
 from scoper.docx.styles import ACCENT, ACCENT_TINT, TINT
 
@@ -93,24 +93,24 @@ class Writer:
             return index + 1
         if kind == "paragraph_open":
             self.inline_paragraph(container, tokens[index + 1].children or [], here, style)
-            return _after(tokens, index)
+            return block_end(tokens, index)
         if kind == "heading_open":
             depth = int(token.tag[1:])
             heading = self.styles.paragraph(container, f"Heading {min(max(depth - 1, 2), 3)}")
             self.mark(heading, here)
             self.inline(heading, tokens[index + 1].children or [])
-            return _after(tokens, index)
+            return block_end(tokens, index)
         if kind in ("bullet_list_open", "ordered_list_open"):
             self._list(container, tokens, index, here, level)
-            return _after(tokens, index)
+            return block_end(tokens, index)
         if kind == "table_open":
-            self._table(container, tokens[index : _after(tokens, index)], here)
-            return _after(tokens, index)
+            self._table(container, tokens[index : block_end(tokens, index)], here)
+            return block_end(tokens, index)
         if kind == "alert_open":
             self._callout(container, tokens, index, here, token.meta["kind"])
-            return _after(tokens, index)
+            return block_end(tokens, index)
         if kind == "blockquote_open":
-            end = _after(tokens, index)
+            end = block_end(tokens, index)
             inner = index + 1
             while inner < end - 1:
                 inner = self._block(container, tokens, inner, here, "Quote", level)
@@ -122,17 +122,17 @@ class Writer:
                 self.styles.run(paragraph.add_run(text_line), "Code")
             return index + 1
         if kind.startswith("footnote_block"):
-            return _after(tokens, index) if token.nesting == 1 else index + 1
+            return block_end(tokens, index) if token.nesting == 1 else index + 1
         # hr and anything else with no words of its own: nothing to write.
-        return _after(tokens, index) if token.nesting == 1 else index + 1
+        return block_end(tokens, index) if token.nesting == 1 else index + 1
 
     def _list(self, container: Any, tokens: list[Token], index: int, line: int, level: int) -> None:
         ordered = tokens[index].type == "ordered_list_open"
         number = int(tokens[index].attrGet("start") or 1)
-        end = _after(tokens, index)
+        end = block_end(tokens, index)
         item = index + 1
         while item < end - 1:
-            item_end = _after(tokens, item)
+            item_end = block_end(tokens, item)
             here = self.brief.line_of(tokens[item].map, line)
             marker = f"{number}." if ordered else "•"
             number += 1
@@ -148,11 +148,11 @@ class Writer:
                     self.mark(paragraph, self.brief.line_of(token.map, here))
                     paragraph.add_run(f"{marker}\t")
                     self.inline(paragraph, children.children or [])
-                    inner = _after(tokens, inner)
+                    inner = block_end(tokens, inner)
                     first = False
                 elif token.type in ("bullet_list_open", "ordered_list_open"):
                     self._list(container, tokens, inner, here, level + 1)
-                    inner = _after(tokens, inner)
+                    inner = block_end(tokens, inner)
                 else:
                     inner = self._block(container, tokens, inner, here, "List Paragraph", level)
             item = item_end
@@ -192,7 +192,7 @@ class Writer:
         self.mark(title, line)
         title.add_run(ALERT_KINDS[kind]).bold = True
         ooxml.callout_borders(title, ACCENT)
-        end = _after(tokens, index)
+        end = block_end(tokens, index)
         inner = index + 1
         while inner < end - 1:
             inner = self._block(cell, tokens, inner, line, "Callout", 0)
@@ -281,18 +281,6 @@ class _PartOf:
     hyperlinks are related from there)."""
 
     part: Any
-
-
-def _after(tokens: Sequence[Token], index: int) -> int:
-    """The index after the block that starts at ``index``."""
-    if tokens[index].nesting != 1:
-        return index + 1
-    depth = 0
-    for end in range(index, len(tokens)):
-        depth += tokens[end].nesting
-        if depth == 0:
-            return end + 1
-    return len(tokens)
 
 
 def _footnote_contents(footnotes: Prose) -> dict[int, list[Token]]:
