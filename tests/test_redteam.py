@@ -125,43 +125,36 @@ def leaks(outputs: dict[str, bytes]) -> dict[str, list[str]]:
 # -- the public version: marks the redactor does not read ------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="finding 1: a {.sensitive} link is published")
 def test_public_a_link_marked_sensitive(tmp_path: Path) -> None:
     body = SUMMARY + "We met [LEAK-LINK](https://leak-href.example/x){.sensitive} today.\n"
     assert leaks(public_outputs(tmp_path, body + TAIL)) == {}
 
 
-@pytest.mark.xfail(strict=True, reason="finding 1: {.sensitive} inline code is published")
 def test_public_inline_code_marked_sensitive(tmp_path: Path) -> None:
     body = SUMMARY + "The code `LEAK-CODE`{.sensitive} was agreed.\n"
     assert leaks(public_outputs(tmp_path, body + TAIL)) == {}
 
 
-@pytest.mark.xfail(strict=True, reason="finding 1: a {.sensitive} image (alt, title) is published")
 def test_public_an_image_marked_sensitive(tmp_path: Path) -> None:
     body = SUMMARY + 'See ![LEAK-ALT](p.png "LEAK-TITLE"){.sensitive} here.\n'
     assert leaks(public_outputs(tmp_path, body + TAIL, files={"p.png": PNG})) == {}
 
 
-@pytest.mark.xfail(strict=True, reason="finding 1: [words]{.sensitive} is a link when defined")
 def test_public_a_span_that_a_reference_definition_makes_a_link(tmp_path: Path) -> None:
     body = SUMMARY + "We met [LEAK-REF]{.sensitive} today.\n\n[LEAK-REF]: https://x.example/\n"
     assert leaks(public_outputs(tmp_path, body + TAIL)) == {}
 
 
-@pytest.mark.xfail(strict=True, reason="finding 2: a {.sensitive} fenced code block is published")
 def test_public_a_fenced_code_block_marked_sensitive(tmp_path: Path) -> None:
     body = SUMMARY + "{.sensitive}\n```\nLEAK-FENCE\n```\n"
     assert leaks(public_outputs(tmp_path, body + TAIL)) == {}
 
 
-@pytest.mark.xfail(strict=True, reason="finding 2: a {.sensitive} indented code block is published")
 def test_public_an_indented_code_block_marked_sensitive(tmp_path: Path) -> None:
     body = SUMMARY + "{.sensitive}\n    LEAK-INDENTED\n"
     assert leaks(public_outputs(tmp_path, body + TAIL)) == {}
 
 
-@pytest.mark.xfail(strict=True, reason="finding 3: {.sensitive} before an item list is ignored")
 def test_public_a_list_of_items_marked_sensitive(tmp_path: Path) -> None:
     body = SUMMARY + TAIL.replace(
         "## Evidence\n- First claim.",
@@ -170,7 +163,6 @@ def test_public_a_list_of_items_marked_sensitive(tmp_path: Path) -> None:
     assert leaks(public_outputs(tmp_path, body)) == {}
 
 
-@pytest.mark.xfail(strict=True, reason="finding 3: {.sensitive} before an item table is ignored")
 def test_public_a_table_of_items_marked_sensitive(tmp_path: Path) -> None:
     actions = (
         "## Action points\n{.sensitive}\n| Action | Owner | Due |\n|---|---|---|\n"
@@ -180,13 +172,11 @@ def test_public_a_table_of_items_marked_sensitive(tmp_path: Path) -> None:
     assert leaks(public_outputs(tmp_path, body)) == {}
 
 
-@pytest.mark.xfail(strict=True, reason="finding 4: a span in a section title is published")
 def test_public_a_span_in_a_section_title(tmp_path: Path) -> None:
     body = SUMMARY + "## Handling [LEAK-HEADING]{.sensitive}\nWords.\n"
     assert leaks(public_outputs(tmp_path, body + TAIL)) == {}
 
 
-@pytest.mark.xfail(strict=True, reason="finding 4: a span in a partner's name is published")
 def test_public_a_span_in_a_partner_name(tmp_path: Path) -> None:
     body = SUMMARY + TAIL.replace(
         "**Alcohol Health Alliance**", "**Alcohol Health Alliance [LEAK-PARTNER]{.sensitive}**"
@@ -194,29 +184,35 @@ def test_public_a_span_in_a_partner_name(tmp_path: Path) -> None:
     assert leaks(public_outputs(tmp_path, body)) == {}
 
 
-@pytest.mark.xfail(strict=True, reason="finding 4: a span in an Owner is in the JSON export")
 def test_public_a_span_in_an_action_owner(tmp_path: Path) -> None:
     body = SUMMARY + TAIL.replace("Owner: No10 Policy Unit", "Owner: [LEAK-OWNER]{.sensitive}")
     assert leaks(public_outputs(tmp_path, body)) == {}
 
 
-@pytest.mark.xfail(strict=True, reason="finding 5: a withheld section's anchor is its real title")
 def test_public_a_withheld_section_keeps_no_anchor_of_its_title(tmp_path: Path) -> None:
     body = SUMMARY + "{.sensitive}\n## Talks with LEAK-ANCHOR\nWords.\n"
     outputs = public_outputs(tmp_path, body + TAIL, formats="html,pdf")
     assert leaks(outputs) == {}
 
 
-@pytest.mark.xfail(strict=True, reason="finding 6: a misspelt mark is ignored without a word")
-@pytest.mark.parametrize("mark", ["{.sensitve}", "{.Sensitive}", "{.secret}", "{.sensitive-}"])
+@pytest.mark.parametrize("mark", ["{.sensitve}", "{.secret}", "{.sensitive-}"])
 def test_a_mark_scoper_does_not_know_is_reported(tmp_path: Path, mark: str) -> None:
     brief = tmp_path / "rt.md"
     brief.write_text(HEAD + SUMMARY + f"{mark}\nLEAK-TYPO para.\n" + TAIL)
     result = CliRunner().invoke(cli, ["check", str(brief)])
-    assert "mark" in result.output.lower() and ":9:" in result.output, result.output
+    # At the line of the paragraph the mark stands before.
+    assert "mark" in result.output.lower() and ":11:" in result.output, result.output
+    # And a public version is refused while the mark may be misspelt (it fails closed).
+    built = CliRunner().invoke(cli, ["build", str(brief), "--public", "-o", str(tmp_path / "o")])
+    assert built.exit_code == 1 and "is not a mark scoper knows" in built.output
+    assert not (tmp_path / "o").exists() or not list((tmp_path / "o").iterdir())
 
 
-@pytest.mark.xfail(strict=True, reason="finding 9: the public Word file names and hashes the brief")
+def test_a_mark_with_a_capital_still_withholds(tmp_path: Path) -> None:
+    body = SUMMARY + "{.Sensitive}\nLEAK-CAPITAL para.\n"
+    assert leaks(public_outputs(tmp_path, body + TAIL)) == {}
+
+
 def test_public_word_file_carries_no_path_or_digest_of_the_full_brief(tmp_path: Path) -> None:
     body = SUMMARY + "A [LEAK-SPAN]{.sensitive} here.\n" + TAIL
     outputs = public_outputs(tmp_path, body, formats="docx")

@@ -67,7 +67,16 @@ class ItemReader:
                 self._indentation_problem(raws[-1], raw)
             stray_run = True
             raws[-1].fields.append(stray)
-        return [self._typed(raw) for raw in raws]
+        return self._marked([self._typed(raw) for raw in raws], start)
+
+    def _marked(self, items: list[Item], start: int) -> list[Item]:
+        """``{.sensitive}`` before a list or table of items marks every item in it."""
+        mark = self.tokens[start].meta.get("sensitive")
+        if mark is not None:
+            for item in items:
+                if item.sensitive is None:
+                    item.sensitive = mark
+        return items
 
     def _stray_field(self, raw: _RawItem) -> Field | None:
         """An item that is only a 'Field: value' line naming one of the kind's fields."""
@@ -104,7 +113,7 @@ class ItemReader:
 
     def table_items(self, start: int, stop: int) -> list[Item]:
         """The items of a table whose header row names the fields, one a row."""
-        return [self._typed(raw) for raw in self._table_rows(start, stop)]
+        return self._marked([self._typed(raw) for raw in self._table_rows(start, stop)], start)
 
     # -- the two forms ----------------------------------------------------------------------
 
@@ -216,7 +225,7 @@ class ItemReader:
                 values[spec.attribute] = spec.default if read is None else read
         body = raw.body
         if kind.headed:
-            body, values["name"], values["sector"] = self._named(raw, fields)
+            body, values["name"], values["sector"], values["heading"] = self._named(raw, fields)
         elif kind.needs_text and not raw.body.text:
             self.stream.problem(raw.line, "invalid-item", kind.needs_text)
         missing = [name for name in kind.required if name not in fields]
@@ -296,13 +305,13 @@ class ItemReader:
         )
         return None
 
-    def _named(self, raw: _RawItem, fields: dict[str, Field]) -> tuple[Prose, str, str]:
-        """A partner's description, name and sector: from ``**Name** — sector`` and the
-        lines after it, or from the table form's columns."""
+    def _named(self, raw: _RawItem, fields: dict[str, Field]) -> tuple[Prose, str, str, Prose]:
+        """A partner's description, name, sector and the line naming it: from
+        ``**Name** — sector`` and the lines after it, or from the table form's columns."""
         name, sector_text, sector_line = "", "", raw.line
-        body = Prose()
+        body = heading = Prose()
         if raw.name_field is not None:
-            name = raw.name_field.text
+            name, heading = raw.name_field.text, raw.name_field.value
             if "sector" in fields:
                 sector_text, sector_line = fields["sector"].text, fields["sector"].line
         elif raw.head is not None:
@@ -310,10 +319,9 @@ class ItemReader:
             # and the later lines describe the partner.
             children = raw.head.children or []
             breaks = [i for i, c in enumerate(children) if c.type in ("softbreak", "hardbreak")]
-            first_line = plain_children(children[: breaks[0]] if breaks else children).strip()
-            match = _PARTNER_HEAD.match(first_line)
-            name = (match["name"] if match else first_line).strip()
-            sector_text = match["sector"].strip() if match else ""
+            first = children[: breaks[0]] if breaks else children
+            heading = Prose((inline_token(list(first), raw.head),))
+            name, sector_text = partner_head(plain_children(first))
             description = children[breaks[0] + 1 :] if breaks else []
             lead = paragraph(inline_token(description, raw.head)) if description else ()
             body = Prose(lead + raw.rest)
@@ -343,7 +351,15 @@ class ItemReader:
                     f"sector of '{name}' is '{sector_text}'; it must be {choices(SECTORS)}"
                     f"{suggest(normal, SECTORS)}",
                 )
-        return body, name, sector
+        return body, name, sector, heading
+
+
+def partner_head(line: str) -> tuple[str, str]:
+    """The name and the sector written as ``**Name** — sector`` (as plain text)."""
+    match = _PARTNER_HEAD.match(line.strip())
+    if not match:
+        return line.strip(), ""
+    return match["name"].strip(), match["sector"].strip()
 
 
 def partial_date(text: str) -> PartialDate | None:

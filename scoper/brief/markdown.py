@@ -82,8 +82,10 @@ def _read_marks(token: Token) -> None:
     if not attrs:
         return
     attrs = {str(key): str(value) for key, value in attrs.items()}
-    classes = attrs.pop("class", "").split()
-    unknown = [name for name in classes if name not in MARK_CLASSES]
+    written = attrs.pop("class", "").split()
+    # A mark decides what is published: 'Sensitive' must not fail open for its capital.
+    classes = [name.lower() for name in written]
+    unknown = [name for name in written if name.lower() not in MARK_CLASSES]
     if "sensitive" in classes:
         token.meta["sensitive"] = attrs.pop("exemption", "")
     if "chart" in classes:

@@ -122,6 +122,9 @@ class Partner(Item):
     """One of :data:`SECTORS`."""
     commitment: str | None = None
     """One of :data:`COMMITMENTS`, if given."""
+    heading: Prose = EMPTY
+    """The line that names the partner (``**Name** — sector``, or the table's first
+    column): ``name`` is read from it, and from its public version in a public paper."""
 
     @property
     def text(self) -> str:
@@ -184,6 +187,9 @@ class Section:
     """Structured items (evidence, partners, actions, risks), in source order."""
     outro: Prose = EMPTY
     """Prose after the items."""
+    heading: Prose = EMPTY
+    """The heading as written (``title`` is its plain text): a public version takes a
+    ``[span]{.sensitive}`` out of it."""
     sensitive: str | None = None
     """Marked sensitive (``{.sensitive}`` before its heading): the exemption, or ""."""
     withheld: str | None = None

@@ -178,6 +178,7 @@ class _BodyParser:
                     continue
                 seen[kind] = line
             section = self._section(kind, title, line, blocks)
+            section.heading = Prose((heading,))
             section.sensitive = heading_marks.get(line)
             self.sections.append(section)
         self._check_sections(seen)

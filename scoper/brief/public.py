@@ -11,10 +11,14 @@ is E2 and A3 is A3 in both versions.
 from __future__ import annotations
 
 import dataclasses
+import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from markdown_it.token import Token
 
+from scoper.brief.items import partner_head
+from scoper.brief.kinds import ITEM_KINDS, ItemKind
 from scoper.brief.model import Brief, Field, Image, Item, Link, Partner, Section
 from scoper.brief.prose import Prose, block_end
 from scoper.errors import ScoperError
@@ -47,6 +51,21 @@ def mark_text(exemption: str | None) -> str:
 @dataclass
 class _Redactor:
     withheld: int = 0
+    """Passages withheld so far."""
+    words: set[str] = dataclasses.field(default_factory=set)
+    """Every withheld passage long enough to be telling, normalised (see :func:`_normal`),
+    for the final check that none of it is left."""
+
+    def _take(self, tokens: Sequence[Token]) -> None:
+        self.withheld += 1
+        parts = [Prose(tuple(tokens)).text] if tokens else []
+        for token in tokens:
+            parts += [token.content, _attr_text(token)]
+            parts += [t for c in token.children or [] for t in (c.content, _attr_text(c))]
+        for part in parts:
+            phrase = _normal(part)
+            if len(phrase.split()) >= 3 and len(phrase) >= 15:
+                self.words.add(phrase)
 
     def prose(self, prose: Prose) -> Prose:
         return Prose(tuple(self._tokens(list(prose.tokens))))
@@ -56,9 +75,11 @@ class _Redactor:
         index = 0
         while index < len(tokens):
             token = tokens[index]
-            if token.nesting == 1 and "sensitive" in token.meta:
+            if "sensitive" in token.meta and token.nesting >= 0:
+                # A block: with its contents if it opens one (a paragraph, a list, a
+                # table), or whole if it is one token (a code block).
                 end = block_end(tokens, index)
-                self.withheld += 1
+                self._take(tokens[index:end])
                 out += _placeholder_block(token, token.meta["sensitive"])
                 index = end
                 continue
@@ -73,17 +94,18 @@ class _Redactor:
         if not any("sensitive" in child.meta for child in children):
             return token
         kept: list[Token] = []
-        depth = 0
-        for child in children:
-            if depth:
-                depth += 1 if child.type == "span_open" else -1 if child.type == "span_close" else 0
-                continue
-            if child.type == "span_open" and "sensitive" in child.meta:
-                self.withheld += 1
+        index = 0
+        while index < len(children):
+            child = children[index]
+            if "sensitive" in child.meta and child.nesting >= 0:
+                # A span or a link with all it holds, or one token (code, an image).
+                end = block_end(children, index)
+                self._take(children[index:end])
                 kept += _placeholder_inline(child.meta["sensitive"])
-                depth = 1
+                index = end
                 continue
             kept.append(child)
+            index += 1
         copied = token.copy()
         copied.children = kept
         copied.content = ""  # the source text of the line holds the withheld words
@@ -92,41 +114,54 @@ class _Redactor:
     def field(self, found: Field) -> Field:
         return dataclasses.replace(found, value=self.prose(found.value))
 
-    def item(self, item: Item) -> Item:
+    def item(self, item: Item, kind: ItemKind) -> Item:
         if item.sensitive is not None:
-            self.withheld += 1
+            self._take(_item_tokens(item))
             return _withheld_item(item, item.sensitive)
         fields = {}
         for name, found in item.fields.items():
             if name in WITHHELD_FIELDS:
-                self.withheld += 1
-                continue
-            if name != "sensitive":
+                self._take(found.value.tokens)
+            elif name != "sensitive":
                 fields[name] = self.field(found)
         extra = [self.field(found) for found in item.extra_fields]
-        changes: dict[str, object] = {
-            "body": self.prose(item.body),
-            "fields": fields,
-            "extra_fields": extra,
-        }
+        changes: dict[str, object] = {"body": self.prose(item.body), "fields": fields}
+        changes["extra_fields"] = extra
+        # Values the model keeps as text are read again from what may be published.
+        for spec in kind.read_fields:
+            if spec.attribute and spec.value == "text" and spec.name != "sector":
+                kept = fields.get(spec.name)
+                changes[spec.attribute] = kept.text if kept is not None else None
+        if isinstance(item, Partner):
+            heading = self.prose(item.heading)
+            changes["heading"] = heading
+            changes["name"] = partner_head(heading.text)[0] if heading else item.name
         return dataclasses.replace(item, **changes)  # type: ignore[arg-type]
 
-    def section(self, section: Section) -> Section:
+    def section(self, section: Section, number: int) -> Section:
         if section.sensitive is not None:
-            self.withheld += 1
+            self._take(_section_tokens(section))
             return dataclasses.replace(
                 section,
                 title="Section withheld",
+                heading=Prose(),
+                anchor=f"s-withheld-{number}",
                 intro=Prose(tuple(_placeholder_block(None, section.sensitive))),
                 items=[],
                 outro=Prose(),
                 sensitive=None,
                 withheld=section.sensitive,
             )
+        heading = self.prose(section.heading)
+        title = heading.text.strip() if section.heading else section.title
+        kind = ITEM_KINDS.get(section.kind)
         return dataclasses.replace(
             section,
+            title=title,
+            heading=heading,
+            anchor=section.anchor if title == section.title else f"s-{number}",
             intro=self.prose(section.intro),
-            items=[self.item(item) for item in section.items],
+            items=[self.item(item, kind) for item in section.items] if kind else [],
             outro=self.prose(section.outro),
         )
 
@@ -136,8 +171,17 @@ def public_brief(brief: Brief, marking: str = "") -> Brief:
     reason = refusal(brief)
     if reason is not None:
         raise PublicRefused(f"{brief.path}: no public version: {reason}")
+    unknown = _unknown_mark(brief)
+    if unknown is not None:
+        line, mark = unknown
+        raise PublicRefused(
+            f"{brief.path}:{line}: no public version: '{mark}' is not a mark scoper knows, "
+            "and a misspelt mark would publish what it was meant to withhold"
+        )
     redactor = _Redactor()
-    sections = [redactor.section(section) for section in brief.sections]
+    sections = [
+        redactor.section(section, number) for number, section in enumerate(brief.sections, start=1)
+    ]
     preamble = redactor.prose(brief.preamble)
     kept = [
         *(p for s in sections for p in _proses(s)),
@@ -165,7 +209,94 @@ def public_brief(brief: Brief, marking: str = "") -> Brief:
     )
     # Images and links are listed again from what is left, for the checks and the keys.
     public.images, public.links = _references(public)
+    _check_nothing_left(public, redactor.words)
     return public
+
+
+def _check_nothing_left(public: Brief, passages: set[str]) -> None:
+    """Fail closed: no mark left on anything, and no withheld passage anywhere in the public
+    model (every string, every token's text and attributes, compared as words so that an
+    anchor or a file name made from the text is found too). A redactor that missed a place
+    a mark can be stops the public version here, instead of publishing it."""
+    texts: list[str] = []
+    for value in _walk(public):
+        if isinstance(value, Token):
+            if "sensitive" in value.meta:
+                raise PublicRefused(
+                    f"{public.path}: no public version: a marked passage could not be taken "
+                    "out (please report this)"
+                )
+            texts += [value.content, _attr_text(value)]
+        elif isinstance(value, str):
+            texts.append(value)
+    published = " | ".join(_normal(text) for text in texts)
+    for passage in sorted(passages):
+        if passage in published:
+            raise PublicRefused(
+                f"{public.path}: no public version: the withheld words '{passage[:40]}' "
+                "also stand where they would be published; mark those too"
+            )
+
+
+def _normal(text: str) -> str:
+    """Lower-case words separated by single spaces: 'Talks with X' and 's-talks-with-x'
+    compare alike."""
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", text.lower()).split())
+
+
+def _walk(value: object) -> Iterator[object]:
+    """Every value inside the public model, depth first."""
+    stack = [value]
+    seen: set[int] = set()
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        if isinstance(current, Token):
+            stack += list(current.children or [])
+        elif isinstance(current, Prose):
+            stack += list(current.tokens)
+        elif dataclasses.is_dataclass(current) and not isinstance(current, type):
+            stack += [getattr(current, f.name) for f in dataclasses.fields(current)]
+        elif isinstance(current, dict):
+            stack += list(current.values())
+        elif isinstance(current, list | tuple):
+            stack += list(current)
+
+
+def _attr_text(token: Token) -> str:
+    return " ".join(str(value) for value in (token.attrs or {}).values())
+
+
+def _item_tokens(item: Item) -> list[Token]:
+    tokens = list(item.body.tokens)
+    for found in (*item.fields.values(), *item.extra_fields):
+        tokens += found.value.tokens
+    if isinstance(item, Partner):
+        tokens += item.heading.tokens
+    return tokens
+
+
+def _section_tokens(section: Section) -> list[Token]:
+    tokens = [*section.heading.tokens, *section.intro.tokens, *section.outro.tokens]
+    for item in section.items:
+        tokens += _item_tokens(item)
+    return tokens
+
+
+def _unknown_mark(brief: Brief) -> tuple[int, str] | None:
+    """The first class scoper does not know, with its line."""
+    for value in _walk(brief):
+        # A class is what a mark is written as: one scoper does not know may be a misspelt
+        # '.sensitive'. Other attributes (ids, key=value) are never marks, never written.
+        if not isinstance(value, Token):
+            continue
+        classes = [m for m in value.meta.get("unknown_marks", []) if "=" not in m]
+        if classes:
+            return brief.line_of(value.map, brief.body_line), f".{classes[0]}"
+    return None
 
 
 def _proses(section: Section) -> list[Prose]:

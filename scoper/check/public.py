@@ -12,7 +12,7 @@ from markdown_it.token import Token
 from scoper.brief.markdown import MARK_CLASSES
 from scoper.brief.model import Brief, Field, Item, Partner
 from scoper.brief.prose import Prose
-from scoper.brief.public import public_brief, refusal
+from scoper.brief.public import PublicRefused, public_brief, refusal
 from scoper.check.base import CheckContext, rule
 from scoper.problems import Problem, problem
 
@@ -51,7 +51,10 @@ def _tokens(prose: Prose) -> Iterator[Token]:
 def public_leak(brief: Brief, context: CheckContext) -> Iterator[Problem]:
     if refusal(brief) is not None:
         return  # never published: nothing to leak
-    public = public_brief(brief)
+    try:
+        public = public_brief(brief)
+    except PublicRefused:
+        return  # a misspelt mark (bad-marking says so): there is no public version to read
     seen: set[tuple[int, str]] = set()
     for prose, line, item, found in _proses(public):
         text = prose.text

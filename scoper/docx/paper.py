@@ -92,14 +92,17 @@ def _properties(document: Any, brief: Brief) -> None:
     if meta.decision_by:
         notes.append(f"Decision by {meta.decision_by.isoformat()}")
     core.comments = short_title("; ".join(notes), 250)
-    try:
-        digest = hashlib.sha256(Path(brief.path).read_bytes()).hexdigest()
-    except OSError:
-        digest = ""
-    ooxml.custom_properties(
-        document,
-        {SOURCE_PROPERTY: brief.path, DIGEST_PROPERTY: digest, "scoper-version": __version__},
-    )
+    properties = {"scoper-version": __version__}
+    if brief.withheld is None:
+        # Where the paper came from, for scoper review. Not in a public version: the path
+        # names an official's folder, and the digest of the full brief would let anyone
+        # confirm a guess at what was withheld.
+        try:
+            digest = hashlib.sha256(Path(brief.path).read_bytes()).hexdigest()
+        except OSError:
+            digest = ""
+        properties |= {SOURCE_PROPERTY: brief.path, DIGEST_PROPERTY: digest}
+    ooxml.custom_properties(document, properties)
     _language(document, "en-GB")
 
 
