@@ -222,6 +222,27 @@ def _render_link_open(self: Any, tokens: list[Token], idx: int, options: Any, en
     return self.renderToken(tokens, idx, options, env)
 
 
+def numbered_plugin(md: MarkdownIt) -> None:
+    """Numbered paragraphs (scoper.brief.numbers): a block whose opening token the env's
+    ``paras`` numbers gets the id ``para-N`` (after the env's ``id_prefix``) and its number
+    first, in a span the theme sets in the margin."""
+    md.add_render_rule("paragraph_open", _render_numbered)
+    md.add_render_rule("list_item_open", _render_numbered)
+
+
+def _render_numbered(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
+    token = tokens[idx]
+    number = (env.get("paras") or {}).get(id(token))
+    if number is None:
+        return self.renderToken(tokens, idx, options, env)
+    token = token.copy()  # the token belongs to the model, which rendering leaves as it is
+    token.attrSet("id", f"{env.get('id_prefix', '')}para-{number}")
+    token.attrJoin("class", "numbered")
+    opened = self.renderToken([token], 0, options, env).rstrip("\n")
+    label = f'<span class="para-no"><span class="visually-hidden">Paragraph </span>{number}</span> '
+    return opened + label
+
+
 @functools.cache
 def make_markdown() -> MarkdownIt:
     """The one parser instance: it holds no state between documents (each parse gets its
@@ -236,4 +257,5 @@ def make_markdown() -> MarkdownIt:
     md.use(marks_plugin)
     md.use(alerts_plugin)
     md.use(safe_links_plugin)
+    md.use(numbered_plugin)
     return md
