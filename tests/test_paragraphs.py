@@ -54,15 +54,12 @@ def test_paragraphs_and_bullet_items_are_numbered_through_the_paper() -> None:
     assert [tag["id"] for tag in numbered] == [f"para-{n}" for n in range(1, 6)]
     texts = [" ".join(tag.get_text(" ").split()) for tag in numbered]
     assert texts[0].startswith("Paragraph 1 One in fourteen adults")
-    assert (
-        texts[1:5]
-        == [
-            "Paragraph 2 First background paragraph.",
-            "Paragraph 3 a point",
-            "Paragraph 4 another point",
-            "Paragraph 5 An introduction to the evidence.",
-        ]
-    )
+    assert texts[1:5] == [
+        "Paragraph 2 First background paragraph.",
+        "Paragraph 3 a point",
+        "Paragraph 4 another point",
+        "Paragraph 5 An introduction to the evidence.",
+    ]
     # A picture alone and a callout's text are not paragraphs of the argument.
     assert not soup.select(".callout .numbered") and not soup.select("p.numbered img")
     assert len(paragraph_numbers(brief)) == len(numbered)
