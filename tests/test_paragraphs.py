@@ -87,3 +87,40 @@ def test_word_paragraphs_carry_the_same_numbers(tmp_path: Path) -> None:
     off = render_docx(_brief(_text(numbered=False)), Config())
     path.write_bytes(off)
     assert not any(re.match(r"^\d+\t", p.text) for p in docx.Document(str(path)).paragraphs)
+
+
+XREF = (
+    "One in fourteen adults is chronically lonely ([E2](#E2), [#para-1](#para-1), [A1](#A1), "
+    "[the risk](#R1), [P2](#P2), [the evidence](#evidence), [PU-2026-014](ref:PU-2026-014), "
+    "[an old brief](old-brief.md))."
+)
+
+
+def test_cross_references_render_in_the_house_form_and_reach_their_targets() -> None:
+    text = _text().replace("One in fourteen adults is chronically lonely.", XREF)
+    brief = _brief(text)
+    soup = BeautifulSoup(render_html(brief, Config()), "html.parser")
+    summary = soup.select_one(".section-summary p")
+    assert summary is not None
+    links = {a.get_text(): a["href"] for a in summary.select("a")}
+    assert links["E2"] == "#E2" and links["para 1"] == "#para-1" and links["A1"] == "#A1"
+    for href in ("#E2", "#para-1", "#A1", "#R1", "#P2"):
+        assert soup.select_one(href) is not None, href
+    # Another paper is named by its ref, never by a file name.
+    assert "PU-2026-014" in summary.get_text() and "old-brief.md" not in str(summary)
+
+
+def test_a_link_to_nothing_in_the_paper_is_a_broken_reference_warning_at_its_line(
+    tmp_path: Path,
+) -> None:
+    from scoper.check import CheckContext, check_brief
+
+    text = _text().replace("One in fourteen adults is chronically lonely.", XREF)
+    line = text.splitlines().index(next(x for x in text.splitlines() if "#E2" in x)) + 1
+    found = [
+        p
+        for p in check_brief(_brief(text), CheckContext.for_config(Config()))
+        if p.rule == "broken-reference"
+    ]
+    assert [(p.line, p.severity) for p in found if "#" in p.message] == [(line, "warning")]
+    assert "'#evidence'" in found[0].message

@@ -140,6 +140,11 @@ def render_pack_html(
         link_prefix="#" if part == "all" else "scoper-pack:",
         views={paper.brief.slug: paper_view(paper.brief) for paper in pack.papers},
         paras_of={paper.brief.slug: paras_for(paper.brief, config) for paper in pack.papers},
+        # ref: links between papers of the pack go to the paper's first page.
+        papers={
+            paper.brief.meta.ref: ("#" + paper.anchor, short_title(paper.brief.meta.title))
+            for paper in pack.papers
+        },
         generator=f"scoper {__version__}",
         target=target,
         css=_css(theme, target),

@@ -23,6 +23,7 @@ def prose_html(
     resolve_image: ImageResolver | None = None,
     paras: ParagraphNumbers | None = None,
     id_prefix: str = "",
+    papers: dict[str, tuple[str, str]] | None = None,
 ) -> str:
     """The prose as HTML. Images come from the brief's folder as data: URIs, unless
     ``resolve_image`` says otherwise; ``paras`` numbers its paragraphs (ids after
@@ -39,6 +40,7 @@ def prose_html(
         "resolve_image": resolve_image,
         "paras": paras or {},
         "id_prefix": id_prefix,
+        "papers": papers or {},
     }
     # Block by block, as each block of a brief stands on its own in the paper.
     return "".join(md.renderer.render(list(block), md.options, env) for block in prose.blocks())
@@ -51,4 +53,6 @@ def html_filter(context: jinja2.runtime.Context, prose: Prose, brief: Brief) -> 
     their ids after the page's ``prefix``."""
     paras = context.get("paras")
     prefix = context.get("prefix") or ""
-    return Markup(prose_html(prose, brief, context.get("resolve_image"), paras, prefix))
+    papers = context.get("papers")
+    html = prose_html(prose, brief, context.get("resolve_image"), paras, prefix, papers)
+    return Markup(html)
