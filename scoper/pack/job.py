@@ -107,7 +107,8 @@ class PackJob:
     def pack_key(self) -> str:
         excluded = [(str(e.path), [p.format() for p in e.problems]) for e in self.pack.excluded]
         warnings = [[p.format() for p in paper.warnings] for paper in self.pack.papers]
-        shown = (warnings, excluded, str(self.pack.week), self.pack.issued)
+        superseded = [(b.meta.ref, b.meta.title) for b in self.pack.superseded]
+        shown = (warnings, excluded, superseded, str(self.pack.week), self.pack.issued)
         return self.keys.pack([self.paper_keys[p.brief.slug] for p in self.pack.papers], shown)
 
     def write(self, target: Path, data: bytes) -> None:
