@@ -71,6 +71,8 @@ class Config:
     """pdf/ua-1 (tagged, accessible) or pdf/a-3u (for the record, with the source inside)."""
     pdf_timeout: float = 30.0
     """Seconds one PDF may take before its renderer is stopped (see scoper.pdf.pool)."""
+    numbered_paragraphs: bool = True
+    """Number the paragraphs of papers (a brief's ``numbered-paragraphs`` overrides it)."""
     check: CheckSettings = field(default_factory=CheckSettings)
     """Settings of ``scoper check``."""
     path: Path | None = None
@@ -99,6 +101,7 @@ KEYS = (
     "max-brief-mb",
     "public-marking",
     "pdf-timeout",
+    "numbered-paragraphs",
     "check",
 )
 CHECK_KEYS = ("summary-word-limit", "stale-evidence-years", "rules")
@@ -260,7 +263,11 @@ def parse_config(data: bytes, path: Path) -> Config:
     timeout = values.get("pdf-timeout", 30)
     if seconds_problem(timeout) is not None:
         raise fail("pdf-timeout", f"'pdf-timeout' {seconds_problem(timeout)}")
+    numbered = values.get("numbered-paragraphs", True)
+    if not isinstance(numbered, bool):
+        raise fail("numbered-paragraphs", "'numbered-paragraphs' must be true or false")
     return Config(
+        numbered_paragraphs=numbered,
         max_brief_bytes=int(size * 1_000_000),
         pdf_timeout=float(timeout),
         pdf_variant=variant,

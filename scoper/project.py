@@ -50,6 +50,10 @@ public-marking = ""
 # Seconds one PDF may take before it is stopped (a paper takes about one).
 pdf-timeout = 30
 
+# Number the paragraphs of each paper 1, 2, 3... (anchors #para-N); a brief's
+# numbered-paragraphs front-matter key overrides this for that paper.
+numbered-paragraphs = true
+
 [check]
 # summary-too-long fires above this many words.
 summary-word-limit = 200

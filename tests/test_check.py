@@ -186,6 +186,7 @@ def test_every_check_rule_is_tested_firing() -> None:
 
     tested |= {found.split()[-1] for _, _, expected in CONTENT_FIRING for found in expected}
     tested |= {"partner-inconsistent", "partner-name-variants"}  # test_check_content, across
+    tested |= {"public-leak", "bad-marking"}  # tests/test_check_public.py
     check_rules = {name for name, rule in RULES.items() if rule.group == "check"}
     assert check_rules <= tested, check_rules - tested
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import shutil
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import docx
 import pytest
@@ -275,17 +277,23 @@ def test_libreoffice_renders_every_page_with_marking_and_numbers(
 # -- scoper review ------------------------------------------------------------------------
 
 
+def _words(paragraph: Any) -> str:
+    """A paragraph's text without its paragraph number."""
+    return re.sub(r"^\d+\t", "", paragraph.text)
+
+
 def _reviewed(source: Path, target: Path) -> None:
     """Comments and tracked changes as Word writes them: a comment on the summary's second
     paragraph, a tracked insertion and deletion in its first, one in an action's owner."""
     document = docx.Document(str(source))
     paragraphs = document.paragraphs
-    view = next(p for p in paragraphs if p.text.startswith("Our view is"))
+    # Paragraphs start with their number ("2\t"), in a run of its own.
+    view = next(p for p in paragraphs if _words(p).startswith("Our view is"))
     document.add_comment(
-        view.runs[0], text="Define time-limited.", author="Sarah Jones", initials="SJ"
+        view.runs[1], text="Define time-limited.", author="Sarah Jones", initials="SJ"
     )
-    first = next(p for p in paragraphs if p.text.startswith("Alcohol-specific deaths in the UK"))
-    anchor = first.runs[0]._r
+    first = next(p for p in paragraphs if _words(p).startswith("Alcohol-specific deaths in the UK"))
+    anchor = first.runs[1]._r
     anchor.addprevious(
         parse_xml(
             f'<w:ins {nsdecls("w")} w:id="901" w:author="Tom Reed" w:date="2026-11-25T10:00:00Z">'

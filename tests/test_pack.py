@@ -425,3 +425,21 @@ def test_a_run_reads_the_theme_once_and_each_input_once_for_its_keys(tmp_path: P
     assert counts.pop(os.path.realpath(briefs / "chart.png")) == 3
     # A brief: once to parse it, once for the keys (its paper's, the pack's and the run's).
     assert set(counts.values()) == {2}, counts
+
+
+def test_superseded_papers_are_left_out_and_named_on_the_cover(tmp_path: Path) -> None:
+    briefs = tmp_path / "briefs"
+    briefs.mkdir()
+    (briefs / "new.md").write_text(valid_brief())
+    old = valid_brief(status="superseded").replace("PU-2026-900", "PU-2026-899")
+    (briefs / "old.md").write_text(old.replace("# Tackling", "# Old: tackling"))
+    outcome = build_pack(
+        sorted(briefs.glob("*.md")), Config(), tmp_path / "out", week=Week.parse("2026-W48")
+    )
+    assert outcome.ok and outcome.pack is not None
+    assert [p.brief.meta.ref for p in outcome.pack.papers] == ["PU-2026-900"]
+    assert not (tmp_path / "out" / "old.pdf").exists()
+    cover = " ".join(
+        PdfReader(tmp_path / "out" / "pack-2026-W48.pdf").pages[0].extract_text().split()
+    )
+    assert "Not in this pack: 1 superseded paper" in cover and "PU-2026-899" in cover

@@ -27,7 +27,8 @@ ALERT_KINDS = {
 }
 _ALERT_MARKER = re.compile(r"^\[!(" + "|".join(ALERT_KINDS) + r")\][ \t]*(?:\n|$)", re.IGNORECASE)
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
-LINK_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
+LINK_SCHEMES = frozenset({"http", "https", "mailto", "tel", "ref"})
+"""``ref:`` names another paper by its ref (brief format, version 2: cross-references)."""
 
 ImageResolver = Callable[[str], "str | None"]
 """Turns an image path from a brief into a URL to emit (e.g. a data: URI), or None when the
@@ -193,6 +194,9 @@ def _render_file_link_close(
     self: Any, tokens: list[Token], idx: int, options: Any, env: Any
 ) -> str:
     href = escape(str(tokens[idx].meta.get("href", "")))
+    if href.lower().endswith(".md"):
+        # Another brief: its file name means nothing to a reader (link to it as ref:REF).
+        return "</span>"
     return f' <span class="file-path">({href})</span></span>'
 
 
@@ -215,6 +219,14 @@ def _render_image(self: Any, tokens: list[Token], idx: int, options: Any, env: A
 
 def _render_link_open(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
     token = tokens[idx]
+    href = str(token.attrGet("href") or "")
+    if href.startswith("#") and env.get("id_prefix"):
+        # In the pack every id of a paper carries the paper's prefix.
+        token = token.copy()
+        token.attrSet("href", "#" + env["id_prefix"] + href[1:])
+        return self.renderToken([token], 0, options, env)
+    if link_scheme(href) == "ref":
+        return _render_paper_ref_open(token, env)
     if link_scheme(str(token.attrGet("href") or "")) in ("http", "https"):
         # Papers are e-mailed: links to outside sites must not leak the referrer. A copy,
         # as the token belongs to the model, which rendering must leave as it is.
@@ -222,6 +234,77 @@ def _render_link_open(self: Any, tokens: list[Token], idx: int, options: Any, en
         token.attrSet("rel", "noopener noreferrer")
         return self.renderToken([token], 0, options, env)
     return self.renderToken(tokens, idx, options, env)
+
+
+def numbered_plugin(md: MarkdownIt) -> None:
+    """Numbered paragraphs (scoper.brief.numbers): a block whose opening token the env's
+    ``paras`` numbers gets the id ``para-N`` (after the env's ``id_prefix``) and its number
+    first, in a span the theme sets in the margin."""
+    md.add_render_rule("paragraph_open", _render_numbered)
+    md.add_render_rule("list_item_open", _render_numbered)
+
+
+def _render_numbered(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
+    token = tokens[idx]
+    number = (env.get("paras") or {}).get(id(token))
+    if number is None:
+        return self.renderToken(tokens, idx, options, env)
+    token = token.copy()  # the token belongs to the model, which rendering leaves as it is
+    token.attrSet("id", f"{env.get('id_prefix', '')}para-{number}")
+    token.attrJoin("class", "numbered")
+    opened = self.renderToken([token], 0, options, env).rstrip("\n")
+    label = f'<span class="para-no"><span class="visually-hidden">Paragraph </span>{number}</span> '
+    return opened + label
+
+
+def _render_paper_ref_open(token: Token, env: Any) -> str:
+    """A link to another paper: to where that paper is (``env["papers"]``: ref to (href,
+    short title)), or, when it is not known here, its ref as text."""
+    from scoper.brief.xref import paper_ref
+
+    known = (env.get("papers") or {}).get(paper_ref(str(token.attrGet("href") or "")))
+    if known is None:
+        return '<span class="paper-ref">'
+    href, _ = known
+    return f'<a class="paper-ref" href="{escape(href)}">'
+
+
+def _render_link_close(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
+    ref = tokens[idx].meta.get("paper_ref")
+    if ref is None:
+        return self.renderToken(tokens, idx, options, env)
+    known = (env.get("papers") or {}).get(ref)
+    if known is None:
+        return "</span>"
+    return f' <span class="ref-title">({escape(known[1])})</span></a>'
+
+
+def xref_plugin(md: MarkdownIt) -> None:
+    """Cross-references: a link whose text is its own target takes the house form
+    ("para 7"), and a link to another paper remembers its ref on its closing token."""
+    md.core.ruler.push("scoper_xref", _xref_rule)
+    md.add_render_rule("link_close", _render_link_close)
+
+
+def _xref_rule(state: StateCore) -> None:
+    from scoper.brief.xref import house_label, paper_ref
+
+    for block in state.tokens:
+        children = block.children or []
+        opened: list[Token] = []
+        for index, child in enumerate(children):
+            if child.type == "link_open":
+                opened.append(child)
+                href = str(child.attrGet("href") or "")
+                after = children[index + 1] if index + 1 < len(children) else None
+                if href.startswith("#") and after is not None and after.type == "text":
+                    label = house_label(href, after.content)
+                    if label is not None:
+                        after.content = label
+            elif child.type == "link_close" and opened:
+                ref = paper_ref(str(opened.pop().attrGet("href") or ""))
+                if ref is not None:
+                    child.meta["paper_ref"] = ref
 
 
 @functools.cache
@@ -238,4 +321,6 @@ def make_markdown() -> MarkdownIt:
     md.use(marks_plugin)
     md.use(alerts_plugin)
     md.use(safe_links_plugin)
+    md.use(numbered_plugin)
+    md.use(xref_plugin)
     return md

@@ -223,7 +223,22 @@ def broken_reference(brief: Brief, context: CheckContext) -> Iterator[Problem]:
     references = [(image.src, image.line, "image") for image in brief.images] + [
         (link.href, link.line, "link") for link in brief.links
     ]
+    fragments = None
     for target, line, kind in references:
+        if kind == "link" and target.startswith("#"):
+            from scoper.brief.xref import targets
+
+            fragments = targets(brief) if fragments is None else fragments
+            if target[1:] not in fragments:
+                yield problem(
+                    brief.path,
+                    line,
+                    "broken-reference",
+                    f"link '{target}' points to nothing in this paper: name an item (#E2, "
+                    "#A3, #R1, #P2) or a paragraph (#para-7)",
+                    "warning",
+                )
+            continue
         if not is_relative_path(target):
             continue
         path = unquote(urlsplit(target).path)

@@ -23,6 +23,7 @@ from docx.shared import Cm, RGBColor
 
 from scoper import __version__
 from scoper.brief.model import Action, Brief, Evidence, Partner, Risk, Section
+from scoper.brief.numbers import numbering_on, paragraph_numbers
 from scoper.config import Config
 from scoper.docx import ooxml
 from scoper.docx.prose import Writer, picture_reader
@@ -48,6 +49,8 @@ def render_docx(
     _clear_body(document)
     footnotes = ooxml.Footnotes(document)
     writer = Writer(brief, footnotes, picture_reader(brief))
+    if numbering_on(brief, config.numbered_paragraphs):
+        writer.paras = paragraph_numbers(brief)
     paper = _Paper(document, brief, config, writer)
     paper.page_furniture()
     paper.title_block()

@@ -48,6 +48,8 @@ class Writer:
     """The last bookmark id used, shared by every writer of one document."""
     notes: dict[int, list[Token]] = field(default_factory=dict)
     """Each footnote's content, by markdown-it's footnote id."""
+    paras: dict[int, int] = field(default_factory=dict)
+    """The paper's paragraph numbers (scoper.brief.numbers), by opening token."""
     styles: ooxml.StyleIds = field(init=False)
 
     def __post_init__(self) -> None:
@@ -92,6 +94,16 @@ class Writer:
             self.inline_paragraph(container, token.children or [], here, style)
             return index + 1
         if kind == "paragraph_open":
+            number = self.paras.get(id(token))
+            if number is not None:
+                # The number in the margin, as the HTML and PDF set it: a hanging indent.
+                paragraph = self.styles.paragraph(container, style)
+                paragraph.paragraph_format.first_line_indent = Cm(-0.9)
+                paragraph.paragraph_format.left_indent = Cm(0.9)
+                self.mark(paragraph, here)
+                paragraph.add_run(f"{number}\t").bold = True
+                self.inline(paragraph, tokens[index + 1].children or [])
+                return block_end(tokens, index)
             self.inline_paragraph(container, tokens[index + 1].children or [], here, style)
             return block_end(tokens, index)
         if kind == "heading_open":
@@ -135,6 +147,9 @@ class Writer:
             item_end = block_end(tokens, item)
             here = self.brief.line_of(tokens[item].map, line)
             marker = f"{number}." if ordered else "•"
+            para = self.paras.get(id(tokens[item]))
+            if para is not None:
+                marker = f"{para}\t{marker}"
             number += 1
             first = True
             inner = item + 1

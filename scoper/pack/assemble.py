@@ -40,8 +40,9 @@ def page_count(pdf: bytes) -> int:
         return len(opened.pages)
 
 
-def merge(parts: list[Part], title: str) -> bytes:
-    """One PDF of the parts, in order, under ``title``."""
+def merge(parts: list[Part], title: str, stamp: bytes | None = None) -> bytes:
+    """One PDF of the parts, in order, under ``title``; ``stamp``, if given, numbers its
+    pages (see scoper.pack.numbering)."""
     out = Pdf.new()
     sources: list[Pdf] = []  # pages are copied lazily: the sources stay open until saved
     targets: dict[str, int] = {}
@@ -78,6 +79,10 @@ def merge(parts: list[Part], title: str) -> bytes:
         for _, items in outlines:
             outline.root.extend(items)
     structure.finish()
+    if stamp is not None:
+        from scoper.pack.numbering import stamp_pages
+
+        stamp_pages(out, stamp)
     _document_level(out, sources[0], sources, title)
     buffer = io.BytesIO()
     out.save(buffer, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)

@@ -107,7 +107,8 @@ class PackJob:
     def pack_key(self) -> str:
         excluded = [(str(e.path), [p.format() for p in e.problems]) for e in self.pack.excluded]
         warnings = [[p.format() for p in paper.warnings] for paper in self.pack.papers]
-        shown = (warnings, excluded, str(self.pack.week), self.pack.issued)
+        superseded = [(b.meta.ref, b.meta.title) for b in self.pack.superseded]
+        shown = (warnings, excluded, superseded, str(self.pack.week), self.pack.issued)
         return self.keys.pack([self.paper_keys[p.brief.slug] for p in self.pack.papers], shown)
 
     def write(self, target: Path, data: bytes) -> None:
@@ -135,7 +136,7 @@ class PackJob:
         from scoper.pdf.pool import PdfPool
 
         self.tell.start(len(stale) + (0 if pack_fresh else 3))
-        with PdfPool(min(os.cpu_count() or 1, len(stale) + 1)) as self.pool:
+        with PdfPool(min(os.cpu_count() or 1, len(stale) + 2)) as self.pool:
             back = None if pack_fresh else self.submit(self.part_job("back", {}))
             pending = [(paper, self.submit(self.paper_job(paper))) for paper in stale]
             self.write_paper_html()
@@ -175,6 +176,19 @@ class PackJob:
 
         return PdfJob(
             html=render_pack_html(self.pack, self.config, part=part, pages=pages, theme=self.theme),
+            roots=self.theme.roots,
+            title=self.pack.title,
+            created=self.pack.issued.isoformat(),
+            variant=self.config.pdf_variant,
+        )
+
+    def stamp_job(self, total: int) -> PdfJob:
+        from scoper.pack.numbering import stamp_html
+        from scoper.pdf.pool import PdfJob
+        from scoper.render.theme import font_faces
+
+        return PdfJob(
+            html=stamp_html(total, font_faces(self.theme, False)),
             roots=self.theme.roots,
             title=self.pack.title,
             created=self.pack.issued.isoformat(),
@@ -234,13 +248,19 @@ class PackJob:
         pdfs = self.paper_pdfs()
         lengths = {slug: page_count(data) for slug, data in pdfs.items()}
         # The contents give page numbers, and the front's own length moves them all: lay it
-        # out with the last run's length, and again if it came out longer or shorter.
+        # out with the last run's length, and again if it came out longer or shorter. The
+        # pack's page-number stamp (scoper.pack.numbering) needs the total, so it is laid
+        # out beside the front, with the same guess.
         front_pages = self.manifest.front_pages
+        body_pages = sum(lengths.values()) + back.pages
         for _ in range(3):
             pages = self.page_numbers(front_pages, lengths, back.anchors)
-            front = self.submit(self.part_job("front", pages)).result()
-            if front.pdf is None:
-                message = f"the pack's cover: {front.error}"
+            front_future = self.submit(self.part_job("front", pages))
+            stamp_future = self.submit(self.stamp_job(front_pages + body_pages))
+            front, stamp = front_future.result(), stamp_future.result()
+            if front.pdf is None or stamp.pdf is None:
+                failed = front if front.pdf is None else stamp
+                message = f"the pack's cover: {failed.error}"
                 self.report(problem(str(targets[0]), 0, "pdf-failed", message))
                 return
             if front.pages == front_pages:
@@ -251,7 +271,7 @@ class PackJob:
         parts = [Part(front.pdf, "part-cover", {})]
         parts += [Part(pdfs[p.brief.slug], p.anchor, {}) for p in self.pack.papers]
         parts.append(Part(back.pdf, "part-back", back.anchors))
-        pdf = merge(parts, self.pack.title)
+        pdf = merge(parts, self.pack.title, stamp.pdf)
         html = render_pack_html(self.pack, self.config, part="all", pages=pages, theme=self.theme)
         csv_data = tracker_csv(self.pack) if self.actions_csv else None
         self.write(targets[0], pdf)

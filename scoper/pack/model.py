@@ -136,6 +136,8 @@ class Pack:
     """The week chosen, or None for every brief."""
     papers: list[PackPaper]
     excluded: list[Excluded] = field(default_factory=list)
+    superseded: list[Brief] = field(default_factory=list)
+    """Papers of the week left out because their status is ``superseded``: the cover names them."""
 
     @classmethod
     def of(
@@ -148,9 +150,13 @@ class Pack:
     ) -> Pack:
         """The pack of the good briefs (with their warnings) in pack order, naming the bad
         ones it leaves out."""
-        papers = in_pack_order([PackPaper(brief, warnings=found) for brief, found in good])
+        good = list(good)
+        papers = in_pack_order(
+            [PackPaper(brief, found) for brief, found in good if brief.meta.status != "superseded"]
+        )
+        superseded = [brief for brief, _ in good if brief.meta.status == "superseded"]
         excluded = [Excluded(path, [withheld(p) for p in found]) for path, found in bad]
-        return cls(title, issued, week, papers, excluded)
+        return cls(title, issued, week, papers, excluded, superseded)
 
     @property
     def name(self) -> str:

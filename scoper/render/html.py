@@ -15,6 +15,7 @@ from markupsafe import Markup
 from scoper import __version__
 from scoper.brief.markdown import ImageResolver
 from scoper.brief.model import Brief
+from scoper.brief.numbers import ParagraphNumbers, numbering_on, paragraph_numbers
 from scoper.check.qa import qa_notes
 from scoper.config import Config
 from scoper.problems import Problem
@@ -58,6 +59,11 @@ def paper_view(brief: Brief) -> PaperView:
     )
 
 
+def paras_for(brief: Brief, config: Config) -> ParagraphNumbers:
+    """The paper's paragraph numbers, or none when the paper or the project says not."""
+    return paragraph_numbers(brief) if numbering_on(brief, config.numbered_paragraphs) else {}
+
+
 def _css(theme: Theme, target: Target) -> Markup:
     return Markup(font_faces(theme, target == "screen") + "\n" + stylesheet(theme))
 
@@ -95,6 +101,7 @@ def render_html(
         css=_css(theme, target),
         resolve_image=resolve_image,
         qa=qa_notes(brief, problems),
+        paras=paras_for(brief, config),
         **_house_style(config),
     )
 
@@ -133,6 +140,12 @@ def render_pack_html(
         link_prefix="#" if part == "all" else "scoper-pack:",
         views={paper.brief.slug: paper_view(paper.brief) for paper in pack.papers},
         qa_of={paper.brief.slug: qa_notes(paper.brief, paper.warnings) for paper in pack.papers},
+        paras_of={paper.brief.slug: paras_for(paper.brief, config) for paper in pack.papers},
+        # ref: links between papers of the pack go to the paper's first page.
+        papers={
+            paper.brief.meta.ref: ("#" + paper.anchor, short_title(paper.brief.meta.title))
+            for paper in pack.papers
+        },
         generator=f"scoper {__version__}",
         target=target,
         css=_css(theme, target),

@@ -1,0 +1,54 @@
+"""Cross-references within a paper (brief format, version 2): ``#E2`` (evidence item 2),
+``#A3`` (action 3), ``#R1`` (risk 1), ``#P2`` (partner 2), ``#para-7`` (numbered
+paragraph 7), and the sections' own anchors; and ``ref:PU-2026-014`` to another paper.
+
+What a paper's links may point at is worked out from the model here, so that the check
+(a dead link is a ``broken-reference`` warning) and the renderers agree.
+"""
+
+from __future__ import annotations
+
+import re
+
+from scoper.brief.model import Brief
+from scoper.brief.numbers import paragraph_numbers
+
+ITEM_PREFIXES = {"evidence": "E", "actions": "A", "risks": "R", "partners": "P"}
+"""The letter of each kind of item's anchors: its items are numbered from 1 in source order."""
+
+REF_SCHEME = "ref:"
+_PARA = re.compile(r"^#?para-(\d+)$")
+
+
+def item_anchor(kind: str, number: int) -> str:
+    return f"{ITEM_PREFIXES[kind]}{number}"
+
+
+def targets(brief: Brief) -> set[str]:
+    """Every fragment a link of the paper may name (without the ``#``)."""
+    found = {section.anchor for section in brief.sections}
+    for kind, letter in ITEM_PREFIXES.items():
+        found |= {f"{letter}{n}" for n in range(1, len(brief.items(kind)) + 1)}  # type: ignore[arg-type]
+    # Paragraph numbers exist whether or not they are shown: a link to one still goes
+    # to its paragraph.
+    found |= {f"para-{n}" for n in range(1, len(paragraph_numbers(brief)) + 1)}
+    if brief.footnotes:
+        found.add("notes")
+    return found
+
+
+def house_label(href: str, text: str) -> str | None:
+    """The link text in the house form ("para 7") when the writer wrote the target itself
+    ("para-7", "#para-7", "#E2"); None to keep the text as written."""
+    target = href.removeprefix("#")
+    if text.strip() not in (target, href):
+        return None
+    match = _PARA.match(target)
+    return f"para {match[1]}" if match else target
+
+
+def paper_ref(href: str) -> str | None:
+    """The ref a ``ref:`` link names, or None for any other link."""
+    if not href.lower().startswith(REF_SCHEME):
+        return None
+    return href[len(REF_SCHEME) :].strip() or None

@@ -1,0 +1,109 @@
+"""One numbering for the pack: every page of a 40-paper pack says its page of the pack, and
+the contents, the bookmarks and the links agree with what the pages say."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pikepdf
+import pytest
+from pypdf import PdfReader
+
+from bench.corpus import make_briefs
+from scoper.config import Config
+from scoper.pack.build import PackOutcome, build_pack
+from scoper.pack.model import Week
+
+_NUMBER = re.compile(r"Page (\d+) of (\d+)")
+
+
+@pytest.fixture(scope="module")
+def forty(tmp_path_factory: pytest.TempPathFactory) -> tuple[PackOutcome, Path]:
+    work = tmp_path_factory.mktemp("forty")
+    (work / "briefs").mkdir()
+    paths = make_briefs(work / "briefs", 40)
+    outcome = build_pack(
+        paths, Config(), work / "out", week=Week.parse("2026-W48"), today=dt.date(2026, 11, 28)
+    )
+    assert outcome.ok, [p.format() for p in outcome.problems]
+    return outcome, work / "out" / f"{outcome.name}.pdf"
+
+
+def _pack_numbers(text: str) -> list[tuple[int, int]]:
+    return [(int(a), int(b)) for a, b in _NUMBER.findall(text)]
+
+
+def test_every_page_carries_its_pack_number_and_the_total(
+    forty: tuple[PackOutcome, Path],
+) -> None:
+    outcome, pdf = forty
+    reader = PdfReader(pdf)
+    total = len(reader.pages)
+    assert outcome.pack is not None and len(outcome.pack.papers) == 40 and total > 120
+    for index, page in enumerate(reader.pages):
+        numbers = _pack_numbers(page.extract_text())
+        assert (index + 1, total) in numbers, (index + 1, numbers)
+        # A paper's own number is the only other one, and is smaller than the pack's.
+        assert all(of < total for _, of in numbers if (_, of) != (index + 1, total))
+
+
+def test_the_numbers_are_pagination_artifacts_outside_the_structure(
+    forty: tuple[PackOutcome, Path],
+) -> None:
+    _, pdf = forty
+    with pikepdf.open(pdf) as opened:
+        for page in opened.pages:
+            last = pikepdf.parse_content_stream(page.obj.Contents[-1])
+            operators = [str(i.operator) for i in last]
+            assert operators == ["Q", "q", "BDC", "cm", "Do", "EMC", "Q"]
+            tag, properties = last[2].operands
+            assert tag == pikepdf.Name.Artifact
+            assert properties.Type == pikepdf.Name.Pagination
+            form = page.Resources.XObject[str(last[4].operands[0])]
+            inner = {str(i.operator) for i in pikepdf.parse_content_stream(form)}
+            assert not inner & {"BDC", "BMC", "EMC"}  # no tagged content inside
+
+
+def test_contents_bookmarks_and_links_point_at_the_numbers_printed(
+    forty: tuple[PackOutcome, Path],
+) -> None:
+    outcome, pdf = forty
+    assert outcome.pack is not None
+    reader = PdfReader(pdf)
+    printed = {
+        index: _pack_numbers(page.extract_text())[-1][0] for index, page in enumerate(reader.pages)
+    }
+    # Each contents row runs from its ref to the next: its last number is its page.
+    rows: dict[str, int] = {}
+    row = re.compile(r"(BENCH-\d+) .*? (\d+)(?= BENCH-| Action tracker| Priorities pack)")
+    front = min(paper.first_page for paper in outcome.pack.papers) - 1
+    for page in reader.pages[:front]:
+        text = " ".join(page.extract_text().split())
+        rows.update((match[1], int(match[2])) for match in row.finditer(text))
+    for paper in outcome.pack.papers:
+        # The contents' page for the paper is the number printed on the page it starts on,
+        # and that page is the paper's own first ("Page 1 of" its own length).
+        start = paper.first_page - 1
+        assert rows[paper.brief.meta.ref] == paper.first_page == printed[start]
+        own = _pack_numbers(reader.pages[start].extract_text())
+        assert own[0][0] == 1 and own[0][1] < len(reader.pages)
+    assert len(rows) == 40
+    # Top-level bookmarks: the cover, the contents, each paper in order, the closing parts.
+    bookmarks = [
+        reader.get_destination_page_number(entry)
+        for entry in reader.outline
+        if not isinstance(entry, list)
+    ]
+    papers = outcome.pack.papers
+    assert [printed[page] for page in bookmarks[2 : 2 + len(papers)]] == [
+        paper.first_page for paper in papers
+    ]
+    # Links on the front (the contents) land on the page whose printed number they show.
+    for index in range(3):
+        for annotation in reader.pages[index].get("/Annots", []):
+            annotation = annotation.get_object()
+            if "/Dest" in annotation:
+                target = reader.get_page_number(annotation["/Dest"][0].get_object())
+                assert printed[target] == target + 1
