@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from scoper.brief.figures import CHART_TYPES
 from scoper.brief.frontmatter import KNOWN_KEYS
 from scoper.brief.kinds import ITEM_KINDS, ItemKind
 from scoper.brief.model import (
@@ -151,6 +152,26 @@ def front_matter_schema() -> dict[str, Any]:
             "Item fields inside the Markdown take these values: strength "
             f"{list(STRENGTHS)}, sector {list(SECTORS)}, commitment {list(COMMITMENTS)}, "
             f"lever {list(LEVERS)}, action status {list(ACTION_STATUSES)}, "
-            f"likelihood and impact {list(LEVELS)}."
+            f"likelihood and impact {list(LEVELS)}. A line "
+            '{.chart type=bar highlight="2025"} directly before a table of numbers draws '
+            "it as a chart: see $defs/chart-marker."
         ),
+        "$defs": {
+            "chart-marker": {
+                "description": (
+                    "The attributes of a {.chart ...} line in the Markdown, directly before a "
+                    "table of numbers: the first column gives the categories, each further "
+                    "column a series."
+                ),
+                "type": "object",
+                "properties": {
+                    "type": {**_choice(CHART_TYPES), "default": "bar"},
+                    "highlight": {
+                        "type": "string",
+                        "description": "A category or series drawn in a contrasting colour.",
+                    },
+                },
+                "additionalProperties": False,
+            }
+        },
     }

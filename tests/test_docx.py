@@ -104,10 +104,18 @@ def test_items_tables_footnotes_links_and_pictures(
     targets = {r.target_ref for r in document.part.rels.values() if r.is_external}
     assert any(t.startswith("https://digital.nhs.uk/") for t in targets)
     assert "<w:hyperlink" in body
-    # The chart, drawn as a picture, with the brief's alt text.
+    # The chart drawn from the brief's table, as a picture whose alt text says what it shows,
+    # numbered and captioned as in the HTML, with its source line.
     [picture] = list(document.element.body.iter(qn("wp:docPr")))
-    assert picture.get("descr", "").startswith("Bar chart: alcohol-specific hospital admissions")
+    alt = picture.get("descr", "")
+    assert alt.startswith("Bar chart of Admissions (thousands) by year")
+    assert "from 314 in 2021 to 363 in 2025" in alt
     assert document.inline_shapes[0].width > 0
+    captions = [p.text for p in document.paragraphs if p.style.name == "Caption"]
+    assert captions == ["Figure 1: Alcohol-specific hospital admissions in England, 2021 to 2025."]
+    sources = [p.text for p in document.paragraphs if p.style.name == "Caption Source"]
+    assert sources == ["Source: NHS England, Statistics on Alcohol, England 2026"]
+    assert '<w:bookmarkStart w:id="' in body and 'w:name="fig_1"' in body
 
 
 def test_document_properties(built_examples: dict[str, BriefResult]) -> None:

@@ -20,6 +20,7 @@ from docx.shared import Cm
 from docx.text.paragraph import Paragraph
 from markdown_it.token import Token
 
+from scoper.brief.figures import Numbered, chart_table, figure_image, may_hold_figures, numbering
 from scoper.brief.markdown import ALERT_KINDS, is_safe_link, link_scheme
 from scoper.brief.model import Brief
 from scoper.brief.prose import Prose, block_end, plain_children
@@ -66,9 +67,69 @@ class Writer:
     def prose(self, container: Any, prose: Prose, line: int, style: str | None = None) -> None:
         """Write the prose at the end of ``container`` (a Document or a table cell)."""
         tokens = list(prose.tokens)
+        numbers = numbering(self.brief) if may_hold_figures(prose) else {}
         index = 0
         while index < len(tokens):
-            index = self._block(container, tokens, index, line, style, level=0)
+            entry = numbers.get(id(tokens[index]))
+            if entry is None:
+                index = self._block(container, tokens, index, line, style, level=0)
+                continue
+            end = block_end(tokens, index)
+            if entry.caption_block != id(tokens[index]):  # a table's caption: written with it
+                self._numbered(container, tokens[index:end], entry, line)
+            index = end
+
+    # -- figures and tables -------------------------------------------------------------
+
+    def _numbered(self, container: Any, block: list[Token], entry: Numbered, line: int) -> None:
+        """A figure or table with its number, caption and source line: a table's caption
+        above it, a figure's below, as Word's own captions go."""
+        here = self.brief.line_of(block[0].map, line)
+        if entry.kind == "table":
+            self._caption(container, entry, here, above=True)
+            self._table(container, block, here, gap=not entry.source)
+            self._source(container, entry, here)
+            return
+        paragraph = self.styles.paragraph(container, "Table Text")
+        self.mark(paragraph, here)
+        ooxml.keep_with_next(paragraph)
+        if entry.chart is not None:
+            from scoper.render.chart import draw
+
+            data = chart_table(block)
+            assert data is not None  # numbering made it a chart
+            chart = draw(data, entry.chart, entry.anchor)
+            png = svg_to_png(chart.svg)
+            if png is None:
+                self._table(container, block, here)
+            else:
+                run = paragraph.add_run()
+                run.add_picture(io.BytesIO(png), width=MAX_PICTURE_WIDTH)
+                ooxml.set_alt_text(run, chart.alt)
+        else:
+            image = figure_image(block)
+            if image is not None:
+                self._picture(paragraph, image)
+        self._caption(container, entry, here, above=False)
+        self._source(container, entry, here)
+
+    def _caption(self, container: Any, entry: Numbered, line: int, above: bool) -> None:
+        paragraph = self.styles.paragraph(container, "Caption")
+        self.mark(paragraph, line)
+        self.bookmarks[0] += 1
+        ooxml.add_bookmark(paragraph, entry.anchor.replace("-", "_"), self.bookmarks[0])
+        paragraph.add_run(entry.label + (": " if entry.caption else ""))
+        self.inline(paragraph, entry.caption)
+        if above:
+            ooxml.keep_with_next(paragraph)
+
+    def _source(self, container: Any, entry: Numbered, line: int) -> None:
+        if not entry.source:
+            return
+        paragraph = self.styles.paragraph(container, "Caption Source")
+        self.mark(paragraph, line)
+        paragraph.add_run("Source: ")
+        self.inline(paragraph, entry.source)
 
     def inline_paragraph(
         self, container: Any, children: Sequence[Token], line: int, style: str | None = None
@@ -172,7 +233,7 @@ class Writer:
                     inner = self._block(container, tokens, inner, here, "List Paragraph", level)
             item = item_end
 
-    def _table(self, container: Any, tokens: list[Token], line: int) -> None:
+    def _table(self, container: Any, tokens: Sequence[Token], line: int, gap: bool = True) -> None:
         rows: list[list[Token]] = []
         for token in tokens:
             if token.type == "tr_open":
@@ -194,7 +255,8 @@ class Writer:
                 if r == 0:
                     ooxml.shade(cell, ACCENT_TINT)
         ooxml.table_rows_hold(table)
-        self.styles.paragraph(container, "Table Text")  # Word needs a paragraph between tables
+        if gap:
+            self.styles.paragraph(container, "Table Text")  # Word needs one between tables
 
     def _callout(
         self, container: Any, tokens: list[Token], index: int, line: int, kind: str

@@ -78,6 +78,8 @@ STYLES = (
     StyleSpec("Field", size=9.5, space_after=2),
     StyleSpec("Callout", size=10, space_after=4),
     StyleSpec("Table Text", size=9, space_after=0),
+    StyleSpec("Caption", size=9, bold=True, colour="0B0C0C", space_before=6, space_after=2),
+    StyleSpec("Caption Source", size=8, colour=MUTED, space_after=8),
     StyleSpec("Footnote Text", size=8.5, space_after=2),
     StyleSpec("Footnote Reference", WD_STYLE_TYPE.CHARACTER, superscript=True),
     StyleSpec("Hyperlink", WD_STYLE_TYPE.CHARACTER, colour="1D70B8"),

@@ -1,16 +1,25 @@
 """Prose to HTML: the model's content trees rendered by the brief dialect's own renderer.
 
 Raw HTML is off in the dialect, so what this makes holds no markup from the brief itself:
-it is safe to put in a page unescaped (see :mod:`scoper.brief.markdown`).
+it is safe to put in a page unescaped (see :mod:`scoper.brief.markdown`). Figures and tables
+get their numbers and captions here (:mod:`scoper.brief.figures`), and a table marked
+``{.chart ...}`` is drawn as a chart (:mod:`scoper.render.chart`).
 """
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import jinja2
-from markupsafe import Markup
+from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from markupsafe import Markup, escape
 
+from scoper.brief.figures import Numbered, chart_table, figure_image, may_hold_figures, numbering
 from scoper.brief.markdown import ImageResolver, make_markdown
 from scoper.brief.model import Brief
 from scoper.brief.numbers import ParagraphNumbers
@@ -26,8 +35,9 @@ def prose_html(
     papers: dict[str, tuple[str, str]] | None = None,
 ) -> str:
     """The prose as HTML. Images come from the brief's folder as data: URIs, unless
-    ``resolve_image`` says otherwise; ``paras`` numbers its paragraphs (ids after
-    ``id_prefix``)."""
+    ``resolve_image`` says otherwise; ``paras`` numbers its paragraphs; ``id_prefix``
+    keeps paragraph and figure ids unique within a pack; ``papers`` names the pack's
+    papers for ``ref:`` links."""
     if not prose:
         return ""
     if resolve_image is None:
@@ -42,17 +52,80 @@ def prose_html(
         "id_prefix": id_prefix,
         "papers": papers or {},
     }
+    numbers = numbering(brief) if may_hold_figures(prose) else {}
+    parts = []
     # Block by block, as each block of a brief stands on its own in the paper.
-    return "".join(md.renderer.render(list(block), md.options, env) for block in prose.blocks())
+    for block in prose.blocks():
+        entry = numbers.get(id(block[0]))
+        if entry is None:
+            parts.append(md.renderer.render(list(block), md.options, env))
+        elif entry.caption_block != id(block[0]):  # a table's caption is written with it
+            parts.append(_numbered_html(md, block, entry, env, id_prefix))
+    return "".join(parts)
+
+
+def _numbered_html(
+    md: MarkdownIt, block: Sequence[Token], entry: Numbered, env: dict[str, Any], prefix: str
+) -> str:
+    renderer = md.renderer
+    assert isinstance(renderer, RendererHTML)  # the dialect's renderer (make_markdown)
+
+    def inline(tokens: list[Token]) -> str:
+        return renderer.renderInline(tokens, md.options, env).strip()
+
+    caption = inline(entry.caption)
+    label = f'<span class="caption-label">{entry.label}</span>'
+    title = f"{label}: {caption}" if caption else label
+    source = inline(entry.source)
+    anchor = f"{escape(prefix)}{entry.anchor}"
+    if entry.kind == "table":
+        table = md.renderer.render(list(block), md.options, env)
+        table = table.replace("<table>", f'<table>\n<caption class="caption">{title}</caption>', 1)
+        line = f'<p class="caption-source">Source: {source}</p>\n' if source else ""
+        return f'<div class="table-block" id="{anchor}">\n{table}{line}</div>\n'
+    line = f'<span class="caption-source">Source: {source}</span>' if source else ""
+    figcaption = f'<figcaption class="caption">{title}{line}</figcaption>\n'
+    if entry.chart is not None:
+        return _chart_html(md, block, entry, env, anchor, figcaption)
+    image = figure_image(block)
+    picture = inline([image]) if image is not None else ""
+    return f'<figure class="figure" id="{anchor}">\n{picture}\n{figcaption}</figure>\n'
+
+
+def _chart_html(
+    md: MarkdownIt,
+    block: Sequence[Token],
+    entry: Numbered,
+    env: dict[str, Any],
+    anchor: str,
+    figcaption: str,
+) -> str:
+    from scoper.render.chart import draw
+
+    data = chart_table(block)
+    assert data is not None and entry.chart is not None  # numbering made it a chart
+    chart = draw(data, entry.chart, anchor)
+    src = "data:image/svg+xml;base64," + base64.b64encode(chart.svg).decode("ascii")
+    # The table stays for anyone who would rather read the numbers (a screen reader, a
+    # keyboard user): folded away on screen, left out on paper, where the alt text says it.
+    table = md.renderer.render(list(block), md.options, env)
+    return (
+        f'<figure class="figure chart" id="{anchor}">\n'
+        f'<img class="chart-image" src="{src}" alt="{escape(chart.alt)}">\n'
+        f"{figcaption}"
+        f'<details class="chart-data"><summary>{entry.label} as a table</summary>\n'
+        f"{table}</details>\n"
+        "</figure>\n"
+    )
 
 
 @jinja2.pass_context
 def html_filter(context: jinja2.runtime.Context, prose: Prose, brief: Brief) -> Markup:
     """``{{ item.body | html(brief) }}``: prose in a template. A page may name its own image
     resolver as ``resolve_image``; ``paras`` (scoper.brief.numbers) numbers its paragraphs,
-    their ids after the page's ``prefix``."""
+    and the page's ``prefix`` keeps paragraph and figure ids unique in a pack."""
     paras = context.get("paras")
-    prefix = context.get("prefix") or ""
+    prefix = str(context.get("prefix") or "")
     papers = context.get("papers")
     html = prose_html(prose, brief, context.get("resolve_image"), paras, prefix, papers)
     return Markup(html)

@@ -1,0 +1,259 @@
+"""Layout a reader trusts, checked where the reader sees it: word positions in the PDF.
+
+Over the example briefs and the awkward ones in tests/layout/ (a long title and long owner
+names, a wide table and a long one with a total row, many notes, a figure near a page's end),
+each paper's words are read with their boxes (poppler's ``pdftotext -bbox-layout``) and
+checked: no word broken except by dictionary hyphenation, the running header on one line, no
+page that the notes start (so none that holds only notes), no table's last row alone at the
+top of a page.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from scoper.build import BriefResult, build_many
+from scoper.config import Config
+from scoper.render.html import render_html
+
+from .conftest import EXAMPLES
+
+LAYOUT = Path(__file__).parent / "layout"
+PT_PER_MM = 72 / 25.4
+TOP_MARGIN = 24 * PT_PER_MM  # templates/paper.css, @page margin
+BOTTOM_MARGIN = 22 * PT_PER_MM
+NS = {"x": "http://www.w3.org/1999/xhtml"}
+
+pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils")
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    x: float
+    y: float
+    bottom: float
+    line: int
+    """Which line of the page (in poppler's reading order) the word is on."""
+
+
+@dataclass(frozen=True)
+class Page:
+    height: float
+    words: list[Word]
+
+    @property
+    def header(self) -> list[Word]:
+        return [w for w in self.words if w.bottom <= TOP_MARGIN]
+
+    @property
+    def body(self) -> list[Word]:
+        return [
+            w for w in self.words if w.y > TOP_MARGIN and w.bottom < self.height - BOTTOM_MARGIN
+        ]
+
+
+def pages_of(pdf: Path) -> list[Page]:
+    xml = subprocess.run(
+        ["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    root = ET.fromstring(xml)
+    pages = []
+    for page in root.iterfind(".//x:page", NS):
+        words = []
+        for number, line in enumerate(page.iterfind(".//x:line", NS)):
+            for word in line.iterfind("x:word", NS):
+                words.append(
+                    Word(
+                        word.text or "",
+                        float(word.get("xMin", 0)),
+                        float(word.get("yMin", 0)),
+                        float(word.get("yMax", 0)),
+                        number,
+                    )
+                )
+        pages.append(Page(float(page.get("height", 0)), words))
+    return pages
+
+
+@pytest.fixture(scope="module")
+def papers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[BriefResult, Path]]:
+    """Every example brief and every awkward brief, built to PDF: (result, pdf)."""
+    work = tmp_path_factory.mktemp("layout")
+    shutil.copytree(EXAMPLES, work / "briefs")
+    shutil.copytree(LAYOUT, work / "layout")
+    paths = sorted((work / "briefs").glob("*.md")) + sorted((work / "layout").glob("*.md"))
+    results = build_many(
+        paths, Config(organisation="Prime Minister's Policy Unit"), work / "out", frozenset({"pdf"})
+    )
+    found = {}
+    for result in results:
+        assert result.ok, result.problems
+        pdf = next(p for p in result.written if p.suffix == ".pdf")
+        found[result.path.stem] = (result, pdf)
+    assert {"long-title", "many-notes-wide-table", "figure-near-page-end"} <= set(found)
+    return found
+
+
+def paper_html(result: BriefResult) -> BeautifulSoup:
+    assert result.brief is not None
+    config = Config(organisation="Prime Minister's Policy Unit")
+    html = render_html(result.brief, config, target="pdf", problems=result.problems)
+    return BeautifulSoup(html, "html.parser")
+
+
+_WORD = re.compile(r"[\w’'-]+")
+HYPHENS = ("-", "\u2010", "\u00ad")
+_COUNTER = re.compile(r"^e\d+$")
+"""Evidence numbers, which the stylesheet writes (E1, E2...): not in the HTML's text."""
+
+
+def vocabulary(soup: BeautifulSoup) -> set[str]:
+    words = {w.strip("-'’").lower() for w in _WORD.findall(soup.get_text(" "))}
+    for link in soup.find_all("a", href=True):  # printed after a link (paper.css)
+        words |= {w.lower() for w in _WORD.findall(str(link["href"]))}
+    return words | {"page", "of"}
+
+
+def broken_words(pages: list[Page], known: set[str], urls: str) -> list[str]:
+    """Words in the PDF that are not words of the paper: pieces of a word broken across lines
+    (a word broken at a hyphen, its own or one the dictionary added, joined with the rest of
+    it at the start of the next line, is whole)."""
+
+    def is_word(text: str) -> bool:
+        cleaned = text.strip(".,;:()’'").lower().strip("-'’")
+        return cleaned in known or cleaned in urls
+
+    broken = []
+    for page in pages:
+        body = page.body
+        whole: set[int] = set()
+        for index, word in enumerate(body):
+            if not word.text.endswith(HYPHENS):
+                continue
+            height = word.bottom - word.y
+            # The rest is on the next line, starting at or left of the broken word (in a
+            # table, at the cell's left edge: poppler may read the next cell first).
+            for later in range(index + 1, len(body)):
+                rest = body[later]
+                below = word.bottom < rest.y + height / 2 < word.bottom + 1.6 * height
+                if not below or rest.x > word.x + 1:
+                    continue
+                own, added = word.text + rest.text, word.text[:-1] + rest.text
+                if is_word(own) or is_word(added):
+                    whole |= {index, later}
+                    break
+        for index, word in enumerate(body):
+            if index in whole:
+                continue
+            text = word.text.rstrip("".join(HYPHENS))
+            for piece in (p.strip("-'’").lower() for p in _WORD.findall(text)):
+                counter = piece.isdigit() or _COUNTER.match(piece)
+                if piece and not counter and piece not in known and piece not in urls:
+                    broken.append(word.text)
+    return broken
+
+
+def test_no_word_is_broken_inside_a_cell_or_anywhere(
+    papers: dict[str, tuple[BriefResult, Path]],
+) -> None:
+    for name, (result, pdf) in papers.items():
+        soup = paper_html(result)
+        urls = " ".join(str(a["href"]).lower() for a in soup.find_all("a", href=True))
+        assert broken_words(pages_of(pdf), vocabulary(soup), urls) == [], name
+
+
+def test_the_word_checker_sees_a_broken_word() -> None:
+    """The check above would catch "Communicatio" / "ns" coming back."""
+    pages = [
+        Page(842, [Word("Communicatio", 400, 300, 310, 1), Word("ns", 400, 312, 322, 2)]),
+    ]
+    assert broken_words(pages, {"communications"}, "") == ["Communicatio", "ns"]
+    hyphenated = [
+        Page(842, [Word("Communi-", 400, 300, 310, 1), Word("cations", 400, 312, 322, 2)])
+    ]
+    assert broken_words(hyphenated, {"communications"}, "") == []
+
+
+def test_running_header_is_on_one_line(papers: dict[str, tuple[BriefResult, Path]]) -> None:
+    for name, (_, pdf) in papers.items():
+        for number, page in enumerate(pages_of(pdf), 1):
+            lines = {round(w.bottom) for w in page.header}
+            assert len(lines) == 1, (name, number, [w.text for w in page.header])
+    # The long title is cut with an ellipsis rather than wrapped.
+    _, pdf = papers["long-title"]
+    header = " ".join(w.text for w in pages_of(pdf)[0].header)
+    assert "…" in header, header
+
+
+def test_no_page_holds_only_notes(papers: dict[str, tuple[BriefResult, Path]]) -> None:
+    for name, (_, pdf) in papers.items():
+        for number, page in enumerate(pages_of(pdf)[1:], 2):
+            body = page.body
+            assert body, (name, number, "an empty page")
+            assert body[0].text != "Notes", (name, number, "the notes start a page")
+
+
+def _phrase_page(pages: list[Page], phrase: list[str]) -> list[int]:
+    found = []
+    for number, page in enumerate(pages):
+        texts = [w.text for w in page.body]
+        for start in range(len(texts) - len(phrase) + 1):
+            if texts[start : start + len(phrase)] == phrase:
+                found.append(number)
+                break
+    return found
+
+
+def _row_phrase(row: object) -> list[str]:
+    cells = [c.get_text(" ", strip=True) for c in row.find_all(["td", "th"])]  # type: ignore[attr-defined]
+    longest = max(cells, key=len)
+    return longest.split()[:3]
+
+
+def test_no_table_row_is_stranded(papers: dict[str, tuple[BriefResult, Path]]) -> None:
+    """A table's last row is on the page of the row before it, and its first row is on the
+    page of its header."""
+    checked = 0
+    for name, (result, pdf) in papers.items():
+        pages = pages_of(pdf)
+        for table in paper_html(result).find_all("table"):
+            if table.find_parent(class_="chart-data") or "meta" in (table.get("class") or []):
+                continue
+            rows = table.select("tbody tr")
+            if len(rows) < 2:
+                continue
+            last, before = (
+                _phrase_page(pages, _row_phrase(rows[-1])),
+                _phrase_page(pages, _row_phrase(rows[-2])),
+            )
+            if len(last) != 1 or len(before) != 1:
+                continue  # a phrase that is not unique in the paper tells nothing
+            assert last == before, (name, _row_phrase(rows[-1]), last, before)
+            checked += 1
+    assert checked >= 8
+
+
+def test_the_long_table_breaks_but_keeps_its_total_with_a_row(
+    papers: dict[str, tuple[BriefResult, Path]],
+) -> None:
+    _, pdf = papers["many-notes-wide-table"]
+    pages = pages_of(pdf)
+    total = _phrase_page(pages, ["All", "specialties"])
+    assert len(total) == 1
+    page = pages[total[0]]
+    texts = [w.text for w in page.body]
+    at = texts.index("All")
+    # Another specialty's row comes before the total on its page.
+    assert "Specialty" in texts[:at] and any(t.isdigit() for t in texts[:at])
+    # The table's header repeats on every page the table is on.
+    table_pages = sorted(set(_phrase_page(pages, ["Specialty", "2020", "waits"])))
+    assert len(table_pages) >= 2
