@@ -694,7 +694,6 @@ def test_preview_event_stream_from_another_site(preview: Running) -> None:
     assert _status(preview.port, request) == b"HTTP/1.1 403 Forbidden"
 
 
-@pytest.mark.xfail(strict=True, reason="finding 12: 256 trickling connections lock the preview out")
 def test_preview_slowloris(preview: Running) -> None:
     held = []
     try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import os
+import select
 import shutil
 import signal
 import socket
@@ -21,6 +22,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
+from scoper.preview import slots
 from scoper.preview.changes import Changes
 from scoper.preview.server import make_server
 from scoper.preview.site import Site
@@ -185,6 +187,87 @@ def test_200_requests_at_once_do_not_stall_it(running: Running) -> None:
     started = time.perf_counter()
     assert running.get("/paper/loneliness")[0] == 200
     assert time.perf_counter() - started < 5
+
+
+# -- slow clients (slowloris) ---------------------------------------------------------------
+
+
+def _closed_after(sock: socket.socket, trickle: bytes, within: float) -> float | None:
+    """Seconds until the server closes ``sock`` while it is sent ``trickle`` now and then,
+    or None if it is still open after ``within`` seconds."""
+    started = time.monotonic()
+    while time.monotonic() - started < within:
+        readable, _, _ = select.select([sock], [], [], 0.2)
+        if readable:
+            try:
+                if sock.recv(1024) == b"":
+                    return time.monotonic() - started
+            except ConnectionResetError:
+                return time.monotonic() - started
+        with contextlib.suppress(OSError):
+            sock.sendall(trickle)
+    return None
+
+
+def test_a_request_head_sent_a_line_at_a_time_has_a_deadline(
+    running: Running, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(slots, "HEAD_SECONDS", 1.0)
+    with socket.create_connection(("127.0.0.1", running.port), timeout=5) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n")
+        # A header line every 0.2 s would beat the idle limit for ever.
+        closed = _closed_after(sock, b"X-Slow: 1\r\n", within=5)
+    assert closed is not None and 0.8 < closed < 2.5, closed
+    # A kept-alive connection has the same time for each head that follows an answer.
+    with socket.create_connection(("127.0.0.1", running.port), timeout=30) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        assert sock.recv(12) == b"HTTP/1.1 200"
+        time.sleep(0.5)
+        assert _closed_after(sock, b"", within=2) is not None
+
+
+def test_one_client_holds_at_most_its_share_of_the_slots(running: Running) -> None:
+    held = [socket.create_connection(("127.0.0.1", running.port), timeout=5)]
+    try:
+        held[0].sendall(b"GET / HTTP/1.1\r\n")
+        time.sleep(0.05)  # the oldest
+        for _ in range(slots.PER_CLIENT):
+            sock = socket.create_connection(("127.0.0.1", running.port), timeout=5)
+            sock.sendall(b"GET / HTTP/1.1\r\n")
+            held.append(sock)
+        # The newest took the slot of the oldest still sending its head ...
+        assert _closed_after(held[0], b"", within=5) is not None
+        # ... and of no other.
+        readable, _, _ = select.select(held[1:], [], [], 0.5)
+        assert readable == []
+    finally:
+        for sock in held:
+            sock.close()
+
+
+def test_connections_being_answered_keep_their_slots() -> None:
+    table = slots.Slots(total=4, per_client=2)
+    pairs = [socket.socketpair() for _ in range(5)]
+    try:
+        ours = [ours for ours, _ in pairs]
+        assert table.admit(ours[0], "a") and table.admit(ours[1], "a")
+        table.answering(ours[0])
+        table.answering(ours[1])
+        assert not table.admit(ours[2], "a")  # its share is answering: it waits for none
+        assert table.admit(ours[2], "b") and table.admit(ours[3], "c")
+        assert table.admit(ours[4], "d")  # all full: the oldest still waiting goes ("b")
+        assert pairs[2][1].recv(1) == b""
+        assert pairs[0][1].getblocking() and not _readable(pairs[0][1])
+        table.release(ours[4])
+        assert table.waiting(ours[0]) > time.monotonic()  # kept alive: waits again
+    finally:
+        for a, b in pairs:
+            a.close()
+            b.close()
+
+
+def _readable(sock: socket.socket) -> bool:
+    return bool(select.select([sock], [], [], 0.1)[0])
 
 
 # -- connections reset -----------------------------------------------------------------------
