@@ -432,3 +432,42 @@ def test_sigterm_stops_the_preview_and_its_pdf_worker(tmp_path: Path, busy: bool
         if server.poll() is None:
             server.kill()
             server.wait(5)
+
+
+def test_stopping_while_the_pdf_worker_starts_waits_for_it_then_stops_it(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker whose parent goes away while it starts prints multiprocessing's traceback
+    (finding 13): stopping waits for the start, then stops the worker; none starts after."""
+    import scoper.preview.site as site_module
+
+    starting, started, stopped = threading.Event(), threading.Event(), threading.Event()
+
+    class SlowStart:
+        def __init__(self) -> None:
+            starting.set()
+            time.sleep(0.5)
+            self.pool = self
+            started.set()
+
+        def submit(self, job: object, timeout: float) -> object:
+            raise RuntimeError("cannot schedule new futures after shutdown")  # as a real pool
+
+        def stop(self) -> None:
+            assert started.is_set()
+            stopped.set()
+
+    monkeypatch.setattr(site_module, "_Renderer", SlowStart)
+
+    def get_pdf() -> None:
+        with contextlib.suppress(RuntimeError):  # the server's handler says "fault"
+            site.handle("GET", "/paper/knife-crime.pdf", HOST, {})
+
+    fetch = threading.Thread(target=get_pdf, daemon=True)
+    fetch.start()
+    assert starting.wait(30)
+    site.close()
+    assert stopped.is_set()
+    fetch.join(10)
+    response = site.handle("GET", "/paper/alcohol-harm.pdf", HOST, {})
+    assert response.status == 503
