@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import os
+import select
 import shutil
 import signal
 import socket
@@ -21,6 +22,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
+from scoper.preview import slots
 from scoper.preview.changes import Changes
 from scoper.preview.server import make_server
 from scoper.preview.site import Site
@@ -187,6 +189,90 @@ def test_200_requests_at_once_do_not_stall_it(running: Running) -> None:
     assert time.perf_counter() - started < 5
 
 
+# -- slow clients (slowloris) ---------------------------------------------------------------
+
+
+def _closed_after(sock: socket.socket, trickle: bytes, within: float) -> float | None:
+    """Seconds until the server closes ``sock`` while it is sent ``trickle`` now and then,
+    or None if it is still open after ``within`` seconds."""
+    started = time.monotonic()
+    while time.monotonic() - started < within:
+        readable, _, _ = select.select([sock], [], [], 0.2)
+        if readable:
+            try:
+                if sock.recv(1024) == b"":
+                    return time.monotonic() - started
+            except ConnectionResetError:
+                return time.monotonic() - started
+        with contextlib.suppress(OSError):
+            sock.sendall(trickle)
+    return None
+
+
+def test_a_request_head_sent_a_line_at_a_time_has_a_deadline(
+    running: Running, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(slots, "HEAD_SECONDS", 1.0)
+    with socket.create_connection(("127.0.0.1", running.port), timeout=5) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n")
+        # A header line every 0.2 s would beat the idle limit for ever.
+        closed = _closed_after(sock, b"X-Slow: 1\r\n", within=5)
+    assert closed is not None and 0.8 < closed < 2.5, closed
+    # A kept-alive connection has the same time for each head that follows an answer.
+    with socket.create_connection(("127.0.0.1", running.port), timeout=30) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        assert sock.recv(12) == b"HTTP/1.1 200"
+        time.sleep(0.5)
+        assert _closed_after(sock, b"", within=2) is not None
+
+
+def test_one_client_holds_at_most_its_share_of_the_slots() -> None:
+    table = slots.Slots(total=8, per_client=2)
+    pairs = [socket.socketpair() for _ in range(4)]
+    try:
+        ours = [ours for ours, _ in pairs]
+        remote = "192.0.2.7"  # a client elsewhere (--host): its share applies
+        assert table.admit(ours[0], remote) and table.admit(ours[1], remote)
+        assert table.admit(ours[2], remote)  # took the slot of the oldest still sending
+        assert pairs[0][1].recv(1) == b""  # closed
+        # Every process on this machine is 127.0.0.1: no share, only the total.
+        for _ in range(3):
+            local = socket.socketpair()
+            pairs.append(local)
+            assert table.admit(local[0], "127.0.0.1")
+        readable, _, _ = select.select([pairs[1][1], pairs[2][1]], [], [], 0.2)
+        assert readable == []  # the other two of its connections were left alone
+    finally:
+        for a, b in pairs:
+            a.close()
+            b.close()
+
+
+def test_connections_being_answered_keep_their_slots() -> None:
+    table = slots.Slots(total=4, per_client=2)
+    pairs = [socket.socketpair() for _ in range(5)]
+    try:
+        ours = [ours for ours, _ in pairs]
+        assert table.admit(ours[0], "a") and table.admit(ours[1], "a")
+        table.answering(ours[0])
+        table.answering(ours[1])
+        assert not table.admit(ours[2], "a")  # its share is answering: it waits for none
+        assert table.admit(ours[2], "b") and table.admit(ours[3], "c")
+        assert table.admit(ours[4], "d")  # all full: the oldest still waiting goes ("b")
+        assert pairs[2][1].recv(1) == b""
+        assert pairs[0][1].getblocking() and not _readable(pairs[0][1])
+        table.release(ours[4])
+        assert table.waiting(ours[0]) > time.monotonic()  # kept alive: waits again
+    finally:
+        for a, b in pairs:
+            a.close()
+            b.close()
+
+
+def _readable(sock: socket.socket) -> bool:
+    return bool(select.select([sock], [], [], 0.1)[0])
+
+
 # -- connections reset -----------------------------------------------------------------------
 
 
@@ -349,3 +435,42 @@ def test_sigterm_stops_the_preview_and_its_pdf_worker(tmp_path: Path, busy: bool
         if server.poll() is None:
             server.kill()
             server.wait(5)
+
+
+def test_stopping_while_the_pdf_worker_starts_waits_for_it_then_stops_it(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker whose parent goes away while it starts prints multiprocessing's traceback
+    (finding 13): stopping waits for the start, then stops the worker; none starts after."""
+    import scoper.preview.site as site_module
+
+    starting, started, stopped = threading.Event(), threading.Event(), threading.Event()
+
+    class SlowStart:
+        def __init__(self) -> None:
+            starting.set()
+            time.sleep(0.5)
+            self.pool = self
+            started.set()
+
+        def submit(self, job: object, timeout: float) -> object:
+            raise RuntimeError("cannot schedule new futures after shutdown")  # as a real pool
+
+        def stop(self) -> None:
+            assert started.is_set()
+            stopped.set()
+
+    monkeypatch.setattr(site_module, "_Renderer", SlowStart)
+
+    def get_pdf() -> None:
+        with contextlib.suppress(RuntimeError):  # the server's handler says "fault"
+            site.handle("GET", "/paper/knife-crime.pdf", HOST, {})
+
+    fetch = threading.Thread(target=get_pdf, daemon=True)
+    fetch.start()
+    assert starting.wait(30)
+    site.close()
+    assert stopped.is_set()
+    fetch.join(10)
+    response = site.handle("GET", "/paper/alcohol-harm.pdf", HOST, {})
+    assert response.status == 503

@@ -198,7 +198,9 @@ def _how(status: int) -> str:
     return f"exit status {os.waitstatus_to_exitcode(status)}"
 
 
-def _load_renderer() -> None:
+def _load_renderer(ignore_interrupts: bool = False) -> None:
+    if ignore_interrupts:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     import scoper.pdf.render  # noqa: F401 - imported for its side effect: WeasyPrint is loaded
 
 
@@ -209,14 +211,18 @@ def _ready() -> None:
 class PdfPool:
     """A pool of renderer processes; use as a context manager."""
 
-    def __init__(self, workers: int, fork: bool = True) -> None:
+    def __init__(self, workers: int, fork: bool = True, ignore_interrupts: bool = False) -> None:
         """``fork`` starts a worker in milliseconds; without it (in a process that already
-        runs threads, where forking is unsafe) workers start a fresh Python."""
+        runs threads, where forking is unsafe) workers start a fresh Python.
+        ``ignore_interrupts``: workers ignore Ctrl-C, for an owner that stops them itself."""
         methods = multiprocessing.get_all_start_methods()
         method = "fork" if fork and "fork" in methods else "spawn"
         context = multiprocessing.get_context(method)
         self._executor = ProcessPoolExecutor(
-            max_workers=max(1, workers), mp_context=context, initializer=_load_renderer
+            max_workers=max(1, workers),
+            mp_context=context,
+            initializer=_load_renderer,
+            initargs=(ignore_interrupts,),
         )
         self._executor.submit(_ready)
 

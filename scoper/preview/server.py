@@ -7,6 +7,7 @@ Server-Sent Events, to reload.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import signal
@@ -15,19 +16,18 @@ import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from scoper.errors import ScoperError
 from scoper.preview.changes import Changes
 from scoper.preview.site import LOCAL_HOSTS, Response, Site, host_name, is_loopback
+from scoper.preview.slots import MAX_CONNECTIONS, DeadlineReader, Slots
 from scoper.preview.watch import watch
 
 __all__ = ["LOCAL_HOSTS", "Changes", "Response", "ServeError", "Site", "host_name", "is_loopback"]
 
 Request = socket.socket | tuple[bytes, socket.socket]
 """What socketserver calls a request."""
-MAX_CONNECTIONS = 256
-"""Connections served at once (a thread each); more are closed at once."""
 IDLE_SECONDS = 30
 """A connection that sends nothing for this long is closed (a slow client holds a thread)."""
 EVENT_SECONDS = 15
@@ -45,11 +45,32 @@ def _quiet(error: BaseException) -> bool:
 
 
 def make_server(site: Site, changes: Changes, host: str, port: int) -> ThreadingHTTPServer:
+    slots = Slots()
+
     class Handler(BaseHTTPRequestHandler):
         server_version = "scoper"
         sys_version = ""
         protocol_version = "HTTP/1.1"
         timeout = IDLE_SECONDS
+        _reader: DeadlineReader
+
+        def setup(self) -> None:
+            super().setup()
+            self.rfile.close()  # an open file of the socket would keep it from closing
+            self._reader = DeadlineReader(self.connection, IDLE_SECONDS)
+            self.rfile = io.BufferedReader(self._reader)
+
+        def handle_one_request(self) -> None:
+            # The whole head must come in time, however slowly its bytes trickle in.
+            self._reader.deadline = slots.waiting(self.connection)
+            super().handle_one_request()
+
+        def parse_request(self) -> bool:
+            try:
+                return super().parse_request()
+            finally:  # the head is read: the rest is the answer, under the idle limit only
+                self._reader.deadline = None
+                slots.answering(self.connection)
 
         def do_GET(self) -> None:
             self._answer()
@@ -113,11 +134,10 @@ def make_server(site: Site, changes: Changes, host: str, port: int) -> Threading
         # (a browser opens several; a flood far more), and a client then waits for
         # retries that take seconds to minutes.
         request_queue_size = MAX_CONNECTIONS
-        _slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
 
         def process_request(self, request: Request, client_address: Any) -> None:
-            if not self._slots.acquire(blocking=False):
-                self.shutdown_request(request)  # too many at once: this one waits for none
+            if not slots.admit(cast(socket.socket, request), str(client_address[0])):
+                self.shutdown_request(request)  # every slot is answering: this one waits for none
                 return
             super().process_request(request, client_address)
 
@@ -125,7 +145,7 @@ def make_server(site: Site, changes: Changes, host: str, port: int) -> Threading
             try:
                 super().process_request_thread(request, client_address)
             finally:
-                self._slots.release()
+                slots.release(cast(socket.socket, request))
 
         def handle_error(self, request: Request, client_address: Any) -> None:
             import sys

@@ -101,10 +101,16 @@ class Site:
         self._pdfs: dict[str, bytes] = {}
         self._pdf_lock = threading.Lock()
         self._renderer: _Renderer | None = None
+        self._renderer_lock = threading.Lock()
+        """Held while the worker starts: stopping waits for a start to finish, since a
+        worker whose parent goes away while it starts prints multiprocessing's traceback."""
+        self._closed = False
 
     def close(self) -> None:
-        """Stop the PDF worker, even in the middle of a render."""
-        renderer, self._renderer = self._renderer, None
+        """Stop the PDF worker, even in the middle of a render (or of its start)."""
+        with self._renderer_lock:
+            self._closed = True
+            renderer, self._renderer = self._renderer, None
         if renderer is not None:
             renderer.stop()
 
@@ -259,9 +265,13 @@ class Site:
             if key not in self._pdfs:
                 if job is None:  # dropped from the kept ones while this request waited
                     return _text(503, "Try again.", {"Retry-After": "1"})
-                if self._renderer is None:
-                    self._renderer = _Renderer()
-                outcome = self._renderer.pool.submit(job, config.pdf_timeout).result()
+                with self._renderer_lock:
+                    if self._closed:  # stopping: no new worker
+                        return _text(503, "The preview is stopping.")
+                    if self._renderer is None:
+                        self._renderer = _Renderer()
+                    renderer = self._renderer
+                outcome = renderer.pool.submit(job, config.pdf_timeout).result()
                 if outcome.pdf is None:
                     return self._problems_page(
                         500, "The PDF failed", config, [outcome.error or "unknown"]
@@ -382,8 +392,10 @@ class _Renderer:
         before = set(multiprocessing.active_children())
         # A worker process, so a runaway layout is stopped by its time limit and never
         # stalls the pages; started fresh, as this process has threads. The pool starts its
-        # worker at once, so the new child processes are its.
-        self.pool = PdfPool(1, fork=False)
+        # worker at once, so the new child processes are its. Ctrl-C reaches every process
+        # of the terminal: the worker ignores it (the preview stops it itself) rather than
+        # print a KeyboardInterrupt traceback while it loads the renderer.
+        self.pool = PdfPool(1, fork=False, ignore_interrupts=True)
         self._workers = set(multiprocessing.active_children()) - before
 
     def stop(self) -> None:
