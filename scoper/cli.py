@@ -337,6 +337,12 @@ class _Progress:
 @click.option("--actions-csv", is_flag=True, help="Also write the action tracker as CSV.")
 @timeout_option
 @pdf_variant_option
+@click.option(
+    "--public",
+    is_flag=True,
+    help="The public pack, in OUTPUT/public/: the public version of each paper that may be "
+    "published; the others are left out and named.",
+)
 def pack(
     paths: tuple[Path, ...],
     week: str | None,
@@ -346,6 +352,7 @@ def pack(
     actions_csv: bool,
     timeout: float | None,
     pdf_variant: str | None,
+    public: bool,
 ) -> None:
     """Build the weekly priorities pack from briefs (files or folders): a cover, contents,
     the papers in priority order, an action tracker, a partner register and a quality
@@ -380,6 +387,7 @@ def pack(
             actions_csv=actions_csv,
             timeout=timeout or config.pdf_timeout,
             progress=progress,
+            public=public,
         )
     finally:
         progress.close()
@@ -391,7 +399,7 @@ def pack(
         hint = ": fix the errors above (or use --keep-going)" if briefs_wrong else ""
         raise Failed(f"no pack written{hint}")
     left_out = f"; {outcome.excluded} left out" if outcome.excluded else ""
-    pdf = out_dir / f"{outcome.name}.pdf"
+    pdf = (out_dir / "public" if public else out_dir) / f"{outcome.name}.pdf"
     _echo(f"{_display(pdf)}: {outcome.papers} papers{left_out}")
     if not outcome.ok:
         raise Failed("")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -314,3 +315,34 @@ def test_withheld_words_left_in_a_plain_value_are_caught(
     monkeypatch.setattr(public_module._Redactor, "section", leaky_section)
     with pytest.raises(PublicRefused, match="also stand where they would be published"):
         public_brief(brief)
+
+
+def test_a_public_pack_holds_nothing_withheld(project: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "briefs"
+    shutil.copytree(project / "briefs", folder)
+    shutil.copy(EXAMPLES / "loneliness.md", folder / "loneliness.md")
+    secret = EXAMPLES.joinpath("knife-crime.md").read_text()
+    (folder / "secret.md").write_text(
+        re.sub(r"classification: [A-Z-]+", "classification: SECRET", secret, count=1)
+    )
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli,
+        ["pack", str(folder), "-o", str(out), "--public", "--actions-csv", "--today", "2026-11-28"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "left out of the public pack" in result.output and "SECRET" in result.output
+    public = out / "public"
+    assert not [p for p in out.iterdir() if p.is_file()]  # the full papers' place is untouched
+    files = sorted(p for p in public.iterdir() if not p.name.startswith("."))
+    assert files, result.output
+    for path in files:
+        data = path.read_bytes()
+        if path.suffix == ".pdf":
+            data = _all_bytes_of_pdf(path)
+        for secret_text in SECRETS:
+            assert secret_text.lower().encode() not in data.lower(), (path.name, secret_text)
+    pack_html = next(p for p in files if p.name.startswith("pack") and p.suffix == ".html")
+    soup = BeautifulSoup(pack_html.read_text(), "html.parser")
+    assert "Reducing alcohol harm" in soup.get_text()
+    assert "Halving knife crime" not in soup.get_text()  # the SECRET paper is not in it

@@ -61,8 +61,12 @@ def build_pack(
     timeout: float | None = None,
     theme: Theme | None = None,
     progress: Progress | None = None,
+    public: bool = False,
 ) -> PackOutcome:
     issued = today or dt.date.today()
+    if public:
+        # Its own folder: the public papers and their cache never meet the full ones.
+        out_dir = out_dir / "public"
     theme = theme or theme_for(config)
     tell = progress or Silent()
     keys = Keys(config, theme, RunFiles())
@@ -78,10 +82,13 @@ def build_pack(
         )
 
     reports = load_files(paths, config, CheckContext.for_config(config, issued))
+    notes: list[Problem] = []
+    if public:
+        reports, notes = _public_reports(reports, config)
     outcome = PackOutcome(reports=reports)
     chosen = [report for report in reports if chosen_for(report, week)]
     report_clashes(chosen, pack_name(week))
-    outcome.problems = [found for report in chosen for found in report.problems]
+    outcome.problems = [found for report in chosen for found in report.problems] + notes
     good = [report for report in chosen if report.ok]
     bad = [report for report in chosen if not report.ok]
     if not good and not (bad and not keep_going):
@@ -146,3 +153,34 @@ def build_pack(
         outcome.problems.append(problem(str(out_dir / MANIFEST), 0, "write-failed", message))
     outcome.problems.sort(key=lambda p: p.sort_key)
     return outcome
+
+
+def _public_reports(
+    reports: list[FileReport], config: Config
+) -> tuple[list[FileReport], list[Problem]]:
+    """The public versions of the good briefs (with no problems: their messages may quote
+    what is withheld), and a note for each brief that may not be published, left out."""
+    from scoper.brief.public import PublicRefused, public_brief
+
+    kept: list[FileReport] = []
+    notes: list[Problem] = []
+    for report in reports:
+        if not report.ok or report.brief is None:
+            kept.append(report)
+            continue
+        try:
+            public = public_brief(report.brief, config.public_marking)
+        except PublicRefused as refused:
+            message = str(refused).split("no public version: ", 1)[-1]
+            notes.append(
+                problem(
+                    str(report.path),
+                    report.brief.meta.lines.get("classification", 1),
+                    "public-refused",
+                    f"left out of the public pack: {message}",
+                    severity="warning",
+                )
+            )
+            continue
+        kept.append(FileReport(report.path, public, []))
+    return kept, notes

@@ -166,7 +166,10 @@ class Pack:
     @property
     def classification(self) -> str:
         """The highest marking of any paper in it."""
-        levels = [CLASSIFICATIONS.index(p.brief.meta.classification) for p in self.papers]
+        marks = [p.brief.meta.classification for p in self.papers]
+        levels = [CLASSIFICATIONS.index(mark) for mark in marks if mark in CLASSIFICATIONS]
+        if not levels and marks:
+            return marks[0]  # a public pack: the public marking ("" for none)
         return CLASSIFICATIONS[max(levels, default=0)]
 
     @property
