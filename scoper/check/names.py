@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from rapidfuzz import fuzz
-
 LEGAL_SUFFIXES = frozenset(
     {"plc", "ltd", "limited", "llp", "llc", "inc", "incorporated", "co", "group", "holdings"}
 )
@@ -75,6 +73,8 @@ def same_organisation(first: str, second: str) -> bool:
     # A body of X's ("FreshMart Foundation") is tied to X, not X itself.
     if _tie_word(first) != _tie_word(second):
         return False
+    from rapidfuzz import fuzz  # only now: most names are told apart before this
+
     return fuzz.ratio(a, b) >= NEAR_DUPLICATE_RATIO
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -410,7 +409,9 @@ def svg_to_png(data: bytes) -> bytes | None:
     import hashlib
     from importlib.metadata import version
 
-    folder = _cache_folder(f"svg-png-{version('cairosvg')}")
+    from scoper.usercache import cache_folder
+
+    folder = cache_folder(f"svg-png-{version('cairosvg')}")
     cached = folder / f"{hashlib.sha256(data).hexdigest()}.png" if folder else None
     if cached is not None and cached.is_file():
         with contextlib.suppress(OSError):
@@ -429,14 +430,3 @@ def svg_to_png(data: bytes) -> bytes | None:
         with contextlib.suppress(OSError):
             write_atomic(cached, png)
     return png
-
-
-def _cache_folder(name: str) -> Path | None:
-    """A folder of the user's cache (XDG_CACHE_HOME, else ~/.cache), if it can be written."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = Path(base) / "scoper" / name
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return folder if os.access(folder, os.W_OK) else None

@@ -9,8 +9,10 @@ the Word writers draw charts here, so a chart is the same picture in every outpu
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from scoper.brief.figures import CHART_TYPES, ChartData
 
@@ -41,7 +43,43 @@ def chart_kind(options: dict[str, str]) -> str:
 
 def draw(data: ChartData, options: dict[str, str], anchor: str) -> Chart:
     """The chart of ``data`` as SVG; ``anchor`` makes its ids unique and the output the
-    same on every run (pygal would otherwise name it by a random id and date it)."""
+    same on every run (pygal would otherwise name it by a random id and date it). Charts
+    are kept in the user's cache, keyed by everything they are drawn from: loading the
+    charting library costs more than the rest of an HTML paper."""
+    import hashlib
+    import json
+
+    from scoper.usercache import cache_folder
+
+    key = hashlib.sha256(
+        repr((data, sorted(options.items()), anchor)).encode()
+        + Path(__file__).read_bytes()  # a change of this drawing code is a new chart
+    ).hexdigest()
+    folder = cache_folder(f"charts-{_pygal_version()}")
+    cached = folder / f"{key}.json" if folder else None
+    if cached is not None and cached.is_file():
+        try:
+            kept = json.loads(cached.read_text(encoding="utf-8"))
+            return Chart(svg=kept["svg"].encode("utf-8"), alt=kept["alt"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # made again below
+    chart = _draw(data, options, anchor)
+    if cached is not None:
+        from scoper.output import write_atomic
+
+        text = json.dumps({"svg": chart.svg.decode("utf-8"), "alt": chart.alt})
+        with contextlib.suppress(OSError):
+            write_atomic(cached, text.encode("utf-8"))
+    return chart
+
+
+def _pygal_version() -> str:
+    from importlib.metadata import version
+
+    return version("pygal")
+
+
+def _draw(data: ChartData, options: dict[str, str], anchor: str) -> Chart:
     import pygal
     from pygal.style import Style
 
