@@ -77,8 +77,11 @@ class _Redactor:
             token = tokens[index]
             if "sensitive" in token.meta and token.nesting >= 0:
                 # A block: with its contents if it opens one (a paragraph, a list, a
-                # table), or whole if it is one token (a code block).
+                # table), or whole if it is one token (a code block). A table's caption
+                # (a 'Table:' paragraph after it) goes with the table.
                 end = block_end(tokens, index)
+                if token.type == "table_open" and _is_caption(tokens, end):
+                    end = block_end(tokens, end)
                 self._take(tokens[index:end])
                 out += _placeholder_block(token, token.meta["sensitive"])
                 index = end
@@ -127,15 +130,23 @@ class _Redactor:
         extra = [self.field(found) for found in item.extra_fields]
         changes: dict[str, object] = {"body": self.prose(item.body), "fields": fields}
         changes["extra_fields"] = extra
-        # Values the model keeps as text are read again from what may be published.
+        # Values the model keeps as text are read again from what may be published; a value
+        # read from a field that holds a mark (a date, a grade, a status) is withheld whole.
         for spec in kind.read_fields:
-            if spec.attribute and spec.value == "text" and spec.name != "sector":
-                kept = fields.get(spec.name)
+            if not spec.attribute or spec.name == "sector":
+                continue
+            kept = fields.get(spec.name)
+            if spec.value == "text":
                 changes[spec.attribute] = kept.text if kept is not None else None
+            elif spec.name in item.fields and _marked(item.fields[spec.name].value):
+                changes[spec.attribute] = "" if spec.default is not None else None
         if isinstance(item, Partner):
             heading = self.prose(item.heading)
             changes["heading"] = heading
             changes["name"] = partner_head(heading.text)[0] if heading else item.name
+            sector = item.fields.get("sector")
+            if _marked(item.heading) or (sector is not None and _marked(sector.value)):
+                changes["sector"] = ""
         return dataclasses.replace(item, **changes)  # type: ignore[arg-type]
 
     def section(self, section: Section, number: int) -> Section:
@@ -264,6 +275,21 @@ def _walk(value: object) -> Iterator[object]:
             stack += list(current.values())
         elif isinstance(current, list | tuple):
             stack += list(current)
+
+
+def _marked(prose: Prose) -> bool:
+    """Whether anything in the prose carries a mark."""
+    return any(
+        "sensitive" in token.meta or any("sensitive" in c.meta for c in token.children or [])
+        for token in prose.tokens
+    )
+
+
+def _is_caption(tokens: list[Token], index: int) -> bool:
+    """Whether the block at ``index`` is a table's ``Table:`` caption paragraph."""
+    if index + 1 >= len(tokens) or tokens[index].type != "paragraph_open":
+        return False
+    return tokens[index + 1].content.lstrip().lower().startswith("table:")
 
 
 def _attr_text(token: Token) -> str:
