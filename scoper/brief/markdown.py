@@ -76,6 +76,10 @@ def _marks_rule(state: StateCore) -> None:
         _read_marks(token)
         for child in token.children or []:
             _read_marks(child)
+            if "sensitive" in child.meta:
+                state.env["scoper_marked"] = True
+        if "sensitive" in token.meta:
+            state.env["scoper_marked"] = True
 
 
 def _read_marks(token: Token) -> None:

@@ -277,6 +277,8 @@ class Brief:
     """Safe file-name stem for outputs, from the file name."""
     withheld: int | None = None
     """In a public version, how many passages were withheld; None for the full paper."""
+    marked: bool = False
+    """Some block or span of the body is marked ``{.sensitive}``."""
     body_line: int = 1
     """The brief line of the body's first line: a prose token's ``map`` counts from it."""
 

@@ -77,6 +77,7 @@ def parse_brief(
         warnings=sorted(problems, key=lambda p: p.sort_key),
         slug=slug,
         body_line=split.body_first_line,
+        marked=bool(body.env.get("scoper_marked")),
     )
     if has_errors(problems):
         # What did parse, for the check rules: the writer gets every problem at once.

@@ -12,7 +12,7 @@ from markdown_it.token import Token
 from scoper.brief.markdown import MARK_CLASSES
 from scoper.brief.model import Brief, Field, Item, Partner
 from scoper.brief.prose import Prose
-from scoper.brief.public import PublicRefused, public_brief, refusal
+from scoper.brief.public import WITHHELD_FIELDS, public_brief, refusal
 from scoper.check.base import CheckContext, rule
 from scoper.problems import Problem, problem
 
@@ -51,12 +51,16 @@ def _tokens(prose: Prose) -> Iterator[Token]:
 def public_leak(brief: Brief, context: CheckContext) -> Iterator[Problem]:
     if refusal(brief) is not None:
         return  # never published: nothing to leak
-    try:
-        public = public_brief(brief)
-    except PublicRefused:
-        return  # a misspelt mark (bad-marking says so): there is no public version to read
+    marked = brief.marked or any(
+        section.sensitive is not None or any(item.sensitive is not None for item in section.items)
+        for section in brief.sections
+    )
+    # Without marks the public version is the brief less its contacts: no need to make it.
+    public = public_brief(brief, verified=False) if marked else brief
     seen: set[tuple[int, str]] = set()
     for prose, line, item, found in _proses(public):
+        if found is not None and found.name in WITHHELD_FIELDS:
+            continue
         text = prose.text
         where = brief.line_of(prose.tokens[0].map, line) if prose.tokens else line
         extra = item is not None and any(f is found for f in item.extra_fields)
