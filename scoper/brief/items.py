@@ -4,7 +4,6 @@ Action points and Risks sections, read into the model as the kind table says
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -380,6 +379,12 @@ def partial_date(text: str) -> PartialDate | None:
     return PartialDate(text.strip(), start, end)
 
 
+def _text_token(content: str) -> Token:
+    token = Token("text", "", 0)
+    token.content = content
+    return token
+
+
 def _split_label(inline: Token) -> tuple[str, list[Token]] | None:
     """Split ``Label: value`` (the label may be bold) into the label and the value's tokens."""
     children = inline.children or []
@@ -404,12 +409,10 @@ def _split_label(inline: Token) -> tuple[str, list[Token]] | None:
             rest, depth = rest[1:], depth - 1
         value: list[Token] = []
         if after.strip():
-            first = copy.copy(child)
-            first.content = after
-            value.append(first)
+            # New tokens, not copies: copying a token is most of what reading fields costs.
+            value.append(_text_token(after))
         value += rest
         if value and value[0].type == "text":
-            value[0] = copy.copy(value[0])
-            value[0].content = value[0].content.lstrip()
+            value[0] = _text_token(value[0].content.lstrip())
         return label, value
     return None

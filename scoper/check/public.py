@@ -75,8 +75,11 @@ def public_leak(brief: Brief, context: CheckContext) -> Iterator[Problem]:
                 "details as 'Contact:' (always withheld) or mark it 'Sensitive: yes'",
                 plain="A public version would show someone's contact details.",
             )
-        for pattern, what in ((EMAIL, "an e-mail address"), (PHONE, "a phone number")):
-            match = pattern.search(text)
+        for pattern, what, sign in (
+            (EMAIL, "an e-mail address", "@"),
+            (PHONE, "a phone number", "0"),
+        ):
+            match = pattern.search(text) if sign in text else None
             if match and (where, what) not in seen:
                 seen.add((where, what))
                 yield problem(
