@@ -72,6 +72,8 @@ def marks_plugin(md: MarkdownIt) -> None:
 
 
 def _marks_rule(state: StateCore) -> None:
+    if "{" not in state.src:
+        return  # no braces, no attributes: most briefs (a check of many briefs is quicker)
     for token in state.tokens:
         _read_marks(token)
         for child in token.children or []:
@@ -291,6 +293,8 @@ def xref_plugin(md: MarkdownIt) -> None:
 
 
 def _xref_rule(state: StateCore) -> None:
+    if "](" not in state.src and "]:" not in state.src and "<" not in state.src:
+        return  # no link written inline, by reference or as <...>: nothing to cross-refer
     from scoper.brief.xref import house_label, paper_ref
 
     for block in state.tokens:
