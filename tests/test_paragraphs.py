@@ -124,3 +124,20 @@ def test_a_link_to_nothing_in_the_paper_is_a_broken_reference_warning_at_its_lin
     ]
     assert [(p.line, p.severity) for p in found if "#" in p.message] == [(line, "warning")]
     assert "'#evidence'" in found[0].message
+
+
+def test_a_tables_caption_takes_no_paragraph_number() -> None:
+    from tests.conftest import EXAMPLES
+
+    text = (EXAMPLES / "alcohol-harm.md").read_text()
+    brief = parse_brief(text, "a.md", default_ref="a", slug="a")
+    background = next(s for s in brief.sections if s.title == "Background")
+    numbered = [t for t in background.intro.tokens if id(t) in paragraph_numbers(brief)]
+    numbers = sorted(paragraph_numbers(brief).values())
+    assert numbers == list(range(1, len(numbers) + 1))
+    captions = [
+        background.intro.tokens[i + 1].content
+        for i, t in enumerate(background.intro.tokens)
+        if t in numbered and i + 1 < len(background.intro.tokens)
+    ]
+    assert not any(c.lower().startswith("table:") for c in captions), captions

@@ -33,7 +33,12 @@ def _numbered_tokens(prose: Prose) -> Iterable[Token]:
     in_list = False
     tokens = prose.tokens
     for index, token in enumerate(tokens):
-        if depth == 0 and token.type == "paragraph_open" and not _only_images(tokens, index):
+        if (
+            depth == 0
+            and token.type == "paragraph_open"
+            and not _only_images(tokens, index)
+            and not _table_caption(tokens, index)
+        ):
             yield token
         elif depth == 0 and token.type == "bullet_list_open":
             in_list = True
@@ -42,6 +47,18 @@ def _numbered_tokens(prose: Prose) -> Iterable[Token]:
         depth += token.nesting
         if depth == 0:
             in_list = False
+
+
+def _table_caption(tokens: Sequence[Token], index: int) -> bool:
+    """A ``Table:`` paragraph right after a table is its caption, shown with it, not a
+    paragraph of its own (scoper.brief.figures)."""
+    inline = tokens[index + 1] if index + 1 < len(tokens) else None
+    return (
+        index > 0
+        and tokens[index - 1].type == "table_close"
+        and inline is not None
+        and inline.content.lstrip().lower().startswith("table:")
+    )
 
 
 def _only_images(tokens: Sequence[Token], index: int) -> bool:

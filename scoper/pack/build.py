@@ -22,7 +22,7 @@ from scoper.pack.select import chosen_for, report_clashes
 from scoper.problems import Problem, problem
 from scoper.render.theme import Theme, theme_for
 
-__all__ = ["PackOutcome", "Progress", "build_pack", "chosen_for"]
+__all__ = ["PackOutcome", "Progress", "build_pack"]
 
 
 @dataclass(slots=True)

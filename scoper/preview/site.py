@@ -282,8 +282,8 @@ class Site:
             return Response(200, self._pdfs[key], "application/pdf")
 
     def _pack(self, week_text: str | None, config: Config) -> Response:
-        from scoper.pack.build import chosen_for
         from scoper.pack.model import Pack, Week
+        from scoper.pack.select import chosen_for
         from scoper.render.html import render_pack_html
         from scoper.render.theme import theme_for
 
