@@ -141,3 +141,29 @@ def test_brief_like_text(values: dict, sections: list) -> None:
 def test_valid_front_matter_with_any_body_and_line_endings(sections: list, newline: str) -> None:
     text = render_brief({"title": "T", "date": "2026-11-23"}, sections)
     run_everything(text.replace("\n", newline).encode("utf-8"))
+
+
+@given(st.text(alphabet="abcdefgh ", min_size=6, max_size=30), st.data())
+@settings(max_examples=300, deadline=None)
+def test_the_near_name_filter_never_rejects_what_rapidfuzz_accepts(
+    first: str, data: st.DataObject
+) -> None:
+    """scoper.check.names only loads rapidfuzz when a pair could reach its threshold; the
+    shortcut must give rapidfuzz's answer: a pair it turns down scores below the line."""
+    from rapidfuzz import fuzz
+
+    from scoper.check.names import NEAR_DUPLICATE_RATIO, _may_be_near
+
+    # Near spellings as well as unrelated ones: a few letters of ``first`` changed.
+    second = data.draw(
+        st.one_of(
+            st.text(alphabet="abcdefgh ", min_size=6, max_size=30),
+            st.builds(
+                lambda cut, extra: first[:cut] + extra + first[cut + 1 :],
+                st.integers(0, len(first)),
+                st.text(alphabet="abcdefgh", max_size=2),
+            ),
+        )
+    )
+    if not _may_be_near(first, second):
+        assert fuzz.ratio(first, second) < NEAR_DUPLICATE_RATIO

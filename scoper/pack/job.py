@@ -21,6 +21,8 @@ from scoper.render.html import BACK_PARTS, PackPart, render_html, render_pack_ht
 from scoper.render.theme import Theme
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from scoper.pdf.pool import PdfJob, PdfOutcome, PdfPool
 
 
@@ -73,6 +75,8 @@ class PackJob:
         """How many PDFs were laid out."""
         self.paper_keys = {p.brief.slug: keys.paper(p.brief) for p in pack.papers}
         self.pool: PdfPool | None = None
+        self.front_estimate: Future[PdfOutcome] | None = None
+        """The front laid out early with rough page numbers, to learn its length."""
 
     # -- names and freshness --------------------------------------------------------------------
 
@@ -136,8 +140,14 @@ class PackJob:
         from scoper.pdf.pool import PdfPool
 
         self.tell.start(len(stale) + (0 if pack_fresh else 3))
-        with PdfPool(min(os.cpu_count() or 1, len(stale) + 2)) as self.pool:
+        workers = min(os.cpu_count() or 1, len(stale) + 2)
+        with PdfPool(workers, papers=len(stale) + 3) as self.pool:
             back = None if pack_fresh else self.submit(self.part_job("back", {}))
+            # When most papers are new, the last run's length of the front is no guide:
+            # the front is laid out once now, beside the papers, to learn its length, so
+            # that it is laid out only once more, with the real page numbers, at the end.
+            if back is not None and 2 * len(stale) > len(self.pack.papers):
+                self.front_estimate = self.submit(self.part_job("front", self.rough_pages()))
             pending = [(paper, self.submit(self.paper_job(paper))) for paper in stale]
             self.write_paper_html()
             for paper, future in pending:
@@ -224,6 +234,19 @@ class PackJob:
             pdfs[paper.brief.slug] = data
         return pdfs
 
+    def rough_pages(self) -> dict[str, int]:
+        """Page numbers of the right number of digits, before the papers' lengths are
+        known: the front's length depends on the lines of its contents, not on the numbers
+        themselves."""
+        pages: dict[str, int] = {}
+        next_page = self.manifest.front_pages + 1
+        for paper in self.pack.papers:
+            pages[paper.anchor] = next_page
+            next_page += 5  # a typical paper's length
+        for anchor, _ in BACK_PARTS:
+            pages[anchor] = next_page
+        return pages
+
     def page_numbers(
         self, front_pages: int, lengths: dict[str, int], back_anchors: dict[str, int]
     ) -> dict[str, int]:
@@ -252,6 +275,9 @@ class PackJob:
         # pack's page-number stamp (scoper.pack.numbering) needs the total, so it is laid
         # out beside the front, with the same guess.
         front_pages = self.manifest.front_pages
+        if self.front_estimate is not None:
+            estimate = self.front_estimate.result()
+            front_pages = estimate.pages or front_pages
         body_pages = sum(lengths.values()) + back.pages
         for _ in range(3):
             pages = self.page_numbers(front_pages, lengths, back.anchors)
