@@ -67,3 +67,100 @@ def test_public_pack_in_a_folder_that_held_the_full_pack(tmp_path: Path, same_da
     public = _scoper("pack", "--public", str(briefs), "-o", str(tmp_path / "out"), "--today", day)
     assert public.returncode == 0, public.stderr
     assert _folder_leaks(tmp_path / "out" / "public") == {}
+
+
+# -- the public version: marks in places the earlier rounds did not try ----------------------
+
+PNG = (Path(__file__).parent / "hostile" / "images" / "fine.png").read_bytes()
+
+
+@pytest.mark.xfail(strict=True, reason="finding 2: a marked span inside an image's alt text is published")
+@pytest.mark.parametrize(
+    ("image", "files"),
+    [
+        ('![Chart of [LEAK-ALT deal]{.sensitive} terms](fine.png "Deal")', {"fine.png": PNG}),
+        ("![a [LEAK-ALT]{.sensitive} b](https://example.com/x.png)", {}),
+    ],
+    ids=["local", "remote"],
+)
+def test_public_a_marked_span_in_an_image_alt(tmp_path: Path, image: str, files: dict[str, bytes]) -> None:
+    body = SUMMARY + image + "\n\n" + TAIL
+    assert leaks(public_outputs(tmp_path, body, formats="html,pdf,docx", files=files)) == {}
+
+
+@pytest.mark.xfail(strict=True, reason="finding 8: a mark written in a figure's caption (the image title) is neither read nor refused")
+def test_public_a_mark_in_a_figure_caption(tmp_path: Path) -> None:
+    body = SUMMARY + '![Chart](fine.png "Margins by brand [LEAK-CAPTION]{.sensitive}")\n\n' + TAIL
+    assert leaks(public_outputs(tmp_path, body, files={"fine.png": PNG})) == {}
+
+
+@pytest.mark.parametrize(
+    ("head", "body"),
+    [
+        (
+            HEAD.replace(
+                "---\n",
+                "---\nauthors: [LEAK-AUTHOR Smith]\ncleared-by:\n  - name: LEAK-CLEARER\n"
+                "    role: LEAK-ROLE\ndistribution: [LEAK-DIST]\n",
+                1,
+            ),
+            SUMMARY + TAIL,
+        ),
+        (HEAD, "# [LEAK-H1]{.sensitive} Red team\n\n" + SUMMARY + TAIL),
+        (HEAD, "{.sensitive}\nLEAK-PREAMBLE text before any section.\n\n" + SUMMARY + TAIL),
+        (HEAD, SUMMARY + "## Recommendation\nAgree to [LEAK-ASK with Diageo]{.sensitive} a roundtable.\n\n" + TAIL),
+        (HEAD, SUMMARY + "## Recommendation\n{.sensitive}\nAgree LEAK-ASKBLOCK to it.\n\n" + TAIL),
+        (HEAD, SUMMARY.replace("roundtable.", "[roundtable][x]{.sensitive}.") + '\n[x]: https://example.com "LEAK-REFTITLE"\n\n' + TAIL),
+        (HEAD, SUMMARY.replace("roundtable.", "*[LEAK-EMPH]{.sensitive}* roundtable.") + TAIL),
+        (HEAD, SUMMARY.replace("roundtable.", "[*LEAK-EMPH2* **x**]{.sensitive} roundtable.") + TAIL),
+        (HEAD, SUMMARY.replace("roundtable.", "[<https://leak-autolink.example>]{.sensitive} it.") + TAIL),
+        (HEAD, SUMMARY + TAIL.replace("## Evidence", "{.sensitive}\n## Evidence").replace("First claim.", "LEAK-EVID claim.")),
+        (HEAD, SUMMARY + TAIL.replace("  - Commitment: committed", "  - Commitment: committed\n  - Sensitive: yes").replace("Alcohol Health Alliance", "LEAK-PARTNER Alliance")),
+        (HEAD, SUMMARY + "{.sensitive}\n### LEAK-H3 heading\n\nText.\n\n" + TAIL),
+        (HEAD, SUMMARY + "{.chart type=bar}\n| Year | [LEAK-SERIES]{.sensitive} |\n|---|---|\n| 2024 | 3 |\n| 2025 | 5 |\n\n" + TAIL),
+        (HEAD, SUMMARY + '{.chart type=bar highlight="2025"}\n| Year | Sales |\n|---|---|\n| [LEAK-CAT]{.sensitive} | 3 |\n| 2025 | 5 |\n\n' + TAIL),
+        (HEAD, SUMMARY + "| Brand | [LEAK-COLHEAD]{.sensitive} |\n|---|---|\n| A | 40% |\n\n" + TAIL),
+        (HEAD, SUMMARY + "## Handling[^n]\nText.\n\n[^n]: [LEAK-FNTITLE]{.sensitive} note\n\n" + TAIL),
+        (HEAD, SUMMARY + '{.sensitive exemption="s.35"}\n## LEAK-SECTITLE deal\nText.\n\n' + TAIL),
+        (HEAD, SUMMARY + "## Options\n1. Option one [LEAK-OPT]{.sensitive}.\n2. Option two.\n\n" + TAIL),
+        (HEAD, SUMMARY + TAIL + "\n## Risks\n- A risk.\n  - Mitigation: [LEAK-MIT]{.sensitive}\n"),
+        (HEAD, SUMMARY + TAIL + "\n## Risks\n- LEAK-RISK risk.\n  - Sensitive: s.35\n"),
+        (
+            HEAD,
+            SUMMARY
+            + TAIL.replace("  - Due: 2026-12-11", "  - Due: 2026-12-11\n  - Sensitive: yes").replace("Convene a roundtable.", "LEAK-ACTION roundtable.")
+            + "- Another action.\n  - Owner: DHSC\n  - Due: 2026-12-12\n",
+        ),
+    ],
+    ids=[
+        "officials-names-metadata",
+        "h1-title",
+        "preamble",
+        "ask-from-recommendation",
+        "recommendation-block",
+        "reference-definition-title",
+        "span-in-emphasis",
+        "emphasis-in-span",
+        "autolink-in-span",
+        "structured-section",
+        "partner-sensitive-field",
+        "h3-block",
+        "chart-series-name",
+        "chart-category",
+        "table-column-heading",
+        "footnote-in-heading",
+        "section-with-exemption",
+        "option-item",
+        "risk-mitigation",
+        "risk-sensitive-field",
+        "action-sensitive-field",
+    ],
+)
+def test_public_marks_in_other_places_hold(tmp_path: Path, head: str, body: str) -> None:
+    assert leaks(public_outputs(tmp_path, body, formats="html,pdf,docx", head=head)) == {}
+
+
+def test_public_a_marked_chart_value_is_not_drawn(tmp_path: Path) -> None:
+    body = SUMMARY + "{.chart type=bar}\n| Year | Sales |\n|---|---|\n| 2024 | [31337]{.sensitive} |\n| 2025 | 5 |\n\n" + TAIL
+    outputs = public_outputs(tmp_path, body, formats="html,pdf,docx")
+    assert not any(re.search(rb"31,?337", data) for data in outputs.values())
