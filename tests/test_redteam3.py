@@ -164,3 +164,80 @@ def test_public_a_marked_chart_value_is_not_drawn(tmp_path: Path) -> None:
     body = SUMMARY + "{.chart type=bar}\n| Year | Sales |\n|---|---|\n| 2024 | [31337]{.sensitive} |\n| 2025 | 5 |\n\n" + TAIL
     outputs = public_outputs(tmp_path, body, formats="html,pdf,docx")
     assert not any(re.search(rb"31,?337", data) for data in outputs.values())
+
+
+# -- the user cache: compiled templates and drawn charts kept between runs --------------------
+
+PLANT_BYTECODE = """
+import sys
+from jinja2.bccache import Bucket, FileSystemBytecodeCache
+from scoper.render.theme import environment, theme_for
+from scoper.config import load_config
+
+env = environment(theme_for(load_config()))
+cache = env.bytecode_cache
+name = "paper.html.j2"
+source, filename, _ = env.loader.get_source(env, name)
+bucket = Bucket(env, cache.get_cache_key(name, filename), cache.get_source_checksum(source))
+bucket.code = compile("open(%r, 'w').write('ran')" % sys.argv[1], filename, "exec")
+cache.dump_bytecode(bucket)
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="finding 4: compiled templates are loaded from a cache folder anyone may write")
+def test_a_compiled_template_planted_in_a_shared_cache_is_not_run(tmp_path: Path) -> None:
+    import os
+    import sys
+
+    # The cache is somewhere others can write (XDG_CACHE_HOME on a shared disk, a cache
+    # folder made world-writable): scoper refuses such a scoper.toml or templates/ folder,
+    # and Jinja's own default cache refuses such a folder, because what is in it runs.
+    shared = tmp_path / "shared-cache"
+    shared.mkdir(mode=0o777)
+    shared.chmod(0o1777)
+    env = {**os.environ, "XDG_CACHE_HOME": str(shared)}
+    proof = tmp_path / "ran"
+    # Another user plants compiled "template" code for the default theme's paper...
+    subprocess.run([sys.executable, "-c", PLANT_BYTECODE, str(proof)], env=env, check=True, cwd=tmp_path, timeout=60)
+    for folder in (shared / "scoper").rglob("*"):
+        folder.chmod(0o777 if folder.is_dir() else 0o666)
+    brief = _brief(tmp_path / "briefs")
+    subprocess.run(
+        [sys.executable, "-m", "scoper", "build", str(brief), "-o", str(tmp_path / "out"), "--format", "html"],
+        env=env,
+        capture_output=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert not proof.exists(), "the planted code ran"
+
+
+PLANT_CHART = """
+import json, sys
+from pathlib import Path
+root = Path(sys.argv[1])
+for entry in root.rglob("*.json"):
+    kept = json.loads(entry.read_text())
+    kept["svg"] = kept["svg"].replace("</svg>", "<text>FORGED-9999</text></svg>")
+    kept["alt"] = "FORGED-ALT: sales fell to 9999"
+    entry.write_text(json.dumps(kept))
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="finding 4: drawn charts are taken from a cache folder anyone may write, unchecked")
+def test_a_chart_planted_in_a_shared_cache_is_not_published(tmp_path: Path) -> None:
+    import os
+    import sys
+
+    shared = tmp_path / "shared-cache"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    env = {**os.environ, "XDG_CACHE_HOME": str(shared)}
+    body = SUMMARY + "{.chart type=bar}\n| Year | Sales |\n|---|---|\n| 2024 | 3 |\n| 2025 | 5 |\n\n" + TAIL
+    brief = _brief(tmp_path / "briefs", body=body)
+    command = [sys.executable, "-m", "scoper", "build", str(brief), "-o", str(tmp_path / "out"), "--format", "html"]
+    subprocess.run(command, env=env, capture_output=True, timeout=120, cwd=tmp_path, check=True)
+    subprocess.run([sys.executable, "-c", PLANT_CHART, str(shared)], check=True, timeout=60)
+    subprocess.run(command, env=env, capture_output=True, timeout=120, cwd=tmp_path, check=True)
+    html = (tmp_path / "out" / "rt.html").read_text()
+    assert "FORGED" not in html
