@@ -309,3 +309,50 @@ def test_review_a_huge_comment_and_many_remarks(tmp_path: Path) -> None:
     refs = "".join(f'<w:commentReference w:id="{i % 20000}"/>' for i in range(100000)) + '<w:commentReference w:id="x"/>'
     status, output = _review(tmp_path, {"word/document.xml": _document(refs), "word/comments.xml": comments})
     assert status == 0 and "Traceback" not in output, output[-400:]
+
+
+# -- the preview ---------------------------------------------------------------------------
+
+from tests.test_redteam import _status, preview  # noqa: E402, F401  (the fixture is used)
+from tests.test_serve_hostile import Running, site  # noqa: E402, F401
+
+
+def _hold_event_streams(port: int, count: int) -> list:
+    import socket
+
+    held = []
+    for _ in range(count):
+        sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        sock.sendall(b"GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        held.append(sock)
+    for sock in held:
+        assert sock.recv(12) == b"HTTP/1.1 200"  # each stream is open and being answered
+    return held
+
+
+@pytest.mark.xfail(strict=True, reason="finding 5: event streams held open take every slot, for as long as they like")
+def test_preview_many_held_event_streams_do_not_lock_everyone_out(preview: Running) -> None:
+    import socket
+
+    held = _hold_event_streams(preview.port, 256)
+    try:
+        with socket.create_connection(("127.0.0.1", preview.port), timeout=10) as sock:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            try:
+                first = sock.recv(12)
+            except OSError:
+                first = b""
+        assert first == b"HTTP/1.1 200"
+    finally:
+        for sock in held:
+            sock.close()
+
+
+def test_preview_a_few_held_event_streams_leave_pages_answered(preview: Running) -> None:
+    held = _hold_event_streams(preview.port, 32)
+    try:
+        request = b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        assert _status(preview.port, request) == b"HTTP/1.1 200 OK"
+    finally:
+        for sock in held:
+            sock.close()
