@@ -28,7 +28,9 @@ def _brief(folder: Path, name: str = "rt.md", body: str = MARKED + TAIL, head: s
     return path
 
 
-def _scoper(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def _scoper(
+    *args: str, cwd: Path | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """scoper in a child process (its own PDF workers), with a time limit."""
     import sys
 
@@ -54,13 +56,17 @@ def _folder_leaks(folder: Path) -> dict[str, list[str]]:
 # -- the pack's cache: a public pack and a full pack in one folder --------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="finding 1: a public pack reuses the full papers cached in its folder")
+@pytest.mark.xfail(
+    strict=True, reason="finding 1: a public pack reuses the full papers cached in its folder"
+)
 @pytest.mark.parametrize("same_day", [True, False], ids=["same-run", "next-day"])
 def test_public_pack_in_a_folder_that_held_the_full_pack(tmp_path: Path, same_day: bool) -> None:
     briefs = tmp_path / "briefs"
     _brief(briefs)
     # A careless user first writes the full pack where the public one will go...
-    full = _scoper("pack", str(briefs), "-o", str(tmp_path / "out" / "public"), "--today", "2026-11-23")
+    full = _scoper(
+        "pack", str(briefs), "-o", str(tmp_path / "out" / "public"), "--today", "2026-11-23"
+    )
     assert "pack.pdf" in full.stdout + full.stderr
     # ...then makes the public pack: its folder is OUTPUT/public, the same folder.
     day = "2026-11-23" if same_day else "2026-11-24"
@@ -74,7 +80,9 @@ def test_public_pack_in_a_folder_that_held_the_full_pack(tmp_path: Path, same_da
 PNG = (Path(__file__).parent / "hostile" / "images" / "fine.png").read_bytes()
 
 
-@pytest.mark.xfail(strict=True, reason="finding 2: a marked span inside an image's alt text is published")
+@pytest.mark.xfail(
+    strict=True, reason="finding 2: a marked span inside an image's alt text is published"
+)
 @pytest.mark.parametrize(
     ("image", "files"),
     [
@@ -83,12 +91,17 @@ PNG = (Path(__file__).parent / "hostile" / "images" / "fine.png").read_bytes()
     ],
     ids=["local", "remote"],
 )
-def test_public_a_marked_span_in_an_image_alt(tmp_path: Path, image: str, files: dict[str, bytes]) -> None:
+def test_public_a_marked_span_in_an_image_alt(
+    tmp_path: Path, image: str, files: dict[str, bytes]
+) -> None:
     body = SUMMARY + image + "\n\n" + TAIL
     assert leaks(public_outputs(tmp_path, body, formats="html,pdf,docx", files=files)) == {}
 
 
-@pytest.mark.xfail(strict=True, reason="finding 8: a mark written in a figure's caption (the image title) is neither read nor refused")
+@pytest.mark.xfail(
+    strict=True,
+    reason="finding 8: a mark written in a figure's caption (the image title) is neither read nor refused",
+)
 def test_public_a_mark_in_a_figure_caption(tmp_path: Path) -> None:
     body = SUMMARY + '![Chart](fine.png "Margins by brand [LEAK-CAPTION]{.sensitive}")\n\n' + TAIL
     assert leaks(public_outputs(tmp_path, body, files={"fine.png": PNG})) == {}
@@ -108,27 +121,79 @@ def test_public_a_mark_in_a_figure_caption(tmp_path: Path) -> None:
         ),
         (HEAD, "# [LEAK-H1]{.sensitive} Red team\n\n" + SUMMARY + TAIL),
         (HEAD, "{.sensitive}\nLEAK-PREAMBLE text before any section.\n\n" + SUMMARY + TAIL),
-        (HEAD, SUMMARY + "## Recommendation\nAgree to [LEAK-ASK with Diageo]{.sensitive} a roundtable.\n\n" + TAIL),
+        (
+            HEAD,
+            SUMMARY
+            + "## Recommendation\nAgree to [LEAK-ASK with Diageo]{.sensitive} a roundtable.\n\n"
+            + TAIL,
+        ),
         (HEAD, SUMMARY + "## Recommendation\n{.sensitive}\nAgree LEAK-ASKBLOCK to it.\n\n" + TAIL),
-        (HEAD, SUMMARY.replace("roundtable.", "[roundtable][x]{.sensitive}.") + '\n[x]: https://example.com "LEAK-REFTITLE"\n\n' + TAIL),
+        (
+            HEAD,
+            SUMMARY.replace("roundtable.", "[roundtable][x]{.sensitive}.")
+            + '\n[x]: https://example.com "LEAK-REFTITLE"\n\n'
+            + TAIL,
+        ),
         (HEAD, SUMMARY.replace("roundtable.", "*[LEAK-EMPH]{.sensitive}* roundtable.") + TAIL),
-        (HEAD, SUMMARY.replace("roundtable.", "[*LEAK-EMPH2* **x**]{.sensitive} roundtable.") + TAIL),
-        (HEAD, SUMMARY.replace("roundtable.", "[<https://leak-autolink.example>]{.sensitive} it.") + TAIL),
-        (HEAD, SUMMARY + TAIL.replace("## Evidence", "{.sensitive}\n## Evidence").replace("First claim.", "LEAK-EVID claim.")),
-        (HEAD, SUMMARY + TAIL.replace("  - Commitment: committed", "  - Commitment: committed\n  - Sensitive: yes").replace("Alcohol Health Alliance", "LEAK-PARTNER Alliance")),
+        (
+            HEAD,
+            SUMMARY.replace("roundtable.", "[*LEAK-EMPH2* **x**]{.sensitive} roundtable.") + TAIL,
+        ),
+        (
+            HEAD,
+            SUMMARY.replace("roundtable.", "[<https://leak-autolink.example>]{.sensitive} it.")
+            + TAIL,
+        ),
+        (
+            HEAD,
+            SUMMARY
+            + TAIL.replace("## Evidence", "{.sensitive}\n## Evidence").replace(
+                "First claim.", "LEAK-EVID claim."
+            ),
+        ),
+        (
+            HEAD,
+            SUMMARY
+            + TAIL.replace(
+                "  - Commitment: committed", "  - Commitment: committed\n  - Sensitive: yes"
+            ).replace("Alcohol Health Alliance", "LEAK-PARTNER Alliance"),
+        ),
         (HEAD, SUMMARY + "{.sensitive}\n### LEAK-H3 heading\n\nText.\n\n" + TAIL),
-        (HEAD, SUMMARY + "{.chart type=bar}\n| Year | [LEAK-SERIES]{.sensitive} |\n|---|---|\n| 2024 | 3 |\n| 2025 | 5 |\n\n" + TAIL),
-        (HEAD, SUMMARY + '{.chart type=bar highlight="2025"}\n| Year | Sales |\n|---|---|\n| [LEAK-CAT]{.sensitive} | 3 |\n| 2025 | 5 |\n\n' + TAIL),
-        (HEAD, SUMMARY + "| Brand | [LEAK-COLHEAD]{.sensitive} |\n|---|---|\n| A | 40% |\n\n" + TAIL),
-        (HEAD, SUMMARY + "## Handling[^n]\nText.\n\n[^n]: [LEAK-FNTITLE]{.sensitive} note\n\n" + TAIL),
+        (
+            HEAD,
+            SUMMARY
+            + "{.chart type=bar}\n| Year | [LEAK-SERIES]{.sensitive} |\n|---|---|\n| 2024 | 3 |\n| 2025 | 5 |\n\n"
+            + TAIL,
+        ),
+        (
+            HEAD,
+            SUMMARY
+            + '{.chart type=bar highlight="2025"}\n| Year | Sales |\n|---|---|\n| [LEAK-CAT]{.sensitive} | 3 |\n| 2025 | 5 |\n\n'
+            + TAIL,
+        ),
+        (
+            HEAD,
+            SUMMARY + "| Brand | [LEAK-COLHEAD]{.sensitive} |\n|---|---|\n| A | 40% |\n\n" + TAIL,
+        ),
+        (
+            HEAD,
+            SUMMARY + "## Handling[^n]\nText.\n\n[^n]: [LEAK-FNTITLE]{.sensitive} note\n\n" + TAIL,
+        ),
         (HEAD, SUMMARY + '{.sensitive exemption="s.35"}\n## LEAK-SECTITLE deal\nText.\n\n' + TAIL),
-        (HEAD, SUMMARY + "## Options\n1. Option one [LEAK-OPT]{.sensitive}.\n2. Option two.\n\n" + TAIL),
+        (
+            HEAD,
+            SUMMARY
+            + "## Options\n1. Option one [LEAK-OPT]{.sensitive}.\n2. Option two.\n\n"
+            + TAIL,
+        ),
         (HEAD, SUMMARY + TAIL + "\n## Risks\n- A risk.\n  - Mitigation: [LEAK-MIT]{.sensitive}\n"),
         (HEAD, SUMMARY + TAIL + "\n## Risks\n- LEAK-RISK risk.\n  - Sensitive: s.35\n"),
         (
             HEAD,
             SUMMARY
-            + TAIL.replace("  - Due: 2026-12-11", "  - Due: 2026-12-11\n  - Sensitive: yes").replace("Convene a roundtable.", "LEAK-ACTION roundtable.")
+            + TAIL.replace(
+                "  - Due: 2026-12-11", "  - Due: 2026-12-11\n  - Sensitive: yes"
+            ).replace("Convene a roundtable.", "LEAK-ACTION roundtable.")
             + "- Another action.\n  - Owner: DHSC\n  - Due: 2026-12-12\n",
         ),
     ],
@@ -161,7 +226,11 @@ def test_public_marks_in_other_places_hold(tmp_path: Path, head: str, body: str)
 
 
 def test_public_a_marked_chart_value_is_not_drawn(tmp_path: Path) -> None:
-    body = SUMMARY + "{.chart type=bar}\n| Year | Sales |\n|---|---|\n| 2024 | [31337]{.sensitive} |\n| 2025 | 5 |\n\n" + TAIL
+    body = (
+        SUMMARY
+        + "{.chart type=bar}\n| Year | Sales |\n|---|---|\n| 2024 | [31337]{.sensitive} |\n| 2025 | 5 |\n\n"
+        + TAIL
+    )
     outputs = public_outputs(tmp_path, body, formats="html,pdf,docx")
     assert not any(re.search(rb"31,?337", data) for data in outputs.values())
 
@@ -184,7 +253,10 @@ cache.dump_bytecode(bucket)
 """
 
 
-@pytest.mark.xfail(strict=True, reason="finding 4: compiled templates are loaded from a cache folder anyone may write")
+@pytest.mark.xfail(
+    strict=True,
+    reason="finding 4: compiled templates are loaded from a cache folder anyone may write",
+)
 def test_a_compiled_template_planted_in_a_shared_cache_is_not_run(tmp_path: Path) -> None:
     import os
     import sys
@@ -198,12 +270,28 @@ def test_a_compiled_template_planted_in_a_shared_cache_is_not_run(tmp_path: Path
     env = {**os.environ, "XDG_CACHE_HOME": str(shared)}
     proof = tmp_path / "ran"
     # Another user plants compiled "template" code for the default theme's paper...
-    subprocess.run([sys.executable, "-c", PLANT_BYTECODE, str(proof)], env=env, check=True, cwd=tmp_path, timeout=60)
+    subprocess.run(
+        [sys.executable, "-c", PLANT_BYTECODE, str(proof)],
+        env=env,
+        check=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
     for folder in (shared / "scoper").rglob("*"):
         folder.chmod(0o777 if folder.is_dir() else 0o666)
     brief = _brief(tmp_path / "briefs")
     subprocess.run(
-        [sys.executable, "-m", "scoper", "build", str(brief), "-o", str(tmp_path / "out"), "--format", "html"],
+        [
+            sys.executable,
+            "-m",
+            "scoper",
+            "build",
+            str(brief),
+            "-o",
+            str(tmp_path / "out"),
+            "--format",
+            "html",
+        ],
         env=env,
         capture_output=True,
         timeout=120,
@@ -224,7 +312,10 @@ for entry in root.rglob("*.json"):
 """
 
 
-@pytest.mark.xfail(strict=True, reason="finding 4: drawn charts are taken from a cache folder anyone may write, unchecked")
+@pytest.mark.xfail(
+    strict=True,
+    reason="finding 4: drawn charts are taken from a cache folder anyone may write, unchecked",
+)
 def test_a_chart_planted_in_a_shared_cache_is_not_published(tmp_path: Path) -> None:
     import os
     import sys
@@ -233,9 +324,23 @@ def test_a_chart_planted_in_a_shared_cache_is_not_published(tmp_path: Path) -> N
     shared.mkdir()
     shared.chmod(0o1777)
     env = {**os.environ, "XDG_CACHE_HOME": str(shared)}
-    body = SUMMARY + "{.chart type=bar}\n| Year | Sales |\n|---|---|\n| 2024 | 3 |\n| 2025 | 5 |\n\n" + TAIL
+    body = (
+        SUMMARY
+        + "{.chart type=bar}\n| Year | Sales |\n|---|---|\n| 2024 | 3 |\n| 2025 | 5 |\n\n"
+        + TAIL
+    )
     brief = _brief(tmp_path / "briefs", body=body)
-    command = [sys.executable, "-m", "scoper", "build", str(brief), "-o", str(tmp_path / "out"), "--format", "html"]
+    command = [
+        sys.executable,
+        "-m",
+        "scoper",
+        "build",
+        str(brief),
+        "-o",
+        str(tmp_path / "out"),
+        "--format",
+        "html",
+    ]
     subprocess.run(command, env=env, capture_output=True, timeout=120, cwd=tmp_path, check=True)
     subprocess.run([sys.executable, "-c", PLANT_CHART, str(shared)], check=True, timeout=60)
     subprocess.run(command, env=env, capture_output=True, timeout=120, cwd=tmp_path, check=True)
@@ -264,11 +369,15 @@ def _review(tmp_path: Path, parts: dict[str, str | bytes]) -> tuple[int | None, 
     return review(str(paper))
 
 
-@pytest.mark.xfail(strict=True, reason="finding 6: a source bookmark with odd digits is a traceback in review")
+@pytest.mark.xfail(
+    strict=True, reason="finding 6: a source bookmark with odd digits is a traceback in review"
+)
 @pytest.mark.parametrize("digits", ["\u00b2", "9" * 5000], ids=["superscript", "5000-digits"])
 def test_review_a_source_bookmark_with_odd_digits(tmp_path: Path, digits: str) -> None:
     bookmark = f'<w:bookmarkStart w:id="0" w:name="_scoper_{digits}"/>'
-    status, output = _review(tmp_path, {"word/document.xml": _document(bookmark), "word/comments.xml": COMMENTS})
+    status, output = _review(
+        tmp_path, {"word/document.xml": _document(bookmark), "word/comments.xml": COMMENTS}
+    )
     assert status == 0 and "Traceback" not in output, output[-400:]
 
 
@@ -291,23 +400,44 @@ def test_review_entry_names_that_climb_out_write_nothing(tmp_path: Path) -> None
     [
         ('<!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>', "&x;"),
         ('<!DOCTYPE d [<!ENTITY % p SYSTEM "file:///etc/passwd"> %p;]>', "x"),
-        ('<!DOCTYPE d [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;"><!ENTITY e "&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;"><!ENTITY f "&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;"><!ENTITY g "&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;"><!ENTITY h "&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;">]>', "&h;"),
+        (
+            '<!DOCTYPE d [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;"><!ENTITY e "&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;"><!ENTITY f "&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;"><!ENTITY g "&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;"><!ENTITY h "&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;">]>',
+            "&h;",
+        ),
     ],
     ids=["external-entity", "parameter-entity", "billion-laughs"],
 )
-def test_review_entities_in_the_comments_are_not_expanded(tmp_path: Path, doctype: str, text: str) -> None:
-    comments = COMMENTS.replace('<?xml version="1.0"?>', f'<?xml version="1.0"?>{doctype}').replace("a comment", text)
-    status, output = _review(tmp_path, {"word/document.xml": _document(), "word/comments.xml": comments})
+def test_review_entities_in_the_comments_are_not_expanded(
+    tmp_path: Path, doctype: str, text: str
+) -> None:
+    comments = COMMENTS.replace('<?xml version="1.0"?>', f'<?xml version="1.0"?>{doctype}').replace(
+        "a comment", text
+    )
+    status, output = _review(
+        tmp_path, {"word/document.xml": _document(), "word/comments.xml": comments}
+    )
     assert status is not None and "Traceback" not in output, output[-400:]
     assert "root:" not in output and "aaaaaaaaaaaaaaaaaaaa" not in output
 
 
 def test_review_a_huge_comment_and_many_remarks(tmp_path: Path) -> None:
-    many = "".join(f'<w:comment w:id="{i}" w:author="R"><w:p><w:r><w:t>c{i}</w:t></w:r></w:p></w:comment>' for i in range(20000))
-    huge = '<w:comment w:id="x" w:author="R"><w:p><w:r><w:t>' + "word " * 1_500_000 + "</w:t></w:r></w:p></w:comment>"
+    many = "".join(
+        f'<w:comment w:id="{i}" w:author="R"><w:p><w:r><w:t>c{i}</w:t></w:r></w:p></w:comment>'
+        for i in range(20000)
+    )
+    huge = (
+        '<w:comment w:id="x" w:author="R"><w:p><w:r><w:t>'
+        + "word " * 1_500_000
+        + "</w:t></w:r></w:p></w:comment>"
+    )
     comments = f'<?xml version="1.0"?><w:comments {W}>{many}{huge}</w:comments>'
-    refs = "".join(f'<w:commentReference w:id="{i % 20000}"/>' for i in range(100000)) + '<w:commentReference w:id="x"/>'
-    status, output = _review(tmp_path, {"word/document.xml": _document(refs), "word/comments.xml": comments})
+    refs = (
+        "".join(f'<w:commentReference w:id="{i % 20000}"/>' for i in range(100000))
+        + '<w:commentReference w:id="x"/>'
+    )
+    status, output = _review(
+        tmp_path, {"word/document.xml": _document(refs), "word/comments.xml": comments}
+    )
     assert status == 0 and "Traceback" not in output, output[-400:]
 
 
@@ -330,8 +460,11 @@ def _hold_event_streams(port: int, count: int) -> list:
     return held
 
 
-@pytest.mark.xfail(strict=True, reason="finding 5: event streams held open take every slot, for as long as they like")
-def test_preview_many_held_event_streams_do_not_lock_everyone_out(preview: Running) -> None:
+@pytest.mark.xfail(
+    strict=True,
+    reason="finding 5: event streams held open take every slot, for as long as they like",
+)
+def test_preview_many_held_event_streams_do_not_lock_everyone_out(preview: Running) -> None:  # noqa: F811
     import socket
 
     held = _hold_event_streams(preview.port, 256)
@@ -348,7 +481,7 @@ def test_preview_many_held_event_streams_do_not_lock_everyone_out(preview: Runni
             sock.close()
 
 
-def test_preview_a_few_held_event_streams_leave_pages_answered(preview: Running) -> None:
+def test_preview_a_few_held_event_streams_leave_pages_answered(preview: Running) -> None:  # noqa: F811
     held = _hold_event_streams(preview.port, 32)
     try:
         request = b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
@@ -363,9 +496,15 @@ def test_preview_a_few_held_event_streams_leave_pages_answered(preview: Running)
 
 def _use_bomb(levels: int = 9, fan: int = 10) -> str:
     """About 10^9 rectangles in 4 KB: the SVG measure refuses it when it is the image."""
-    parts = ['<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="100" height="100"><defs><rect id="l0" width="1" height="1"/>']
+    parts = [
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="100" height="100"><defs><rect id="l0" width="1" height="1"/>'
+    ]
     for level in range(1, levels + 1):
-        parts.append(f'<g id="l{level}">' + "".join(f'<use xlink:href="#l{level - 1}" x="{j % 3}"/>' for j in range(fan)) + "</g>")
+        parts.append(
+            f'<g id="l{level}">'
+            + "".join(f'<use xlink:href="#l{level - 1}" x="{j % 3}"/>' for j in range(fan))
+            + "</g>"
+        )
     parts.append(f'</defs><use xlink:href="#l{levels}"/></svg>')
     return "".join(parts)
 
@@ -379,10 +518,14 @@ def _png_of_zeros(width: int, height: int) -> bytes:
     data = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
 
     def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+    )
 
 
 def _wrapping(data: bytes, kind: str) -> bytes:
@@ -403,7 +546,9 @@ def test_the_bare_use_bomb_is_refused(tmp_path: Path) -> None:
     assert done.returncode == 1 and "too-large" in done.stdout + done.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="finding 3: an SVG inside an SVG's data: URI is never measured")
+@pytest.mark.xfail(
+    strict=True, reason="finding 3: an SVG inside an SVG's data: URI is never measured"
+)
 def test_a_use_bomb_inside_a_data_uri_is_refused(tmp_path: Path) -> None:
     # 4 KB. Built as HTML, the paper kept headless Chromium busy past 90 s (a plain paper:
     # 1.5 s); as PDF only the 30 s time limit stops it.
@@ -414,7 +559,10 @@ def test_a_use_bomb_inside_a_data_uri_is_refused(tmp_path: Path) -> None:
     assert done.returncode == 1 and "too-large" in done.stdout + done.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="finding 3: a PNG inside an SVG's data: URI escapes the 25-megapixel limit (Word: decoded in the main process)")
+@pytest.mark.xfail(
+    strict=True,
+    reason="finding 3: a PNG inside an SVG's data: URI escapes the 25-megapixel limit (Word: decoded in the main process)",
+)
 def test_a_png_bomb_inside_an_svg_is_refused_for_word(tmp_path: Path) -> None:
     import os
     import sys
@@ -428,7 +576,17 @@ def test_a_png_bomb_inside_an_svg_is_refused_for_word(tmp_path: Path) -> None:
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
     limited = "import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30)); from scoper.cli import main; sys.argv = ['scoper', *sys.argv[1:]]; main()"
     done = subprocess.run(
-        [sys.executable, "-c", limited, "build", str(brief), "-o", str(tmp_path / "out"), "--format", "docx"],
+        [
+            sys.executable,
+            "-c",
+            limited,
+            "build",
+            str(brief),
+            "-o",
+            str(tmp_path / "out"),
+            "--format",
+            "docx",
+        ],
         capture_output=True,
         text=True,
         timeout=120,
@@ -441,11 +599,18 @@ def test_a_png_bomb_inside_an_svg_is_refused_for_word(tmp_path: Path) -> None:
 # -- odd values, names and the tracker ------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="finding 7: date 0001-01-01 passes check but the Word paper is an internal error")
+@pytest.mark.xfail(
+    strict=True,
+    reason="finding 7: date 0001-01-01 passes check but the Word paper is an internal error",
+)
 def test_the_first_date_there_is_builds_or_is_a_value_error(tmp_path: Path) -> None:
-    brief = _brief(tmp_path / "briefs", head=HEAD.replace("2026-11-23", "0001-01-01"), body=SUMMARY + TAIL)
+    brief = _brief(
+        tmp_path / "briefs", head=HEAD.replace("2026-11-23", "0001-01-01"), body=SUMMARY + TAIL
+    )
     assert CliRunner().invoke(cli, ["check", str(brief)]).exit_code == 0
-    built = CliRunner().invoke(cli, ["build", str(brief), "-o", str(tmp_path / "out"), "--format", "docx"])
+    built = CliRunner().invoke(
+        cli, ["build", str(brief), "-o", str(tmp_path / "out"), "--format", "docx"]
+    )
     assert "internal-error" not in built.output, built.output
 
 
@@ -458,17 +623,48 @@ def test_the_pack_at_the_ends_of_the_calendar(tmp_path: Path, day: str, where: s
         body = body.replace("Due: 2026-12-11", f"Due: {day}")
     brief = _brief(tmp_path / "briefs", head=head, body=body)
     today = day if where == "today" else "2026-11-23"
-    done = CliRunner().invoke(cli, ["pack", str(brief.parent), "-o", str(tmp_path / "out"), "--today", today, "--actions-csv"])
+    done = CliRunner().invoke(
+        cli,
+        ["pack", str(brief.parent), "-o", str(tmp_path / "out"), "--today", today, "--actions-csv"],
+    )
     assert done.exit_code == 0 and "Traceback" not in done.output, done.output
     assert (tmp_path / "out" / "pack.pdf").exists()
 
 
 def test_tracker_formulas_hidden_behind_markdown_and_entities(tmp_path: Path) -> None:
-    actions = ["*=1+1* emph", "\\=2+2 escaped", "&#61;3+3 entity", "&#x2B;4+4 plus", "&#64;SUM(5) at", "&#9;=6+6 tab", "[=7+7](https://x.example) link", "`=8+8` code", "&#13;=10 cr"]
-    items = "".join(f"- {text}\n  - Owner: &#61;HYPERLINK(\"http://evil\")\n  - Due: 2026-12-11\n" for text in actions)
+    actions = [
+        "*=1+1* emph",
+        "\\=2+2 escaped",
+        "&#61;3+3 entity",
+        "&#x2B;4+4 plus",
+        "&#64;SUM(5) at",
+        "&#9;=6+6 tab",
+        "[=7+7](https://x.example) link",
+        "`=8+8` code",
+        "&#13;=10 cr",
+    ]
+    items = "".join(
+        f'- {text}\n  - Owner: &#61;HYPERLINK("http://evil")\n  - Due: 2026-12-11\n'
+        for text in actions
+    )
     body = SUMMARY + TAIL.split("## Action points")[0] + "## Action points\n" + items
-    brief = _brief(tmp_path / "briefs", head=HEAD.replace("title: Red team brief", 'title: "=HYPERLINK(1)"'), body=body)
-    done = CliRunner().invoke(cli, ["pack", str(brief.parent), "-o", str(tmp_path / "out"), "--today", "2026-11-23", "--actions-csv"])
+    brief = _brief(
+        tmp_path / "briefs",
+        head=HEAD.replace("title: Red team brief", 'title: "=HYPERLINK(1)"'),
+        body=body,
+    )
+    done = CliRunner().invoke(
+        cli,
+        [
+            "pack",
+            str(brief.parent),
+            "-o",
+            str(tmp_path / "out"),
+            "--today",
+            "2026-11-23",
+            "--actions-csv",
+        ],
+    )
     assert done.exit_code == 0, done.output
     import csv
 
@@ -477,22 +673,34 @@ def test_tracker_formulas_hidden_behind_markdown_and_entities(tmp_path: Path) ->
     assert len(rows) == len(actions)
     for row in rows:
         for cell in row:
-            assert not cell[:1] in ("=", "+", "-", "@", "\t", "\r"), row
+            assert cell[:1] not in ("=", "+", "-", "@", "\t", "\r"), row
 
 
 @pytest.mark.parametrize("name", ["lpt\u00b9.md", "COM\u00b2.md", "con .md", "Aux.draft.md"])
 def test_names_windows_reserves_written_otherwise(tmp_path: Path, name: str) -> None:
     brief = _brief(tmp_path / "briefs", name=name, body=SUMMARY + TAIL)
-    done = CliRunner().invoke(cli, ["build", str(brief), "-o", str(tmp_path / "out"), "--format", "html"])
+    done = CliRunner().invoke(
+        cli, ["build", str(brief), "-o", str(tmp_path / "out"), "--format", "html"]
+    )
     assert done.exit_code == 0, done.output
-    reserved = re.compile(r"^(con|prn|aux|nul|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3])(\..*)?$", re.IGNORECASE)
+    reserved = re.compile(
+        r"^(con|prn|aux|nul|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3])(\..*)?$",
+        re.IGNORECASE,
+    )
     assert not [p.name for p in (tmp_path / "out").iterdir() if reserved.match(p.name)]
 
 
 def test_entity_escaped_control_characters_reach_no_output(tmp_path: Path) -> None:
-    body = SUMMARY.replace("a roundtable.", "a &#x1b;]0;TITLE&#x7; &#xFFFF; &#x0b; &#xd800; roundtable.") + TAIL
+    body = (
+        SUMMARY.replace(
+            "a roundtable.", "a &#x1b;]0;TITLE&#x7; &#xFFFF; &#x0b; &#xd800; roundtable."
+        )
+        + TAIL
+    )
     brief = _brief(tmp_path / "briefs", body=body)
-    done = CliRunner().invoke(cli, ["build", str(brief), "-o", str(tmp_path / "out"), "--format", "html,docx"])
+    done = CliRunner().invoke(
+        cli, ["build", str(brief), "-o", str(tmp_path / "out"), "--format", "html,docx"]
+    )
     assert done.exit_code == 0, done.output
     import zipfile
 
@@ -518,7 +726,9 @@ def test_preview_a_symlinked_brief_quotes_nothing_of_its_target(site, tmp_path: 
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "creds").write_text("LEAK_KEY=hunter2\naws_secret_access_key = LEAK-AWS\n")
-    (outside / "other.md").write_text("---\ntitle: x\ndate: 2026-11-23\nLEAK-FM: [unclosed\n---\n## Summary\nLEAK-BODY\n")
+    (outside / "other.md").write_text(
+        "---\ntitle: x\ndate: 2026-11-23\nLEAK-FM: [unclosed\n---\n## Summary\nLEAK-BODY\n"
+    )
     (site.folder / "creds.md").symlink_to(outside / "creds")
     (site.folder / "other.md").symlink_to(outside / "other.md")
     for path in ("/", "/paper/creds", "/paper/other"):
@@ -526,13 +736,19 @@ def test_preview_a_symlinked_brief_quotes_nothing_of_its_target(site, tmp_path: 
         assert b"LEAK" not in response.body.upper(), path
 
 
-@pytest.mark.xfail(strict=True, reason="finding 9: every output is made mode 0644, whatever the user's umask")
+@pytest.mark.xfail(
+    strict=True, reason="finding 9: every output is made mode 0644, whatever the user's umask"
+)
 def test_outputs_keep_the_users_umask(tmp_path: Path) -> None:
     import os
 
     out = tmp_path / "out"
     out.mkdir(mode=0o755)  # a shared project's output folder (as git or scoper init make it)
-    brief = _brief(tmp_path / "briefs", head=HEAD.replace("OFFICIAL-SENSITIVE", "TOP SECRET"), body=SUMMARY + TAIL)
+    brief = _brief(
+        tmp_path / "briefs",
+        head=HEAD.replace("OFFICIAL-SENSITIVE", "TOP SECRET"),
+        body=SUMMARY + TAIL,
+    )
     old = os.umask(0o077)
     try:
         CliRunner().invoke(cli, ["build", str(brief), "-o", str(out), "--format", "html"])
