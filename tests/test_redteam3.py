@@ -722,7 +722,7 @@ def test_new_never_overwrites_or_escapes(tmp_path: Path, monkeypatch: pytest.Mon
     assert not (tmp_path.parent / "escape.md").exists() and not (tmp_path / "escape.md").exists()
 
 
-def test_preview_a_symlinked_brief_quotes_nothing_of_its_target(site, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_preview_a_symlinked_brief_quotes_nothing_of_its_target(site, tmp_path: Path) -> None:  # noqa: F811
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "creds").write_text("LEAK_KEY=hunter2\naws_secret_access_key = LEAK-AWS\n")
