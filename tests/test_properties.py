@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -167,3 +168,15 @@ def test_the_near_name_filter_never_rejects_what_rapidfuzz_accepts(
     )
     if not _may_be_near(first, second):
         assert fuzz.ratio(first, second) < NEAR_DUPLICATE_RATIO
+
+
+@given(st.from_regex(r"[a-z0-9]+(-[a-z0-9]+)*", fullmatch=True))
+@settings(max_examples=200, deadline=None)
+def test_a_plain_file_name_is_its_own_slug_as_slugify_would_make_it(stem: str) -> None:
+    """scoper.brief.source skips slugify for names already in its form; slugify must agree."""
+    from slugify import slugify
+
+    from scoper.brief.source import brief_slug
+    from scoper.output import portable_stem
+
+    assert brief_slug(Path(f"{stem}.md")) == portable_stem(slugify(stem, max_length=100) or "brief")
