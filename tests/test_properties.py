@@ -180,3 +180,52 @@ def test_a_plain_file_name_is_its_own_slug_as_slugify_would_make_it(stem: str) -
     from scoper.output import portable_stem
 
     assert brief_slug(Path(f"{stem}.md")) == portable_stem(slugify(stem, max_length=100) or "brief")
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "FreshMart plc",
+                "Fresh Mart Ltd",
+                "freshmart",
+                "FreshMart Foundation",
+                "British Beer and Pub Association",
+                "BBPA",
+                "Age UK",
+                "Age NI",
+                "Alcohol Health Aliance UK",
+                "Alcohol Health Alliance UK",
+                "Sainsburys",
+                "Sainsbury's",
+                "Local Government Association",
+                "LGA",
+                "Local Government Asociation",
+            ]
+        ),
+        max_size=12,
+    )
+)
+@settings(max_examples=200, deadline=None)
+def test_grouping_names_gives_what_comparing_every_pair_gives(names: list[str]) -> None:
+    """scoper.check.names.group_names compares only pairs that could match; the groups must
+    be the connected groups of same_organisation over every pair."""
+    from scoper.check.names import group_names, organisation_key, same_organisation
+
+    keys = list(dict.fromkeys(organisation_key(n) for n in names))
+    first = {organisation_key(n): n for n in reversed(names)}
+    component = {key: key for key in keys}
+
+    def find(key: str) -> str:
+        while component[key] != key:
+            key = component[key]
+        return key
+
+    for a in keys:
+        for b in keys:
+            if a != b and same_organisation(first[a], first[b]):
+                component[find(b)] = find(a)
+    expected = sorted(
+        sorted(n for n in names if find(organisation_key(n)) == k) for k in {find(k) for k in keys}
+    )
+    assert sorted(sorted(group) for group in group_names(names)) == expected

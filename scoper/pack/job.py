@@ -7,6 +7,7 @@ A run that would leave the pack partial writes no pack at all, so the last good 
 from __future__ import annotations
 
 import os
+from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -16,13 +17,12 @@ from scoper.output import output_path, write_atomic
 from scoper.pack.cache import Keys, Manifest
 from scoper.pack.files import digest_of
 from scoper.pack.model import Pack, PackPaper
+from scoper.pack.parts import PartCache, part_key
 from scoper.problems import Problem, problem
 from scoper.render.html import BACK_PARTS, PackPart, render_html, render_pack_html
 from scoper.render.theme import Theme
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
-
     from scoper.pdf.pool import PdfJob, PdfOutcome, PdfPool
 
 
@@ -75,6 +75,9 @@ class PackJob:
         """How many PDFs were laid out."""
         self.paper_keys = {p.brief.slug: keys.paper(p.brief) for p in pack.papers}
         self.pool: PdfPool | None = None
+        self.parts = PartCache(out_dir)
+        self.laid_out: list[tuple[str, Future[PdfOutcome]]] = []
+        """The parts laid out in this run, to be kept once the pack is made."""
         self.front_estimate: Future[PdfOutcome] | None = None
         """The front laid out early with rough page numbers, to learn its length."""
 
@@ -142,7 +145,7 @@ class PackJob:
         self.tell.start(len(stale) + (0 if pack_fresh else 3))
         workers = min(os.cpu_count() or 1, len(stale) + 2)
         with PdfPool(workers, papers=len(stale) + 3) as self.pool:
-            back = None if pack_fresh else self.submit(self.part_job("back", {}))
+            back = None if pack_fresh else self.part(self.part_job("back", {}))
             # When most papers are new, the last run's length of the front is no guide:
             # the front is laid out once now, beside the papers, to learn its length, so
             # that it is laid out only once more, with the real page numbers, at the end.
@@ -159,6 +162,13 @@ class PackJob:
                 if not self.problems:
                     digests = {t.name: self.files.digest(t, None) for t in targets}
                     self.manifest.pack_made(self.pack.name, pack_key, digests)
+                    self.keep_parts()
+
+    def keep_parts(self) -> None:
+        for key, future in self.laid_out:
+            if future.done() and not future.cancelled() and future.exception() is None:
+                self.parts.save(key, future.result())
+        self.parts.prune()
 
     def paper_done(self, paper: PackPaper, result: PdfOutcome) -> None:
         self.rendered += 1
@@ -177,6 +187,19 @@ class PackJob:
     def submit(self, job: PdfJob) -> Any:
         assert self.pool is not None
         return self.pool.submit(job, self.timeout)
+
+    def part(self, job: PdfJob) -> Future[PdfOutcome]:
+        """One of the pack's own parts: as kept from the last run if it would come out the
+        same (see scoper.pack.parts), else laid out, and kept once it is."""
+        key = part_key(job)
+        kept = self.parts.load(key)
+        if kept is not None:
+            done: Future[PdfOutcome] = Future()
+            done.set_result(kept)
+            return done
+        future: Future[PdfOutcome] = self.submit(job)
+        future.add_done_callback(lambda finished: self.laid_out.append((key, finished)))
+        return future
 
     def paper_job(self, paper: PackPaper) -> PdfJob:
         return paper_job(paper.brief, self.config, self.theme, paper.warnings)
@@ -281,8 +304,8 @@ class PackJob:
         body_pages = sum(lengths.values()) + back.pages
         for _ in range(3):
             pages = self.page_numbers(front_pages, lengths, back.anchors)
-            front_future = self.submit(self.part_job("front", pages))
-            stamp_future = self.submit(self.stamp_job(front_pages + body_pages))
+            front_future = self.part(self.part_job("front", pages))
+            stamp_future = self.part(self.stamp_job(front_pages + body_pages))
             front, stamp = front_future.result(), stamp_future.result()
             if front.pdf is None or stamp.pdf is None:
                 failed = front if front.pdf is None else stamp
@@ -292,6 +315,7 @@ class PackJob:
             if front.pages == front_pages:
                 break
             front_pages = front.pages
+        assert front.pdf is not None and stamp.pdf is not None  # else returned above
         self.manifest.front_pages = front_pages
         self.tell.step("rendered the pack's closing parts and cover")
         parts = [Part(front.pdf, "part-cover", {})]
