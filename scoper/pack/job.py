@@ -6,7 +6,6 @@ A run that would leave the pack partial writes no pack at all, so the last good 
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -62,6 +61,7 @@ class PackJob:
         actions_csv: bool,
         timeout: float,
         tell: Progress,
+        pool: PdfPool,
     ) -> None:
         self.pack, self.config, self.out_dir, self.theme = pack, config, out_dir, theme
         self.keys, self.manifest, self.files = keys, manifest, keys.files
@@ -74,7 +74,8 @@ class PackJob:
         self.rendered = 0
         """How many PDFs were laid out."""
         self.paper_keys = {p.brief.slug: keys.paper(p.brief) for p in pack.papers}
-        self.pool: PdfPool | None = None
+        self.pool = pool
+        """Renderer workers, started by the caller before the briefs were read."""
         self.parts = PartCache(out_dir)
         self.laid_out: list[tuple[str, Future[PdfOutcome]]] = []
         """The parts laid out in this run, to be kept once the pack is made."""
@@ -140,29 +141,25 @@ class PackJob:
             self.write_paper_html()
             return
 
-        from scoper.pdf.pool import PdfPool
-
         self.tell.start(len(stale) + (0 if pack_fresh else 3))
-        workers = min(os.cpu_count() or 1, len(stale) + 2)
-        with PdfPool(workers, papers=len(stale) + 3) as self.pool:
-            back = None if pack_fresh else self.part(self.part_job("back", {}))
-            # When most papers are new, the last run's length of the front is no guide:
-            # the front is laid out once now, beside the papers, to learn its length, so
-            # that it is laid out only once more, with the real page numbers, at the end.
-            if back is not None and 2 * len(stale) > len(self.pack.papers):
-                self.front_estimate = self.submit(self.part_job("front", self.rough_pages()))
-            pending = [(paper, self.submit(self.paper_job(paper))) for paper in stale]
-            self.write_paper_html()
-            for paper, future in pending:
-                self.paper_done(paper, future.result())
-            if self.problems:
-                return  # no partial pack: the last good one stays
-            if back is not None:
-                self.assemble(back.result(), targets)
-                if not self.problems:
-                    digests = {t.name: self.files.digest(t, None) for t in targets}
-                    self.manifest.pack_made(self.pack.name, pack_key, digests)
-                    self.keep_parts()
+        back = None if pack_fresh else self.part(self.part_job("back", {}))
+        # When most papers are new, the last run's length of the front is no guide:
+        # the front is laid out once now, beside the papers, to learn its length, so
+        # that it is laid out only once more, with the real page numbers, at the end.
+        if back is not None and 2 * len(stale) > len(self.pack.papers):
+            self.front_estimate = self.submit(self.part_job("front", self.rough_pages()))
+        pending = [(paper, self.submit(self.paper_job(paper))) for paper in stale]
+        self.write_paper_html()
+        for paper, future in pending:
+            self.paper_done(paper, future.result())
+        if self.problems:
+            return  # no partial pack: the last good one stays
+        if back is not None:
+            self.assemble(back.result(), targets)
+            if not self.problems:
+                digests = {t.name: self.files.digest(t, None) for t in targets}
+                self.manifest.pack_made(self.pack.name, pack_key, digests)
+                self.keep_parts()
 
     def keep_parts(self) -> None:
         for key, future in self.laid_out:
