@@ -56,9 +56,6 @@ def _folder_leaks(folder: Path) -> dict[str, list[str]]:
 # -- the pack's cache: a public pack and a full pack in one folder --------------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="finding 1: a public pack reuses the full papers cached in its folder"
-)
 @pytest.mark.parametrize("same_day", [True, False], ids=["same-run", "next-day"])
 def test_public_pack_in_a_folder_that_held_the_full_pack(tmp_path: Path, same_day: bool) -> None:
     briefs = tmp_path / "briefs"
