@@ -77,9 +77,6 @@ def test_public_pack_in_a_folder_that_held_the_full_pack(tmp_path: Path, same_da
 PNG = (Path(__file__).parent / "hostile" / "images" / "fine.png").read_bytes()
 
 
-@pytest.mark.xfail(
-    strict=True, reason="finding 2: a marked span inside an image's alt text is published"
-)
 @pytest.mark.parametrize(
     ("image", "files"),
     [
@@ -95,10 +92,6 @@ def test_public_a_marked_span_in_an_image_alt(
     assert leaks(public_outputs(tmp_path, body, formats="html,pdf,docx", files=files)) == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 8: a mark written in a figure's caption (the image title) is neither read nor refused",
-)
 def test_public_a_mark_in_a_figure_caption(tmp_path: Path) -> None:
     body = SUMMARY + '![Chart](fine.png "Margins by brand [LEAK-CAPTION]{.sensitive}")\n\n' + TAIL
     assert leaks(public_outputs(tmp_path, body, files={"fine.png": PNG})) == {}

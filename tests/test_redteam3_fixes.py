@@ -1,4 +1,3 @@
-# ruff: noqa: E501  (briefs are written inline, one line of Markdown per string)
 """Sibling cases of the fifth hostile-input round's findings (docs/redteam-2026-11-round3.md),
 tried after their fixes: each class, not only the example the round found."""
 
@@ -7,9 +6,15 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
+
+from scoper.cli import cli
 from scoper.config import Config
 from scoper.pack.build import build_pack
-from tests.test_redteam import HEAD, SUMMARY, TAIL, _pdf_bytes, leaks
+from tests.test_redteam import HEAD, SUMMARY, TAIL, _pdf_bytes, leaks, public_outputs
+
+PNG = (Path(__file__).parent / "hostile" / "images" / "fine.png").read_bytes()
 
 TODAY = dt.date(2026, 11, 23)
 
@@ -75,3 +80,67 @@ def test_another_public_marking_renders_again(tmp_path: Path) -> None:
     assert first.ok and first.rendered > 0
     again = build_pack(paths, Config(public_marking="PUBLIC"), tmp_path, today=TODAY, public=True)
     assert again.ok and again.rendered > 0
+
+
+# -- findings 2 and 8: marks in an image's description and a figure's caption -----------------
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        "[![a [LEAK-LINKED]{.sensitive} b](fine.png)](https://example.com/)",
+        "![a *[LEAK-EMPH]{.sensitive}* b](fine.png)",
+        '![a [LEAK-EXEMPT]{.sensitive exemption="s43"} b](https://example.com/x.png)',
+        '![Chart](fine.png "Caption {.sensitive} LEAK-WHOLE words")',
+        "![Chart](fine.png \"A [LEAK-SINGLE]{ .Sensitive exemption='s27' }\")",
+    ],
+    ids=["in-a-link", "in-emphasis", "exemption", "whole-caption", "spaced-capital"],
+)
+def test_public_marks_in_image_descriptions_and_captions(tmp_path: Path, image: str) -> None:
+    body = SUMMARY + "See this.\n\n" + image + "\n\n" + TAIL
+    outputs = public_outputs(tmp_path, body, formats="html,pdf,docx", files={"fine.png": PNG})
+    assert leaks(outputs) == {}
+    html = next(data for name, data in outputs.items() if name.endswith(".html"))
+    assert b"withheld" in html
+
+
+def test_public_a_marked_image_in_a_table_cell(tmp_path: Path) -> None:
+    body = (
+        SUMMARY + "| a | b |\n|---|---|\n| ![x [LEAK-CELL]{.sensitive}](fine.png) | y |\n\n" + TAIL
+    )
+    assert leaks(public_outputs(tmp_path, body, files={"fine.png": PNG})) == {}
+
+
+def test_the_full_paper_shows_a_marked_caption_without_its_braces(tmp_path: Path) -> None:
+    folder = tmp_path / "b"
+    folder.mkdir()
+    (folder / "fine.png").write_bytes(PNG)
+    (folder / "rt.md").write_text(
+        HEAD + SUMMARY + '![Chart](fine.png "Margins [by brand]{.sensitive}")\n\n' + TAIL
+    )
+    built = CliRunner().invoke(cli, ["build", str(folder / "rt.md"), "-o", str(tmp_path / "o")])
+    assert built.exit_code == 0, built.output
+    html = (tmp_path / "o" / "rt.html").read_text()
+    assert "Margins by brand" in html and "{.sensitive}" not in html
+
+
+@pytest.mark.parametrize(
+    ("head", "body", "where"),
+    [
+        (HEAD, SUMMARY + "![a [x]{.sensitve} b](fine.png)\n\n", ":10:"),
+        (HEAD.replace("title: Red team brief", 'title: "Talks {.sensitive}"'), SUMMARY, "rt.md:"),
+    ],
+    ids=["misspelt-in-alt", "front-matter"],
+)
+def test_public_refuses_marks_it_cannot_read(
+    tmp_path: Path, head: str, body: str, where: str
+) -> None:
+    folder = tmp_path / "b"
+    folder.mkdir()
+    (folder / "fine.png").write_bytes(PNG)
+    (folder / "rt.md").write_text(head + body + TAIL)
+    out = tmp_path / "o"
+    built = CliRunner().invoke(cli, ["build", str(folder / "rt.md"), "-o", str(out), "--public"])
+    assert built.exit_code != 0
+    assert "no public version" in built.output and where in built.output
+    assert not out.exists() or not any(out.iterdir())
