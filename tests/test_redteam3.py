@@ -359,9 +359,6 @@ def _review(tmp_path: Path, parts: dict[str, str | bytes]) -> tuple[int | None, 
     return review(str(paper))
 
 
-@pytest.mark.xfail(
-    strict=True, reason="finding 6: a source bookmark with odd digits is a traceback in review"
-)
 @pytest.mark.parametrize("digits", ["\u00b2", "9" * 5000], ids=["superscript", "5000-digits"])
 def test_review_a_source_bookmark_with_odd_digits(tmp_path: Path, digits: str) -> None:
     bookmark = f'<w:bookmarkStart w:id="0" w:name="_scoper_{digits}"/>'

@@ -144,3 +144,15 @@ def test_public_refuses_marks_it_cannot_read(
     assert built.exit_code != 0
     assert "no public version" in built.output and where in built.output
     assert not out.exists() or not any(out.iterdir())
+
+
+# -- finding 6: digits Python reads otherwise -------------------------------------------------
+
+
+@pytest.mark.parametrize("digits", ["9" * 5000, "\u0669\u0669"], ids=["5000-digits", "arabic-indic"])
+def test_next_ref_ignores_refs_of_odd_digits(tmp_path: Path, digits: str) -> None:
+    from scoper.project import next_ref
+
+    (tmp_path / "a.md").write_text(HEAD.replace("PU-2026-099", f"PU-2026-{digits}") + SUMMARY)
+    (tmp_path / "b.md").write_text(HEAD.replace("PU-2026-099", "PU-2026-007") + SUMMARY)
+    assert next_ref(tmp_path, "PU", 2026) == "PU-2026-008"

@@ -112,7 +112,7 @@ def make_server(site: Site, changes: Changes, host: str, port: int) -> Threading
             self.send_header("Cache-Control", "no-store")
             self.end_headers()
             query = self.path.partition("?")[2]
-            found = re.fullmatch(r"seen=(\d{1,18})", query)
+            found = re.fullmatch(r"seen=([0-9]{1,18})", query)
             seen = min(int(found[1]), changes.count) if found else changes.count
             self.wfile.write(b": connected\n\n")
             self.wfile.flush()
