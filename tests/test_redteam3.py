@@ -586,10 +586,6 @@ def test_a_png_bomb_inside_an_svg_is_refused_for_word(tmp_path: Path) -> None:
 # -- odd values, names and the tracker ------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 7: date 0001-01-01 passes check but the Word paper is an internal error",
-)
 def test_the_first_date_there_is_builds_or_is_a_value_error(tmp_path: Path) -> None:
     brief = _brief(
         tmp_path / "briefs", head=HEAD.replace("2026-11-23", "0001-01-01"), body=SUMMARY + TAIL

@@ -149,10 +149,34 @@ def test_public_refuses_marks_it_cannot_read(
 # -- finding 6: digits Python reads otherwise -------------------------------------------------
 
 
-@pytest.mark.parametrize("digits", ["9" * 5000, "\u0669\u0669"], ids=["5000-digits", "arabic-indic"])
+@pytest.mark.parametrize(
+    "digits", ["9" * 5000, "\u0669\u0669"], ids=["5000-digits", "arabic-indic"]
+)
 def test_next_ref_ignores_refs_of_odd_digits(tmp_path: Path, digits: str) -> None:
     from scoper.project import next_ref
 
     (tmp_path / "a.md").write_text(HEAD.replace("PU-2026-099", f"PU-2026-{digits}") + SUMMARY)
     (tmp_path / "b.md").write_text(HEAD.replace("PU-2026-099", "PU-2026-007") + SUMMARY)
     assert next_ref(tmp_path, "PU", 2026) == "PU-2026-008"
+
+
+# -- finding 7: the ends of the calendar in the Word paper ------------------------------------
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "0999-12-31", "1000-01-01", "9999-12-31"])
+def test_the_word_paper_at_the_ends_of_the_calendar(tmp_path: Path, day: str) -> None:
+    import docx
+
+    folder = tmp_path / "b"
+    folder.mkdir()
+    head = HEAD.replace("2026-11-23", day)
+    body = (SUMMARY + TAIL).replace("Due: 2026-12-11", f"Due: {day}")
+    (folder / "rt.md").write_text(head.replace("---\n", f"---\ndecision-by: {day}\n", 1) + body)
+    out = tmp_path / "o"
+    built = CliRunner().invoke(
+        cli, ["build", str(folder / "rt.md"), "-o", str(out), "--format", "docx"]
+    )
+    assert built.exit_code == 0 and "internal-error" not in built.output, built.output
+    core = docx.Document(str(out / "rt.docx")).core_properties
+    if day >= "1000":  # earlier years cannot be written as W3CDTF: left as the template's
+        assert core.created.date().isoformat() == day
