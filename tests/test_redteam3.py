@@ -719,9 +719,6 @@ def test_preview_a_symlinked_brief_quotes_nothing_of_its_target(site, tmp_path: 
         assert b"LEAK" not in response.body.upper(), path
 
 
-@pytest.mark.xfail(
-    strict=True, reason="finding 9: every output is made mode 0644, whatever the user's umask"
-)
 def test_outputs_keep_the_users_umask(tmp_path: Path) -> None:
     import os
 

@@ -180,3 +180,44 @@ def test_the_word_paper_at_the_ends_of_the_calendar(tmp_path: Path, day: str) ->
     core = docx.Document(str(out / "rt.docx")).core_properties
     if day >= "1000":  # earlier years cannot be written as W3CDTF: left as the template's
         assert core.created.date().isoformat() == day
+
+
+# -- finding 9: the user's umask --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mask", [0o077, 0o027, 0o022, 0o002])
+def test_write_atomic_makes_files_as_the_umask_says(tmp_path: Path, mask: int) -> None:
+    import os
+
+    from scoper.output import current_umask, write_atomic
+
+    old = os.umask(mask)
+    try:
+        assert current_umask() == mask
+        write_atomic(tmp_path / "new.html", b"x")
+        (tmp_path / "old.html").write_bytes(b"old")
+        os.chmod(tmp_path / "old.html", 0o644)
+        write_atomic(tmp_path / "old.html", b"y")
+    finally:
+        os.umask(old)
+    for name in ("new.html", "old.html"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_a_pack_keeps_the_users_umask(tmp_path: Path) -> None:
+    import os
+
+    briefs = tmp_path / "briefs"
+    briefs.mkdir()
+    (briefs / "a.md").write_text(HEAD + SUMMARY + TAIL)
+    out = tmp_path / "out"
+    out.mkdir(mode=0o755)
+    old = os.umask(0o077)
+    try:
+        done = build_pack(sorted(briefs.glob("*.md")), Config(), out, today=TODAY, actions_csv=True)
+    finally:
+        os.umask(old)
+    assert done.ok, done.problems
+    made = [p for p in out.rglob("*") if p.is_file()]
+    assert len(made) >= 4
+    assert all(p.stat().st_mode & 0o077 == 0 for p in made), made
