@@ -221,3 +221,78 @@ def test_a_pack_keeps_the_users_umask(tmp_path: Path) -> None:
     made = [p for p in out.rglob("*") if p.is_file()]
     assert len(made) >= 4
     assert all(p.stat().st_mode & 0o077 == 0 for p in made), made
+
+
+# -- finding 4: the user cache ----------------------------------------------------------------
+
+
+def _cache_at(monkeypatch: pytest.MonkeyPatch, base: Path) -> Path | None:
+    from scoper.usercache import cache_folder
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(base))
+    return cache_folder("probe")
+
+
+def test_the_user_cache_is_made_private(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    base = tmp_path / "cache"
+    folder = _cache_at(monkeypatch, base)
+    assert folder == base / "scoper" / "probe"
+    for made in (base / "scoper", folder):
+        assert made.stat().st_mode & 0o777 == 0o700
+    # A cache folder of an older scoper, readable by all: made private, still used.
+    (base / "scoper").chmod(0o755)
+    folder.chmod(0o755)
+    assert _cache_at(monkeypatch, base) == folder
+    assert folder.stat().st_mode & 0o777 == 0o700
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda base: base.chmod(0o777),  # the cache folder itself is shared
+        lambda base: base.chmod(0o775),
+        lambda base: base.chmod(0o1777),  # sticky: others may still add their own folders
+        lambda base: (base / "scoper").chmod(0o777),
+        lambda base: (base / "scoper" / "probe").chmod(0o770),
+        lambda base: base.parent.chmod(0o777),  # a folder above that anyone may rename in
+    ],
+    ids=["base-777", "base-775", "base-sticky", "scoper-777", "name-770", "parent-777"],
+)
+def test_a_cache_others_can_write_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spoil
+) -> None:
+    base = tmp_path / "above" / "cache"
+    assert _cache_at(monkeypatch, base) is not None
+    spoil(base)
+    try:
+        assert _cache_at(monkeypatch, base) is None
+    finally:
+        base.parent.chmod(0o755)
+
+
+def test_a_cache_owned_by_another_user_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    base = tmp_path / "cache"
+    assert _cache_at(monkeypatch, base) is not None
+    monkeypatch.setattr(os, "getuid", lambda: 4242)
+    assert _cache_at(monkeypatch, base) is None
+
+
+def test_a_cached_chart_is_measured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chart in the cache that is not a chart scoper drew within the limits is drawn again."""
+    import json
+
+    from scoper.brief.figures import ChartData
+    from scoper.render import chart as chart_module
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    data = ChartData(["2024", "2025"], [("Sales", [3.0, 5.0])], "Year")
+    first = chart_module.draw(data, {}, "c1")
+    (kept,) = (tmp_path / "cache").rglob("*.json")
+    bomb = "<svg xmlns='http://www.w3.org/2000/svg'>" + "<g>" * 200 + "</g>" * 200 + "</svg>"
+    kept.write_text(json.dumps({"svg": bomb, "alt": "FORGED"}))
+    again = chart_module.draw(data, {}, "c1")
+    assert again.svg == first.svg and again.alt == first.alt
