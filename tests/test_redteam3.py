@@ -531,9 +531,6 @@ def test_the_bare_use_bomb_is_refused(tmp_path: Path) -> None:
     assert done.returncode == 1 and "too-large" in done.stdout + done.stderr
 
 
-@pytest.mark.xfail(
-    strict=True, reason="finding 3: an SVG inside an SVG's data: URI is never measured"
-)
 def test_a_use_bomb_inside_a_data_uri_is_refused(tmp_path: Path) -> None:
     # 4 KB. Built as HTML, the paper kept headless Chromium busy past 90 s (a plain paper:
     # 1.5 s); as PDF only the 30 s time limit stops it.
@@ -544,10 +541,6 @@ def test_a_use_bomb_inside_a_data_uri_is_refused(tmp_path: Path) -> None:
     assert done.returncode == 1 and "too-large" in done.stdout + done.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 3: a PNG inside an SVG's data: URI escapes the 25-megapixel limit (Word: decoded in the main process)",
-)
 def test_a_png_bomb_inside_an_svg_is_refused_for_word(tmp_path: Path) -> None:
     import os
     import sys

@@ -296,3 +296,132 @@ def test_a_cached_chart_is_measured(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     kept.write_text(json.dumps({"svg": bomb, "alt": "FORGED"}))
     again = chart_module.draw(data, {}, "c1")
     assert again.svg == first.svg and again.alt == first.alt
+
+
+# -- finding 3: what an SVG holds, and drawing it for Word --------------------------------------
+
+SVG_OPEN = (
+    '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'
+    ' width="100" height="100">'
+)
+
+
+def _b64(data: bytes | str) -> str:
+    import base64
+
+    return base64.b64encode(data.encode() if isinstance(data, str) else data).decode()
+
+
+def _svg(inside: str) -> str:
+    return SVG_OPEN + inside + "</svg>"
+
+
+def _image(svg: str) -> str:
+    return f'<image href="data:image/svg+xml;base64,{_b64(svg)}"/>'
+
+
+def _png_image(width: int, height: int, attrs: str = "") -> str:
+    from tests.test_redteam3 import _png_of_zeros
+
+    return f'<image{attrs} href="data:image/png;base64,{_b64(_png_of_zeros(width, height))}"/>'
+
+
+def _bomb() -> str:
+    from tests.test_redteam3 import _use_bomb
+
+    return _use_bomb()
+
+
+def _svg_refused(svg: str) -> str | None:
+    from scoper.brief.svg import SvgRefused, check_svg
+
+    try:
+        check_svg(svg.encode())
+    except SvgRefused as refused:
+        return str(refused)
+    return None
+
+
+def _bomb_uri() -> str:
+    return f"data:image/svg+xml;base64,{_b64(_bomb())}"
+
+
+HOLDS = {
+    "percent-encoded": lambda: _svg(
+        f'<image href="data:image/svg+xml,{__import__("urllib.parse").parse.quote(_bomb())}"/>'
+    ),
+    "feImage": lambda: _svg(f'<filter id="f"><feImage href="{_bomb_uri()}"/></filter>'),
+    "style-attribute": lambda: _svg(f'<rect style="mask-image:url({_bomb_uri()})"/>'),
+    "style-element": lambda: _svg(f'<style>rect {{ mask-image: url("{_bomb_uri()}") }}</style>'),
+    "image-set": lambda: _svg(f'<style>rect {{ mask: image-set("{_bomb_uri()}" 1x) }}</style>'),
+    "mask-attribute": lambda: _svg(f'<rect mask="url({_bomb_uri()})"/>'),
+    "import": lambda: _svg('<style>@import "x.css";</style>'),
+    "css-escape": lambda: _svg("<style>rect { fill: url(d\\61ta:x) }</style>"),
+    "foreignObject": lambda: _svg(
+        '<foreignObject><p xmlns="http://www.w3.org/1999/xhtml">x</p></foreignObject>'
+    ),
+    "three-deep": lambda: _svg(_image(_svg(_image(_svg(_image(_svg("<rect/>"))))))),
+    "text-html": lambda: _svg('<image href="data:text/html;base64,PGgxPng8L2gxPg=="/>'),
+    "broken-uri": lambda: _svg('<image href="data:image/png;base64,!!!"/>'),
+    "picture-used-200-times": lambda: _svg(
+        "<defs>" + _png_image(1000, 1000, ' id="p"') + "</defs>" + '<use href="#p"/>' * 200
+    ),
+    "pictures-together": lambda: _svg(_png_image(4000, 4000) * 2),
+    "bomb-in-nested": lambda: _svg(_image(_svg(_image(_bomb())))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOLDS))
+def test_what_an_svg_holds_is_measured(name: str) -> None:
+    assert _svg_refused(HOLDS[name]()) is not None
+
+
+@pytest.mark.parametrize(
+    "svg",
+    [
+        lambda: _svg(_png_image(10, 10, ' width="9" height="9"')),
+        lambda: _svg(_image(_svg('<rect width="5" height="5"/>'))),
+        lambda: _svg(
+            '<style>rect { fill: url(#g) }</style><linearGradient id="g"/>'
+            '<rect width="5" height="5" aria-label="data: ONS"/>'
+        ),
+    ],
+    ids=["small-png", "small-svg", "css-and-a-label"],
+)
+def test_a_reasonable_svg_still_passes(svg) -> None:
+    assert _svg_refused(svg()) is None
+
+
+def test_a_huge_canvas_is_drawn_smaller_for_word() -> None:
+    import io
+
+    from PIL import Image
+
+    from scoper.drawing import MAX_PNG_PIXELS, svg_png
+
+    png = svg_png(
+        b'<svg xmlns="http://www.w3.org/2000/svg" width="100000" height="100000">'
+        b'<rect width="100000" height="100000"/></svg>'
+    )
+    with Image.open(io.BytesIO(png)) as image:
+        assert image.size[0] * image.size[1] <= MAX_PNG_PIXELS * 1.01
+
+
+def test_a_drawing_that_fails_is_an_error_for_word(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import scoper.drawing
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(scoper.drawing, "DRAWING_TIMEOUT", 0.001)
+    folder = tmp_path / "b"
+    folder.mkdir()
+    (folder / "fig.svg").write_text(_svg('<rect width="5" height="5"/>'))
+    (folder / "rt.md").write_text(HEAD + SUMMARY + "![A figure](fig.svg)\n\n" + TAIL)
+    out = tmp_path / "o"
+    built = CliRunner().invoke(
+        cli, ["build", str(folder / "rt.md"), "-o", str(out), "--format", "docx"]
+    )
+    assert built.exit_code != 0
+    assert "rt.md:10: error B008 docx-failed" in built.output, built.output
+    assert not (out / "rt.docx").exists()
