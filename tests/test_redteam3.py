@@ -445,10 +445,6 @@ def _hold_event_streams(port: int, count: int) -> list:
     return held
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 5: event streams held open take every slot, for as long as they like",
-)
 def test_preview_many_held_event_streams_do_not_lock_everyone_out(preview: Running) -> None:  # noqa: F811
     import socket
 

@@ -425,3 +425,59 @@ def test_a_drawing_that_fails_is_an_error_for_word(
     assert built.exit_code != 0
     assert "rt.md:10: error B008 docx-failed" in built.output, built.output
     assert not (out / "rt.docx").exists()
+
+
+# -- finding 5: event streams held open ---------------------------------------------------------
+
+
+def _fake_socket():
+    import socket
+
+    left, right = socket.socketpair()
+    return left, right
+
+
+def test_event_streams_are_capped_per_address_and_in_all() -> None:
+    from scoper.preview.slots import Slots, Streams
+
+    slots = Slots()
+    woken = []
+    streams = Streams(slots, lambda: woken.append(1), total=6, per_client=2)
+    pairs = [_fake_socket() for _ in range(10)]
+    try:
+        for sock, _ in pairs:
+            assert slots.admit(sock, "10.0.0.1")
+        first = streams.start(pairs[0][0], "10.0.0.1")
+        second = streams.start(pairs[1][0], "10.0.0.1")
+        third = streams.start(pairs[2][0], "10.0.0.1")  # over its share: the oldest ends
+        assert first.is_set() and not second.is_set() and not third.is_set()
+        assert pairs[0][1].recv(1) == b""  # its socket is shut: the page reconnects
+        ended = [streams.start(pairs[i][0], f"10.0.0.{i}") for i in range(3, 10)]
+        assert len(streams) == 6 and second.is_set() and not ended[-1].is_set()
+        assert woken
+    finally:
+        for left, right in pairs:
+            left.close()
+            right.close()
+
+
+def test_ended_streams_free_their_threads_at_once(preview) -> None:  # noqa: F811
+    import threading
+    import time
+
+    from tests.test_redteam3 import _hold_event_streams
+
+    before = threading.active_count()
+    held = _hold_event_streams(preview.port, 100)
+    try:
+        deadline = time.monotonic() + 5
+        while threading.active_count() - before > 40 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert threading.active_count() - before <= 40
+    finally:
+        for sock in held:
+            sock.close()
+
+
+from tests.test_redteam import preview  # noqa: E402, F401  (the fixture is used)
+from tests.test_serve_hostile import site  # noqa: E402, F401
