@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from scoper.brief.model import Brief
 from scoper.check import CheckContext, qa_notes
 from scoper.config import Config
+from scoper.drawing import PictureFailed
 from scoper.formats import FORMATS, Format
 from scoper.load import FileReport, load_files
 from scoper.output import output_path, write_atomic
@@ -112,6 +113,11 @@ def _render(
         if "pdf" in formats:
             pending.pdf_job = paper_job(brief, config, theme, problems)
             pending.pdf_target = output_path(out_dir, brief.slug, suffix + "pdf")
+    except PictureFailed as failed:  # a picture left blank is not a paper to send
+        line = next((image.line for image in brief.images if image.src == failed.src), 0)
+        pending.result.problems.append(problem(brief.path, line, "docx-failed", str(failed)))
+        pending.outputs, pending.pdf_job = [], None
+        return pending
     except Exception as error:  # a bug or a broken theme fails this brief, not the run
         pending.result.problems.append(
             problem(

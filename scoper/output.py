@@ -7,6 +7,7 @@ import glob
 import os
 import re
 import tempfile
+import threading
 from pathlib import Path
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,120}$")
@@ -30,6 +31,25 @@ def output_path(folder: Path, slug: str, extension: str) -> Path:
     return folder / f"{slug}.{extension}"
 
 
+_UMASK_LOCK = threading.Lock()
+
+
+def current_umask() -> int:
+    """The process's umask, read without changing it where the system allows (Linux's
+    /proc): setting it to read it back would, for a moment, apply to other threads' files."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    with _UMASK_LOCK:
+        mask = os.umask(0o077)
+        os.umask(mask)
+    return mask
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write all of ``data`` or nothing: readers see the old file or the new one, never part.
 
@@ -43,7 +63,9 @@ def write_atomic(path: Path, data: bytes) -> None:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        os.chmod(temporary, 0o644)
+        # mkstemp makes the file 0600; an output is made as any file the user makes, so a
+        # writer whose umask is 077 keeps a TOP SECRET paper to themselves.
+        os.chmod(temporary, 0o666 & ~current_umask())
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -233,7 +233,8 @@ def next_ref(folder: Path, prefix: str, year: int) -> str:
     from scoper.brief.source import decode
     from scoper.problems import BriefInvalid, Problem
 
-    pattern = re.compile(rf"{re.escape(prefix)}-{year}-(\d+)")
+    # ASCII digits, few enough for int() (a ref of 5,000 digits would be a traceback).
+    pattern = re.compile(rf"{re.escape(prefix)}-{year}-([0-9]{{1,9}})")
     used = [0]
     for path in folder.glob("*.md"):
         try:

@@ -4,19 +4,64 @@ same every time (compiled templates, drawn charts) is kept there between runs.""
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 
 def cache_folder(name: str) -> Path | None:
-    """``scoper/NAME`` in the user's cache, made if need be; None if it cannot be written
-    (then nothing is kept, and everything is made afresh)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = Path(base) / "scoper" / name
+    """``scoper/NAME`` in the user's cache, made if need be (mode 0700); None if it cannot
+    be written or someone else could change it (then nothing is kept, and everything is
+    made afresh).
+
+    What is kept is trusted as scoper's own output: compiled templates are run, drawn
+    charts and pictures are put in papers. So, as for a project's ``scoper.toml``, a cache
+    someone else could change is not used: the cache folder (``XDG_CACHE_HOME``, else
+    ``~/.cache``) must be the user's own and writable by no one else, and so must every
+    folder above it unless it is the system's (root's) or sticky like /tmp; scoper's own
+    folders in it are made, and kept, 0700."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"))
+    if not base.is_absolute():  # the XDG spec: a relative path is invalid, and ignored
+        base = Path(os.path.expanduser("~")) / ".cache"
+        if not base.is_absolute():
+            return None
+    folder = base / "scoper" / name
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        base.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for made in (base / "scoper", folder):
+            made.mkdir(exist_ok=True, mode=0o700)
     except OSError:
         return None
+    if not _private(base, folder):
+        return None
     return folder if os.access(folder, os.W_OK) else None
+
+
+def _private(base: Path, folder: Path) -> bool:
+    """Whether only this user (and root) can change what is in ``folder``: see
+    :func:`cache_folder`. Scoper's own folders that others could read are made 0700 (the
+    chart cache keeps the numbers of charts of any marking); one others may write to is
+    refused, not mended, since what they put in it may already be there."""
+    if not hasattr(os, "getuid"):  # Windows: its permissions are not POSIX bits
+        return True
+    from scoper.config import others_can_write
+
+    me = os.getuid()
+    try:
+        resolved = base.resolve(strict=True)
+        for above in resolved.parents:
+            if others_can_write(above) is not None:
+                return False
+        for owned in (base, base / "scoper", folder):
+            info = owned.stat()
+            if not stat.S_ISDIR(info.st_mode) or info.st_uid != me:
+                return False
+            if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+                return False  # what others may have put in it is not used, even once
+            if owned != base and info.st_mode & 0o077:
+                os.chmod(owned, 0o700)
+    except (OSError, RuntimeError):
+        return False
+    return True
 
 
 def library_stamp(package: str) -> str:

@@ -56,9 +56,6 @@ def _folder_leaks(folder: Path) -> dict[str, list[str]]:
 # -- the pack's cache: a public pack and a full pack in one folder --------------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="finding 1: a public pack reuses the full papers cached in its folder"
-)
 @pytest.mark.parametrize("same_day", [True, False], ids=["same-run", "next-day"])
 def test_public_pack_in_a_folder_that_held_the_full_pack(tmp_path: Path, same_day: bool) -> None:
     briefs = tmp_path / "briefs"
@@ -80,9 +77,6 @@ def test_public_pack_in_a_folder_that_held_the_full_pack(tmp_path: Path, same_da
 PNG = (Path(__file__).parent / "hostile" / "images" / "fine.png").read_bytes()
 
 
-@pytest.mark.xfail(
-    strict=True, reason="finding 2: a marked span inside an image's alt text is published"
-)
 @pytest.mark.parametrize(
     ("image", "files"),
     [
@@ -98,10 +92,6 @@ def test_public_a_marked_span_in_an_image_alt(
     assert leaks(public_outputs(tmp_path, body, formats="html,pdf,docx", files=files)) == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 8: a mark written in a figure's caption (the image title) is neither read nor refused",
-)
 def test_public_a_mark_in_a_figure_caption(tmp_path: Path) -> None:
     body = SUMMARY + '![Chart](fine.png "Margins by brand [LEAK-CAPTION]{.sensitive}")\n\n' + TAIL
     assert leaks(public_outputs(tmp_path, body, files={"fine.png": PNG})) == {}
@@ -238,13 +228,19 @@ def test_public_a_marked_chart_value_is_not_drawn(tmp_path: Path) -> None:
 # -- the user cache: compiled templates and drawn charts kept between runs --------------------
 
 PLANT_BYTECODE = """
+import os
 import sys
+import jinja2
 from jinja2.bccache import Bucket, FileSystemBytecodeCache
 from scoper.render.theme import environment, theme_for
 from scoper.config import load_config
 
 env = environment(theme_for(load_config()))
-cache = env.bytecode_cache
+# Where scoper keeps its compiled templates (env.bytecode_cache once scoper used the folder;
+# made by hand, as another user would, now that it refuses one others can write).
+folder = os.path.join(os.environ["XDG_CACHE_HOME"], "scoper", f"jinja-{jinja2.__version__}")
+os.makedirs(folder, exist_ok=True)
+cache = FileSystemBytecodeCache(folder)
 name = "paper.html.j2"
 source, filename, _ = env.loader.get_source(env, name)
 bucket = Bucket(env, cache.get_cache_key(name, filename), cache.get_source_checksum(source))
@@ -253,10 +249,6 @@ cache.dump_bytecode(bucket)
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 4: compiled templates are loaded from a cache folder anyone may write",
-)
 def test_a_compiled_template_planted_in_a_shared_cache_is_not_run(tmp_path: Path) -> None:
     import os
     import sys
@@ -312,10 +304,6 @@ for entry in root.rglob("*.json"):
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 4: drawn charts are taken from a cache folder anyone may write, unchecked",
-)
 def test_a_chart_planted_in_a_shared_cache_is_not_published(tmp_path: Path) -> None:
     import os
     import sys
@@ -369,9 +357,6 @@ def _review(tmp_path: Path, parts: dict[str, str | bytes]) -> tuple[int | None, 
     return review(str(paper))
 
 
-@pytest.mark.xfail(
-    strict=True, reason="finding 6: a source bookmark with odd digits is a traceback in review"
-)
 @pytest.mark.parametrize("digits", ["\u00b2", "9" * 5000], ids=["superscript", "5000-digits"])
 def test_review_a_source_bookmark_with_odd_digits(tmp_path: Path, digits: str) -> None:
     bookmark = f'<w:bookmarkStart w:id="0" w:name="_scoper_{digits}"/>'
@@ -460,10 +445,6 @@ def _hold_event_streams(port: int, count: int) -> list:
     return held
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 5: event streams held open take every slot, for as long as they like",
-)
 def test_preview_many_held_event_streams_do_not_lock_everyone_out(preview: Running) -> None:  # noqa: F811
     import socket
 
@@ -546,9 +527,6 @@ def test_the_bare_use_bomb_is_refused(tmp_path: Path) -> None:
     assert done.returncode == 1 and "too-large" in done.stdout + done.stderr
 
 
-@pytest.mark.xfail(
-    strict=True, reason="finding 3: an SVG inside an SVG's data: URI is never measured"
-)
 def test_a_use_bomb_inside_a_data_uri_is_refused(tmp_path: Path) -> None:
     # 4 KB. Built as HTML, the paper kept headless Chromium busy past 90 s (a plain paper:
     # 1.5 s); as PDF only the 30 s time limit stops it.
@@ -559,10 +537,6 @@ def test_a_use_bomb_inside_a_data_uri_is_refused(tmp_path: Path) -> None:
     assert done.returncode == 1 and "too-large" in done.stdout + done.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 3: a PNG inside an SVG's data: URI escapes the 25-megapixel limit (Word: decoded in the main process)",
-)
 def test_a_png_bomb_inside_an_svg_is_refused_for_word(tmp_path: Path) -> None:
     import os
     import sys
@@ -599,10 +573,6 @@ def test_a_png_bomb_inside_an_svg_is_refused_for_word(tmp_path: Path) -> None:
 # -- odd values, names and the tracker ------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 7: date 0001-01-01 passes check but the Word paper is an internal error",
-)
 def test_the_first_date_there_is_builds_or_is_a_value_error(tmp_path: Path) -> None:
     brief = _brief(
         tmp_path / "briefs", head=HEAD.replace("2026-11-23", "0001-01-01"), body=SUMMARY + TAIL
@@ -736,9 +706,6 @@ def test_preview_a_symlinked_brief_quotes_nothing_of_its_target(site, tmp_path: 
         assert b"LEAK" not in response.body.upper(), path
 
 
-@pytest.mark.xfail(
-    strict=True, reason="finding 9: every output is made mode 0644, whatever the user's umask"
-)
 def test_outputs_keep_the_users_umask(tmp_path: Path) -> None:
     import os
 

@@ -78,10 +78,56 @@ def _marks_rule(state: StateCore) -> None:
         _read_marks(token)
         for child in token.children or []:
             _read_marks(child)
+            if child.type == "image":
+                _lift_marks(child)
             if "sensitive" in child.meta:
                 state.env["scoper_marked"] = True
         if "sensitive" in token.meta:
             state.env["scoper_marked"] = True
+
+
+def _lift_marks(image: Token) -> None:
+    """An image's description is inline text of its own (its children), and a span in it
+    may be marked: every writer makes the alt text from all of it, so a mark anywhere in the
+    description marks the whole image (the public version withholds it, alt text and all).
+    Unknown marks in it are kept on the image too, so that a misspelt one is reported."""
+    _read_caption_marks(image)
+    stack = list(image.children or [])
+    while stack:
+        inner = stack.pop()
+        _read_marks(inner)
+        stack += list(inner.children or [])
+        if "sensitive" in inner.meta and "sensitive" not in image.meta:
+            image.meta["sensitive"] = inner.meta["sensitive"]
+        for unknown in inner.meta.get("unknown_marks", []):
+            image.meta.setdefault("unknown_marks", []).append(unknown)
+
+
+_CAPTION_MARK = re.compile(r"(?:\[([^\[\]]*)\])?\{([^{}]*)\}")
+
+
+def _read_caption_marks(image: Token) -> None:
+    """An image's title (a figure's caption) is plain text, not Markdown, but a writer may
+    mark a span in it as in prose (``"Margins [by brand]{.sensitive}"``): a sensitive mark
+    there marks the whole image, and the mark's syntax is taken out of the caption (its
+    words stay, for the full version). Other braces are left as they are."""
+    title = image.attrGet("title")
+    if not title or "{" not in str(title):
+        return
+
+    def read(found: re.Match[str]) -> str:
+        words, inside = found.group(1), found.group(2)
+        classes = [w[1:].lower() for w in inside.split() if w.startswith(".")]
+        if "sensitive" not in classes:
+            return found.group()
+        exemption = re.search(r"""exemption=(?:"([^"]*)"|'([^']*)'|(\S+))""", inside)
+        if "sensitive" not in image.meta:
+            image.meta["sensitive"] = (
+                next((g for g in exemption.groups() if g), "") if exemption else ""
+            )
+        return words or ""
+
+    image.attrSet("title", " ".join(_CAPTION_MARK.sub(read, str(title)).split()))
 
 
 def _read_marks(token: Token) -> None:

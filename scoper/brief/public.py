@@ -209,6 +209,9 @@ def public_brief(brief: Brief, marking: str = "", *, verified: bool = True) -> B
         title=brief.meta.public_title or brief.meta.title,
         classification=marking,
         public_title=None,
+        # Never shown in any paper (the checks read it), and plain text, where a mark
+        # written in it is not read: the public model does not carry it.
+        ask=None,
         authors=[],
         cleared_by=[],
         distribution=[],
@@ -245,6 +248,14 @@ def _check_nothing_left(public: Brief, passages: set[str]) -> None:
             texts += [value.content, _attr_text(value)]
         elif isinstance(value, str):
             texts.append(value)
+    literal = _literal_mark(public)
+    if literal is not None:
+        where, mark = literal
+        raise PublicRefused(
+            f"{where}: no public version: '{mark}' is written where scoper does not read "
+            "marks (a figure's caption, an image's title, the front matter, code), so it "
+            "would be published as it is; mark the whole image or passage instead"
+        )
     published = " | ".join(_normal(text) for text in texts)
     for passage in sorted(passages):
         if passage in published:
@@ -252,6 +263,34 @@ def _check_nothing_left(public: Brief, passages: set[str]) -> None:
                 f"{public.path}: no public version: the withheld words '{passage[:40]}' "
                 "also stand where they would be published; mark those too"
             )
+
+
+_LITERAL_MARK = re.compile(r"\{[^{}\n]*?\.sensitive\b[^{}\n]*\}?", re.IGNORECASE)
+"""A ``{.sensitive}`` mark as written: in the public model, one was never read (marks are
+read only on Markdown spans, links, images and blocks), and would be published as text."""
+
+
+def _literal_mark(public: Brief) -> tuple[str, str] | None:
+    """Where a mark still stands as text in the public model, and the mark: its line when
+    it is in the prose, the file alone when it is elsewhere (the front matter)."""
+    for line, token in _lined_tokens(public):
+        for text in (token.content, _attr_text(token)):
+            if found := _LITERAL_MARK.search(text):
+                return f"{public.path}:{line}", found.group()
+    for value in _walk(public):
+        if isinstance(value, str) and (found := _LITERAL_MARK.search(value)):
+            return str(public.path), found.group()
+    return None
+
+
+def _descendants(token: Token) -> list[Token]:
+    found: list[Token] = []
+    stack = list(token.children or [])
+    while stack:
+        inner = stack.pop()
+        found.append(inner)
+        stack += list(inner.children or [])
+    return found
 
 
 def _normal(text: str) -> str:
@@ -319,15 +358,30 @@ def _section_tokens(section: Section) -> list[Token]:
 
 def _unknown_mark(brief: Brief) -> tuple[int, str] | None:
     """The first class scoper does not know, with its line."""
-    for value in _walk(brief):
+    for line, token in _lined_tokens(brief):
         # A class is what a mark is written as: one scoper does not know may be a misspelt
         # '.sensitive'. Other attributes (ids, key=value) are never marks, never written.
-        if not isinstance(value, Token):
-            continue
-        classes = [m for m in value.meta.get("unknown_marks", []) if "=" not in m]
+        classes = [m for m in token.meta.get("unknown_marks", []) if "=" not in m]
         if classes:
-            return brief.line_of(value.map, brief.body_line), f".{classes[0]}"
+            return line, f".{classes[0]}"
     return None
+
+
+def _lined_tokens(brief: Brief) -> Iterator[tuple[int, Token]]:
+    """Every token in the brief's prose, children (and an image's own) included, with the
+    line its block starts on; then any token elsewhere, at the body's first line."""
+    seen: set[int] = set()
+    for value in _walk(brief):
+        if isinstance(value, Prose):
+            line = brief.body_line
+            for token in value.tokens:
+                line = brief.line_of(token.map, line)
+                for inner in [token, *_descendants(token)]:
+                    seen.add(id(inner))
+                    yield line, inner
+    for value in _walk(brief):
+        if isinstance(value, Token) and id(value) not in seen:
+            yield brief.body_line, value
 
 
 def _proses(section: Section) -> list[Prose]:

@@ -86,8 +86,12 @@ def _properties(document: Any, brief: Brief) -> None:
     core.identifier = meta.ref
     core.language = "en-GB"
     core.version = meta.version or ""
-    core.created = dt.datetime.combine(meta.date, dt.time(9, 0))
-    core.modified = core.created
+    created = dt.datetime.combine(meta.date, dt.time(9, 0))
+    # The properties' dates are W3CDTF, a four-digit year, and python-docx writes them with
+    # strftime, which writes year 1 as '1' (then reads back None): such a date is left out.
+    if created.year >= 1000:
+        core.created = created
+        core.modified = created
     core.last_modified_by = f"scoper {__version__}"
     notes = [f"Cleared by {who}" for who in meta.cleared_by]
     if meta.distribution:

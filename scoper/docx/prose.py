@@ -97,8 +97,13 @@ class Writer:
 
             data = chart_table(block)
             assert data is not None  # numbering made it a chart
+            from scoper.drawing import DrawingFailed
+
             chart = draw(data, entry.chart, entry.anchor)
-            png = svg_to_png(chart.svg)
+            try:
+                png: bytes | None = svg_to_png(chart.svg)
+            except DrawingFailed:  # scoper's own chart: its table stands in for it
+                png = None
             if png is None:
                 self._table(container, block, here)
             else:
@@ -392,8 +397,12 @@ def picture_reader(brief: Brief) -> Callable[[str], tuple[bytes, str] | None]:
         except OSError:
             return None
         if found.suffix.lower() == ".svg":
-            png = svg_to_png(data)
-            return (png, "image/png") if png else None
+            from scoper.drawing import DrawingFailed, PictureFailed
+
+            try:
+                return svg_to_png(data), "image/png"
+            except DrawingFailed as failed:
+                raise PictureFailed(src, str(failed)) from None
         if found.suffix.lower() == ".webp":
             return None  # Word cannot show WebP
         return data, found.suffix.lower()
@@ -401,11 +410,12 @@ def picture_reader(brief: Brief) -> Callable[[str], tuple[bytes, str] | None]:
     return read
 
 
-def svg_to_png(data: bytes) -> bytes | None:
-    """An SVG drawn as a PNG at print resolution. With ``unsafe=False`` cairosvg reads no
-    XML entities and fetches nothing an SVG names but ``data:`` URLs. Drawings are kept in
-    the user's cache, keyed by the SVG's bytes: loading the drawing library and drawing
-    cost more than writing the rest of a Word paper."""
+def svg_to_png(data: bytes) -> bytes:
+    """An SVG drawn as a PNG at print resolution, in a child process with time and memory
+    limits (scoper.drawing). Drawings are kept in the user's cache, keyed by the SVG's
+    bytes: loading the drawing library and drawing cost more than writing the rest of a
+    Word paper. Raises DrawingFailed: a picture that cannot be drawn is an error, not a
+    blank in the paper."""
     import hashlib
 
     from scoper.usercache import cache_folder, library_stamp
@@ -415,14 +425,11 @@ def svg_to_png(data: bytes) -> bytes | None:
     if cached is not None and cached.is_file():
         with contextlib.suppress(OSError):
             return cached.read_bytes()
-    import cairosvg
+    import cairosvg  # noqa: F401  (loaded once here, so each drawing's child starts with it)
 
-    try:
-        png = cairosvg.svg2png(bytestring=data, unsafe=False, scale=2.0)
-    except Exception:  # a drawing cairosvg cannot read is not shown, as in the PDF
-        return None
-    if not isinstance(png, bytes):
-        return None
+    from scoper.drawing import svg_png
+
+    png = svg_png(data)
     if cached is not None:
         from scoper.output import write_atomic
 

@@ -371,7 +371,9 @@ def _source_lines(document: etree._Element) -> dict[int, int]:
         name = element.get(f"{W}name", "") if event == "start" else ""
         if paragraphs and paragraphs[-1] not in found and name.startswith(BOOKMARK_PREFIX):
             digits = name[len(BOOKMARK_PREFIX) :].split("_", 1)[0]
-            if digits.isdigit():
+            # isdigit() is true of '²' and of 5,000 digits, int() of neither: ASCII digits,
+            # few enough for a line number, or the bookmark is not one of scoper's.
+            if digits.isascii() and digits.isdigit() and len(digits) <= 9:
                 found[paragraphs[-1]] = int(digits)
     return found
 

@@ -70,9 +70,15 @@ def build_pack(
         out_dir = out_dir / "public"
     theme = theme or theme_for(config)
     tell = progress or Silent()
-    keys = Keys(config, theme, RunFiles())
+    keys = Keys(config, theme, RunFiles(), public=public)
     run_key = keys.run(paths, str(week), issued, keep_going, actions_csv)
-    manifest = Manifest.load(out_dir)
+    manifest = Manifest.load(out_dir, keys.kind)
+    try:
+        manifest.remove_foreign(out_dir)
+    except OSError as error:
+        return PackOutcome(
+            problems=[problem(str(out_dir), 0, "write-failed", f"cannot write: {error.strerror}")]
+        )
     if (last := manifest.repeat(run_key, keys, paths, out_dir)) is not None:
         tell.note("the pack is up to date: nothing to render")
         return PackOutcome(

@@ -9,9 +9,11 @@ the run would read anyway.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,8 +59,13 @@ class Keys:
     """The keys of one run: the theme fingerprinted once, and each file read at most once
     (through ``files``), however many keys depend on it."""
 
-    def __init__(self, config: Config, theme: Theme, files: RunFiles | None = None) -> None:
+    def __init__(
+        self, config: Config, theme: Theme, files: RunFiles | None = None, *, public: bool = False
+    ) -> None:
         self.config = config
+        # Which version of the papers (full or public, and the public marking): in every
+        # key, so a public run never takes a full paper made in its folder, nor the reverse.
+        self.kind = pack_kind(public, config)
         self.files = files or RunFiles()
         self.theme = theme_fingerprint(theme)
         # The logo is read into every paper: a new logo file with the same name is a change.
@@ -85,17 +92,27 @@ class Keys:
         """What a paper's HTML and PDF depend on."""
         images = [(src, digest) for _, src, digest in self.images(brief)]
         return key_of(
-            self.brief(Path(brief.path)), images, self.logo, repr(self.config), self.theme
+            self.kind,
+            self.brief(Path(brief.path)),
+            images,
+            self.logo,
+            repr(self.config),
+            self.theme,
         )
 
     def run(self, paths: list[Path], *settings: object) -> str:
         """What a whole run depends on before any brief is read: which briefs, and how."""
         briefs = sorted(str(p.resolve()) for p in paths)
-        return key_of(briefs, *settings, repr(self.config), self.theme)
+        return key_of(self.kind, briefs, *settings, repr(self.config), self.theme)
 
     def pack(self, paper_keys: list[str], shown: object) -> str:
         """What the pack's own parts depend on: its papers and what the pack shows of them."""
-        return key_of(paper_keys, shown, repr(self.config), self.theme)
+        return key_of(self.kind, paper_keys, shown, repr(self.config), self.theme)
+
+
+def pack_kind(public: bool, config: Config) -> str:
+    """The kind of papers a run makes, as recorded in its manifest and its keys."""
+    return f"public:{config.public_marking}" if public else "full"
 
 
 def paper_key(brief: Brief, config: Config, theme: Theme) -> str:
@@ -139,8 +156,25 @@ _SHAPE = _Partial(
         "packs": {"*": _PACK},
         "runs": {"*": _RUN},
         "front-pages": int,
+        "kind": str,
     }
 )
+
+
+_OUTPUT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,120}\.(?:pdf|html|csv|docx)")
+
+
+def _outputs_named(data: dict[str, Any]) -> list[str]:
+    """The outputs a manifest (of the right shape) names: its papers' PDFs and HTML, and
+    its packs' and runs' files; only plain output names in the folder itself."""
+    names = {
+        f"{slug}.{extension}" for slug in data.get("papers", {}) for extension in ("pdf", "html")
+    }
+    for made in data.get("packs", {}).values():
+        names.update(made["digests"])
+    for run in data.get("runs", {}).values():
+        names.update(run["outputs"])
+    return sorted(name for name in names if _OUTPUT_NAME.fullmatch(name))
 
 
 def _fits(value: object, shape: object) -> bool:
@@ -186,26 +220,44 @@ class Manifest:
     """The last whole run: its key, its inputs' digests, its outputs and what it reported."""
     front_pages: int = 2
     """How long the pack's front came out last time: the first guess for the next."""
+    kind: str = "full"
+    """Which papers the folder holds (``pack_kind``): full ones, or public ones."""
+    foreign: list[str] = field(default_factory=list)
+    """Outputs a manifest of another kind names: see ``remove_foreign``."""
     as_read: str = ""
 
     @classmethod
-    def load(cls, out_dir: Path) -> Manifest:
-        """The manifest in ``out_dir``; an empty one if there is none, it is of another
-        version of scoper, or it is not of the shape this one writes."""
+    def load(cls, out_dir: Path, kind: str = "full") -> Manifest:
+        """The manifest in ``out_dir``; an empty one (of ``kind``) if there is none, it is
+        of another version of scoper, it is not of the shape this one writes, or it records
+        another kind of pack (a full pack written where the public one goes: none of its
+        papers may be taken for public ones)."""
         try:
             data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            return cls()
+            return cls(kind=kind)
         if not _fits(data, _SHAPE) or data.get("version") != __version__:
-            return cls()
+            return cls(kind=kind)
+        if data.get("kind") != kind:
+            return cls(kind=kind, foreign=_outputs_named(data))
         manifest = cls(
             data.get("papers", {}),
             data.get("packs", {}),
             data.get("runs", {}),
             max(1, data.get("front-pages", 2)),
+            kind,
         )
         manifest.as_read = manifest._json()
         return manifest
+
+    def remove_foreign(self, out_dir: Path) -> None:
+        """Remove the outputs a pack of another kind left in this folder (a full pack
+        written where the public one goes), so that none stays beside the public papers,
+        even a paper this run leaves out or does not get as far as. Raises OSError."""
+        for name in self.foreign:
+            with contextlib.suppress(FileNotFoundError):
+                (out_dir / name).unlink()
+        self.foreign = []
 
     def _json(self) -> str:
         data = {
@@ -214,6 +266,7 @@ class Manifest:
             "packs": self.packs,
             "runs": self.runs,
             "front-pages": self.front_pages,
+            "kind": self.kind,
         }
         return json.dumps(data, indent=1, sort_keys=True)
 

@@ -44,11 +44,21 @@ class Changes:
             self._everything += everything
             self._condition.notify_all()
 
-    def wait(self, seen: int, timeout: float) -> tuple[int, list[Event]]:
-        """The changes after the first ``seen``, waiting up to ``timeout`` seconds for one;
-        a single reload-everything if some of them are no longer kept."""
+    def wake(self) -> None:
+        """Wake every waiting stream, for those told to end (see ``wait``'s ``stop``)."""
         with self._condition:
-            self._condition.wait_for(lambda: self._count > seen, timeout)
+            self._condition.notify_all()
+
+    def wait(
+        self, seen: int, timeout: float, stop: threading.Event | None = None
+    ) -> tuple[int, list[Event]]:
+        """The changes after the first ``seen``, waiting up to ``timeout`` seconds for one
+        (or until ``stop`` is set and ``wake`` called); a single reload-everything if some
+        of them are no longer kept."""
+        with self._condition:
+            self._condition.wait_for(
+                lambda: self._count > seen or (stop is not None and stop.is_set()), timeout
+            )
             missed = self._count - seen
             if missed <= 0:
                 return self._count, []

@@ -21,7 +21,7 @@ from typing import Any, cast
 from scoper.errors import ScoperError
 from scoper.preview.changes import Changes
 from scoper.preview.site import LOCAL_HOSTS, Response, Site, host_name, is_loopback
-from scoper.preview.slots import MAX_CONNECTIONS, DeadlineReader, Slots
+from scoper.preview.slots import MAX_CONNECTIONS, DeadlineReader, Slots, Streams
 from scoper.preview.watch import watch
 
 __all__ = ["LOCAL_HOSTS", "Changes", "Response", "ServeError", "Site", "host_name", "is_loopback"]
@@ -46,6 +46,7 @@ def _quiet(error: BaseException) -> bool:
 
 def make_server(site: Site, changes: Changes, host: str, port: int) -> ThreadingHTTPServer:
     slots = Slots()
+    streams = Streams(slots, changes.wake)
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "scoper"
@@ -112,17 +113,26 @@ def make_server(site: Site, changes: Changes, host: str, port: int) -> Threading
             self.send_header("Cache-Control", "no-store")
             self.end_headers()
             query = self.path.partition("?")[2]
-            found = re.fullmatch(r"seen=(\d{1,18})", query)
+            found = re.fullmatch(r"seen=([0-9]{1,18})", query)
             seen = min(int(found[1]), changes.count) if found else changes.count
             self.wfile.write(b": connected\n\n")
             self.wfile.flush()
-            while True:
-                seen, events = changes.wait(seen, timeout=EVENT_SECONDS)
-                for event in events:
-                    self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
-                if not events:
-                    self.wfile.write(b": still here\n\n")
-                self.wfile.flush()
+            # Held for as long as the page is open: capped apart from other requests, the
+            # oldest ended when a new one would pass the cap (see slots.Streams).
+            ended = streams.start(self.connection, str(self.client_address[0]))
+            try:
+                while not ended.is_set():
+                    seen, events = changes.wait(seen, timeout=EVENT_SECONDS, stop=ended)
+                    if ended.is_set():
+                        break
+                    for event in events:
+                        self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
+                    if not events:
+                        self.wfile.write(b": still here\n\n")
+                    self.wfile.flush()
+            finally:
+                streams.end(self.connection)
+            self.close_connection = True
 
         def log_message(self, format: str, *args: object) -> None:
             pass  # quiet: the terminal is for the server's own messages

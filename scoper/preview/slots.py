@@ -16,6 +16,7 @@ import io
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 MAX_CONNECTIONS = 256
@@ -24,6 +25,11 @@ PER_CLIENT = 64
 """Connections one client address may hold at once: a quarter of the slots."""
 HEAD_SECONDS = 10.0
 """Time to send a whole request head: a browser sends it in one packet."""
+MAX_STREAMS = 32
+"""Live-reload event streams held open at once (one per open page): an eighth of the slots,
+so that held streams never keep ordinary requests waiting."""
+STREAMS_PER_CLIENT = 4
+"""Event streams one client address elsewhere (--host) may hold at once."""
 
 
 @dataclass(eq=False, slots=True)
@@ -90,6 +96,65 @@ class Slots:
             connection = self._open.get(sock)
             if connection is not None:
                 connection.in_head = False
+
+
+@dataclass(eq=False, slots=True)
+class _Stream:
+    sock: socket.socket
+    address: str
+    ended: threading.Event = field(default_factory=threading.Event)
+
+
+class Streams:
+    """The live reload's event streams: each is answered for as long as its page is open,
+    so it holds its slot and its thread the whole time. They are capped apart from other
+    connections (MAX_STREAMS in all, STREAMS_PER_CLIENT per address elsewhere); a new one
+    over a cap ends the oldest (whose page reconnects by itself, as EventSource does),
+    frees its slot at once and wakes its thread (``wake``) to end. Thread-safe."""
+
+    def __init__(
+        self,
+        slots: Slots,
+        wake: Callable[[], None],
+        total: int = MAX_STREAMS,
+        per_client: int = STREAMS_PER_CLIENT,
+    ) -> None:
+        self._slots = slots
+        self._wake = wake
+        self._total = total
+        self._per_client = per_client
+        self._lock = threading.Lock()
+        self._open: list[_Stream] = []  # oldest first
+
+    def start(self, sock: socket.socket, address: str) -> threading.Event:
+        """``sock`` is now an event stream: the event is set when it must end."""
+        stream = _Stream(sock, address)
+        with self._lock:
+            local = address in ("127.0.0.1", "::1") or address.startswith("127.")
+            mine = [] if local else [s for s in self._open if s.address == address]
+            victims: list[_Stream] = []
+            if len(mine) >= self._per_client:
+                victims.append(mine[0])
+            elif len(self._open) >= self._total:
+                victims.append(self._open[0])
+            for victim in victims:
+                self._open.remove(victim)
+                victim.ended.set()
+                self._slots.release(victim.sock)
+                with contextlib.suppress(OSError):
+                    victim.sock.shutdown(socket.SHUT_RDWR)
+            self._open.append(stream)
+        if victims:
+            self._wake()
+        return stream.ended
+
+    def end(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._open = [s for s in self._open if s.sock is not sock]
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._open)
 
 
 class DeadlineReader(io.RawIOBase):

@@ -58,10 +58,16 @@ def draw(data: ChartData, options: dict[str, str], anchor: str) -> Chart:
     folder = cache_folder(f"charts-{library_stamp('pygal')}")
     cached = folder / f"{key}.json" if folder else None
     if cached is not None and cached.is_file():
+        from scoper.brief.svg import SvgRefused, check_svg
+
         try:
             kept = json.loads(cached.read_text(encoding="utf-8"))
-            return Chart(svg=kept["svg"].encode("utf-8"), alt=kept["alt"])
-        except (OSError, ValueError, KeyError, TypeError):
+            svg, alt = kept["svg"].encode("utf-8"), kept["alt"]
+            if not isinstance(alt, str):
+                raise TypeError("alt")
+            check_svg(svg)  # measured like any other SVG before a renderer sees it
+            return Chart(svg=svg, alt=alt)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, SvgRefused):
             pass  # made again below
     chart = _draw(data, options, anchor)
     if cached is not None:
