@@ -198,6 +198,8 @@ def render_pdf(
             Attachment(string=data, name=name, description=about, relationship="Source")
             for name, data, about in attachments
         ],
+        # Images (the charts) decoded once, should the paper be laid out twice.
+        "cache": {},
     }
     logger = logging.getLogger("weasyprint")
     handler = RenderWarnings()
@@ -216,7 +218,7 @@ def render_pdf(
     try:
         document = layout(html)
         figures = movable(html)
-        pushed = _pushed(document, figures)
+        pushed = _pushed(document, figures) if figures else []
         if pushed:
             # Laid out again only when a figure left a gap: most papers pay nothing.
             again = layout(swapped(html, pushed))
