@@ -126,3 +126,51 @@ def test_example_alcohol_harm_draws_its_admissions(built_examples: dict[str, Bri
     brief = built_examples["alcohol-harm"].brief
     assert brief is not None
     assert [entry.label for entry in numbering(brief).values()] == ["Figure 1", "Figure 1"]
+
+
+FLOATING = """
+## Background
+
+Before.
+
+![One](one.png "One")
+
+After one, which says <!--scoper:float-end fig-2--> as text.
+
+![Two](two.png "Two")
+
+### A heading
+
+![Three](three.png "Three")
+
+- A list after three.
+"""
+
+
+def _floating_html(tmp_path: Path, target: str) -> str:
+    from scoper.load import load
+
+    path = tmp_path / "floating.md"
+    path.write_text(valid_brief().replace("## Evidence", FLOATING + "\n## Evidence", 1))
+    [report] = load([path], Config())
+    assert report.brief is not None
+    return render_html(report.brief, Config(), target=target)  # type: ignore[arg-type]
+
+
+def test_print_marks_each_figure_followed_by_text_and_can_put_it_after(tmp_path: Path) -> None:
+    from scoper.pdf.floats import movable, swapped
+
+    assert "scoper:" not in _floating_html(tmp_path, "screen").replace("&lt;!--scoper:", "")
+    html = _floating_html(tmp_path, "pdf")
+    # A figure before a heading stays where it is; the brief's own "mark" is text.
+    assert movable(html) == ["fig-1", "fig-3"]
+    moved = swapped(html, ["fig-1"])
+    assert movable(moved) == ["fig-3"]  # moved once, not back
+    assert moved.index("After one") < moved.index('id="fig-1"') < moved.index('id="fig-2"')
+    soup = BeautifulSoup(moved, "html.parser")
+    figure = soup.select_one("figure#fig-1")
+    assert figure is not None
+    assert figure.select_one("figcaption").get_text(" ", strip=True) == "Figure 1 : One"
+    # Nothing else changed: the same lines, without the marks.
+    unmarked = re.sub(r"<!--scoper:[^>]*-->", "", html)
+    assert sorted(re.sub(r"<!--scoper:[^>]*-->", "\n", moved).split()) == sorted(unmarked.split())

@@ -1,11 +1,11 @@
 """Layout a reader trusts, checked where the reader sees it: word positions in the PDF.
 
 Over the example briefs and the awkward ones in tests/layout/ (a long title and long owner
-names, a wide table and a long one with a total row, many notes, a figure near a page's end),
-each paper's words are read with their boxes (poppler's ``pdftotext -bbox-layout``) and
-checked: no word broken except by dictionary hyphenation, the running header on one line, no
+names, a wide table and a long one with a total row, many notes, a figure near a page's end,
+a figure that does not fit at the foot of its page), each paper's words are read with their
+boxes (poppler's ``pdftotext -bbox-layout``) and checked: no word broken except by dictionary hyphenation, the running header on one line, no
 page that the notes start (so none that holds only notes), no table's last row alone at the
-top of a page.
+top of a page, no page left a fifth blank before a figure that could not fit on it.
 """
 
 from __future__ import annotations
@@ -257,3 +257,35 @@ def test_the_long_table_breaks_but_keeps_its_total_with_a_row(
     # The table's header repeats on every page the table is on.
     table_pages = sorted(set(_phrase_page(pages, ["Specialty", "2020", "waits"])))
     assert len(table_pages) >= 2
+
+
+PUSHED_FIGURES = {
+    "alcohol-harm": (["England", "committed", "to", "MUP"], "Alcohol-specific"),
+    "figure-pushed": (["As", "Figure", "1", "shows,"], "Alcohol-specific"),
+}
+"""Papers whose Figure 1 does not fit at the foot of the page it comes on: the words that
+start the paragraph after it in the brief, and the caption's first word."""
+
+
+def test_a_figure_that_does_not_fit_leaves_no_gap_before_it(
+    papers: dict[str, tuple[BriefResult, Path]],
+) -> None:
+    """The paragraph after the figure fills the page instead (the figure follows it), so the
+    page before the figure is not left a quarter blank; the figure keeps its number and
+    caption."""
+    for name, (following, caption) in PUSHED_FIGURES.items():
+        _, pdf = papers[name]
+        pages = pages_of(pdf)
+        [at] = _phrase_page(pages, ["Figure", "1:", caption])
+        assert at > 0, (name, "the figure fits where it is: the case tests nothing")
+        assert _phrase_page(pages, following) == [at - 1], name
+        before = pages[at - 1]
+        bottom = before.height - BOTTOM_MARGIN
+        blank = bottom - max(w.bottom for w in before.body)
+        assert blank < 0.2 * (bottom - TOP_MARGIN), (name, blank)
+        # The figure could not fit in what is left: it starts its page, and is taller.
+        figure_page = pages[at]
+        caption_bottom = max(w.bottom for w in figure_page.body if w.text == "1:")
+        assert caption_bottom - TOP_MARGIN > blank, name
+        texts = [w.text for w in figure_page.body]
+        assert "Source:" in texts[texts.index("1:") :], name

@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
+from scoper.pdf.floats import movable, swapped
 from scoper.pdf.tagfix import repair
 
 
@@ -58,6 +59,8 @@ def _one_library_listing() -> Iterator[None]:
 
 with _one_library_listing():
     from weasyprint import HTML
+    from weasyprint.document import Document, Page
+    from weasyprint.formatting_structure.boxes import Box, MarginBox
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import URLFetcher
 
@@ -195,6 +198,8 @@ def render_pdf(
             Attachment(string=data, name=name, description=about, relationship="Source")
             for name, data, about in attachments
         ],
+        # Images (the charts) decoded once, should the paper be laid out twice.
+        "cache": {},
     }
     logger = logging.getLogger("weasyprint")
     handler = RenderWarnings()
@@ -202,12 +207,23 @@ def render_pdf(
     previous = logger.propagate
     logger.propagate = False  # the caller reports them as the brief's problems
     fonts = _shared_fonts or FontConfiguration()
-    try:
-        document = HTML(
+
+    def layout(html: str) -> Document:
+        return HTML(
             string=html,
             base_url=roots[-1].as_uri() + "/",
             url_fetcher=LocalOnlyFetcher(list(roots)),
         ).render(font_config=fonts, **options)
+
+    try:
+        document = layout(html)
+        figures = movable(html)
+        pushed = _pushed(document, figures) if figures else []
+        if pushed:
+            # Laid out again only when a figure left a gap: most papers pay nothing.
+            again = layout(swapped(html, pushed))
+            if _better(again, document, figures):
+                document = again
         document.metadata.title = title
         document.metadata.created = created
         document.metadata.modified = created
@@ -225,6 +241,75 @@ def render_pdf(
         logger.propagate = previous
         if fonts is not _shared_fonts:
             _remove_font_folder(fonts)
+
+
+PUSHED_GAP = 0.1
+"""A figure is moved after the block that follows it when it left at least this share of
+the page before it blank."""
+
+
+def _pushed(document: Document, figures: list[str]) -> list[str]:
+    """The figures (of ``figures``) that start a page after a page left with a large gap."""
+    pushed = []
+    for number in _stranding(document, figures):
+        top, bottom = _content_area(document.pages[number])
+        if _blank(document.pages[number]) >= PUSHED_GAP * (bottom - top):
+            pushed += _starting(document.pages[number + 1], figures)
+    return pushed
+
+
+def _better(new: Document, old: Document, figures: list[str]) -> bool:
+    """Whether ``new`` has fewer pages than ``old``, or as many and less blank space on the
+    pages before a figure that starts a page (in either)."""
+    if len(new.pages) != len(old.pages):
+        return len(new.pages) < len(old.pages)
+    pages = _stranding(new, figures) | _stranding(old, figures)
+    return sum(_blank(new.pages[number]) for number in pages) < sum(
+        _blank(old.pages[number]) for number in pages
+    )
+
+
+def _stranding(document: Document, figures: list[str]) -> set[int]:
+    """The pages followed by a page that a figure starts."""
+    return {
+        number - 1
+        for number in range(1, len(document.pages))
+        if _starting(document.pages[number], figures)
+    }
+
+
+def _starting(page: Page, figures: list[str]) -> list[str]:
+    """Those of ``figures`` that start at the top of ``page``'s content."""
+    top, _ = _content_area(page)
+    return [
+        anchor
+        for anchor in figures
+        if anchor in page.anchors and abs(page.anchors[anchor][1] - top) < 1
+    ]
+
+
+def _content_area(page: Page) -> tuple[float, float]:
+    box = page._page_box  # WeasyPrint's page box: the only way to the page's content area
+    return box.content_box_y(), box.content_box_y() + box.height
+
+
+def _blank(page: Page) -> float:
+    """The height left blank under the page's content (the page margins not counted)."""
+    top, bottom = _content_area(page)
+    content = [child for child in page._page_box.children if not isinstance(child, MarginBox)]
+    lowest = max((_lowest(child) for child in content), default=top)
+    return max(0.0, bottom - max(lowest, top))
+
+
+def _lowest(box: Box) -> float:
+    """The bottom of the lowest thing drawn in ``box`` in the flow (not one placed
+    absolutely, as a watermark is)."""
+    if box.style["position"] in ("absolute", "fixed"):
+        return 0.0
+    children = getattr(box, "children", None)
+    if not children:
+        return float(box.position_y + box.margin_height())
+    return max(_lowest(child) for child in children)
 
 
 def _remove_font_folder(fonts: FontConfiguration) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from scoper.brief.markdown import ImageResolver, make_markdown
 from scoper.brief.model import Brief
 from scoper.brief.numbers import ParagraphNumbers
 from scoper.brief.prose import Prose
+from scoper.pdf.floats import float_mark
 
 
 def prose_html(
@@ -33,11 +35,14 @@ def prose_html(
     paras: ParagraphNumbers | None = None,
     id_prefix: str = "",
     papers: dict[str, tuple[str, str]] | None = None,
+    float_marks: bool = False,
 ) -> str:
     """The prose as HTML. Images come from the brief's folder as data: URIs, unless
     ``resolve_image`` says otherwise; ``paras`` numbers its paragraphs; ``id_prefix``
     keeps paragraph and figure ids unique within a pack; ``papers`` names the pack's
-    papers for ``ref:`` links."""
+    papers for ``ref:`` links. ``float_marks`` (for the PDF) marks each figure followed by
+    a block of text, so that the PDF renderer may put the figure after it
+    (:mod:`scoper.pdf.floats`)."""
     if not prose:
         return ""
     if resolve_image is None:
@@ -53,15 +58,66 @@ def prose_html(
         "papers": papers or {},
     }
     numbers = numbering(brief) if may_hold_figures(prose) else {}
-    parts = []
+    parts: list[_Part] = []
     # Block by block, as each block of a brief stands on its own in the paper.
     for block in prose.blocks():
         entry = numbers.get(id(block[0]))
         if entry is None:
-            parts.append(md.renderer.render(list(block), md.options, env))
+            parts.append(_Part(md.renderer.render(list(block), md.options, env), block[0].type))
         elif entry.caption_block != id(block[0]):  # a table's caption is written with it
-            parts.append(_numbered_html(md, block, entry, env, id_prefix))
-    return "".join(parts)
+            parts.append(_Part(_numbered_html(md, block, entry, env, id_prefix), entry=entry))
+    if float_marks:
+        return _with_float_marks(parts, id_prefix)
+    return "".join(part.html for part in parts)
+
+
+@dataclass(frozen=True, slots=True)
+class _Part:
+    html: str
+    opens: str = ""
+    """The type of the block's first token (for text)."""
+    entry: Numbered | None = None
+    """The figure or table it is."""
+
+
+_TEXT_BLOCKS = (
+    "paragraph_open",
+    "bullet_list_open",
+    "ordered_list_open",
+    "blockquote_open",
+    "alert_open",
+)
+"""The blocks a figure may be put after in print: text, not a heading or another figure."""
+
+
+def _with_float_marks(parts: list[_Part], prefix: str) -> str:
+    """The parts joined, each figure that is followed by a block of text marked together
+    with that block, for :func:`scoper.pdf.floats.swapped`. The marks are HTML comments:
+    the brief cannot write one (raw HTML is off), and layout ignores them."""
+    out = []
+    index = 0
+    while index < len(parts):
+        part = parts[index]
+        following = parts[index + 1] if index + 1 < len(parts) else None
+        if (
+            part.entry is not None
+            and part.entry.kind == "figure"
+            and following is not None
+            and following.opens in _TEXT_BLOCKS
+        ):
+            anchor = f"{escape(prefix)}{part.entry.anchor}"
+            out += [
+                float_mark("float", anchor),
+                part.html,
+                float_mark("float-next", anchor),
+                following.html,
+                float_mark("float-end", anchor),
+            ]
+            index += 2
+        else:
+            out.append(part.html)
+            index += 1
+    return "".join(out)
 
 
 def _numbered_html(
@@ -127,5 +183,6 @@ def html_filter(context: jinja2.runtime.Context, prose: Prose, brief: Brief) -> 
     paras = context.get("paras")
     prefix = str(context.get("prefix") or "")
     papers = context.get("papers")
-    html = prose_html(prose, brief, context.get("resolve_image"), paras, prefix, papers)
+    marks = context.get("target") == "pdf"
+    html = prose_html(prose, brief, context.get("resolve_image"), paras, prefix, papers, marks)
     return Markup(html)
