@@ -133,11 +133,17 @@ def test_contents_links_and_bookmarks(built: tuple[PackOutcome, Path]) -> None:
     targets = [page for n, page in enumerate(targets) if n == 0 or targets[n - 1] != page]
     starts = [paper.first_page for paper in outcome.pack.papers]
     assert targets[: len(starts)] == starts
-    assert len(targets) == len(starts) + 3  # and the tracker, register and annex
+    # and the tracker, the tracker by owner, the register and the annex
+    assert len(targets) == len(starts) + 4
     outline = _outline(reader)
     titles = [title for title, _, _ in outline]
     assert titles[0] == "Weekly priorities pack" and titles[1] == "Contents"
-    assert titles[-3:] == ["Action tracker", "Partner register", "Quality annex"]
+    assert titles[-4:] == [
+        "Action tracker",
+        "Action tracker by owner",
+        "Partner register",
+        "Quality annex",
+    ]
     for paper in outcome.pack.papers:
         _, page, children = next(o for o in outline if o[0] == paper.brief.meta.title)
         assert page + 1 == paper.first_page
@@ -165,11 +171,14 @@ def test_tracker_register_and_annex(built: tuple[PackOutcome, Path]) -> None:
     soup = BeautifulSoup((out / "pack-2026-W48.html").read_text(), "html.parser")
     flagged = soup.select(".register-table tr.several")
     assert any("In 2 papers" in row.get_text() for row in flagged)
-    rows = soup.select(".tracker-table tbody tr")
+    rows = soup.select("#part-tracker .tracker-table tbody tr")
     assert len(rows) == len(tracker)
-    assert [r.get_text(" ", strip=True).split()[0] for r in soup.select("tr.overdue")] == [
-        "PU-2026-950"
-    ]
+    overdue_rows = soup.select("#part-tracker tr.overdue")
+    assert [r.get_text(" ", strip=True).split()[0] for r in overdue_rows] == ["PU-2026-950"]
+    # The same actions by owner: each once, each owner's by due date.
+    by_owner = soup.select("#part-owners .tracker-table tbody tr")
+    assert len(by_owner) == len(tracker)
+    assert len(soup.select("#part-owners tr.overdue")) == 1
     reader = PdfReader(out / "pack-2026-W48.pdf")
     last_paper = outcome.pack.papers[-1]
     first_back = (
@@ -178,6 +187,7 @@ def test_tracker_register_and_annex(built: tuple[PackOutcome, Path]) -> None:
     back = " ".join(" ".join(p.extract_text().split()) for p in reader.pages[first_back:])
     assert "Action tracker" in back[:300]
     assert "Overdue" in back and "In 2 papers" in back and "Quality annex" in back
+    assert back.index("Action tracker by owner") < back.index("Partner register")
 
 
 def test_csv_tracker(built: tuple[PackOutcome, Path]) -> None:
@@ -185,7 +195,8 @@ def test_csv_tracker(built: tuple[PackOutcome, Path]) -> None:
     assert outcome.pack is not None
     text = (out / "pack-2026-W48-actions.csv").read_text(encoding="utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert len(rows) == len(outcome.pack.tracker)
+    # Both views: by date, then by owner.
+    assert len(rows) == 2 * len(outcome.pack.tracker)
     assert list(rows[0]) == [
         "paper_ref",
         "paper_title",
@@ -195,8 +206,12 @@ def test_csv_tracker(built: tuple[PackOutcome, Path]) -> None:
         "lever",
         "status",
         "overdue",
+        "owner_group",
+        "view",
     ]
-    assert [r["paper_ref"] for r in rows if r["overdue"] == "yes"] == ["PU-2026-950"]
+    by_date = [r for r in rows if r["view"] == "by date"]
+    assert [r["paper_ref"] for r in by_date if r["overdue"] == "yes"] == ["PU-2026-950"]
+    assert [r["view"] for r in rows] == ["by date"] * len(by_date) + ["by owner"] * len(by_date)
 
 
 def test_pack_html_is_one_file_with_unique_ids_and_working_links(

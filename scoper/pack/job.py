@@ -273,7 +273,7 @@ class PackJob:
         parts.append(Part(back.pdf, "part-back", back.anchors))
         pdf = merge(parts, self.pack.title, stamp.pdf)
         html = render_pack_html(self.pack, self.config, part="all", pages=pages, theme=self.theme)
-        csv_data = tracker_csv(self.pack) if self.actions_csv else None
+        csv_data = tracker_csv(self.pack, self.config.owners) if self.actions_csv else None
         self.write(targets[0], pdf)
         self.write(targets[1], html.encode("utf-8"))
         if csv_data is not None:

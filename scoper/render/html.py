@@ -108,6 +108,7 @@ def render_html(
 
 BACK_PARTS = (
     ("part-tracker", "Action tracker"),
+    ("part-owners", "Action tracker by owner"),
     ("part-register", "Partner register"),
     ("part-annex", "Quality annex"),
 )
@@ -136,6 +137,7 @@ def render_pack_html(
         part=part,
         pages=pages or {},
         back_parts=BACK_PARTS,
+        tracker_by_owner=pack.tracker_by_owner(config.owners),
         # In the PDF the contents' links are joined to the papers' pages after merging.
         link_prefix="#" if part == "all" else "scoper-pack:",
         views={paper.brief.slug: paper_view(paper.brief) for paper in pack.papers},
