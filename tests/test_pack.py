@@ -27,7 +27,7 @@ TODAY = dt.date(2026, 11, 28)
 EXTRA = (
     valid_brief(status="review", classification="SECRET")
     .replace("ref: PU-2026-900", "ref: PU-2026-950")
-    .replace("priority: 2", "priority: 1")
+    .replace("priority: 2", "priority: 1\ndecision-by: 2026-11-27")
     .replace("date: 2026-11-23", "date: 2026-11-25")
     .replace("**Age UK** — third-sector", "**The Alcohol Health Alliance UK.** — third-sector")
     .replace("Due: 2026-12-10", "Due: 2026-11-26")
@@ -103,9 +103,12 @@ def test_cover_and_contents_carry_the_highest_marking_and_true_page_numbers(
         "Papers 7",
         "Date of issue 28 November 2026",
         "Prime Minister's Policy Unit",
+        "Highest marking SECRET",
+        "Overdue actions 1",
+        "Decisions due this week 1: PU-2026-950 by 27 Nov",
     ):
         assert label in cover, label
-    contents = pages[1]
+    contents = pages[2]
     assert "Contents" in contents and contents.count("SECRET") >= 2
     assert outcome.pack is not None
     for paper in outcome.pack.papers:
@@ -124,20 +127,25 @@ def test_contents_links_and_bookmarks(built: tuple[PackOutcome, Path]) -> None:
     outcome, out = built
     assert outcome.pack is not None
     reader = PdfReader(out / "pack-2026-W48.pdf")
-    targets = []
-    for annotation in reader.pages[1].get("/Annots", []):
-        annotation = annotation.get_object()
-        if "/Dest" in annotation:
-            targets.append(reader.get_page_number(annotation["/Dest"][0].get_object()) + 1)
-    # A title that wraps onto two lines is two link areas to the same page.
-    targets = [page for n, page in enumerate(targets) if n == 0 or targets[n - 1] != page]
+
+    def link_targets(index: int) -> list[int]:
+        targets = []
+        for annotation in reader.pages[index].get("/Annots", []):
+            annotation = annotation.get_object()
+            if "/Dest" in annotation:
+                targets.append(reader.get_page_number(annotation["/Dest"][0].get_object()) + 1)
+        # A title that wraps onto two lines is two link areas to the same page.
+        return [page for n, page in enumerate(targets) if n == 0 or targets[n - 1] != page]
+
     starts = [paper.first_page for paper in outcome.pack.papers]
+    assert link_targets(1) == starts  # the grid, on page 2
+    targets = link_targets(2)  # the contents
     assert targets[: len(starts)] == starts
     # and the tracker, the tracker by owner, the register and the annex
     assert len(targets) == len(starts) + 4
     outline = _outline(reader)
     titles = [title for title, _, _ in outline]
-    assert titles[0] == "Weekly priorities pack" and titles[1] == "Contents"
+    assert titles[:3] == ["Weekly priorities pack", "The papers at a glance", "Contents"]
     assert titles[-4:] == [
         "Action tracker",
         "Action tracker by owner",

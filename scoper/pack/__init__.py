@@ -6,5 +6,6 @@
 - ``job``: one run's rendering and writing, in PDF worker processes;
 - ``cache`` and ``files``: keys, the manifest, and reading each input once, safely;
 - ``assemble``: the pack PDF from its parts (pikepdf);
+- ``grid``: the papers at a glance (the front grid) and the cover's facts;
 - ``tracker``: the action tracker as CSV.
 """

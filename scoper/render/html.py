@@ -128,10 +128,15 @@ def render_pack_html(
     """The pack as HTML: the whole of it (one self-contained file), or for the PDF its
     front (cover, contents) or back (tracker, register, annex). ``pages`` gives the page of
     the pack PDF that each paper and part starts on, for the contents."""
+    from scoper.pack.grid import cover_facts, grid
+
     theme = theme or theme_for(config)
     target: Target = "screen" if part == "all" else "pdf"
     template = environment(theme).get_template("pack.html.j2")
+    rows = grid(pack) if part != "back" else []
     return template.render(
+        grid=rows,
+        facts=cover_facts(pack, rows),
         pack=pack,
         config=config,
         part=part,
