@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scoper.check import CheckContext
 from scoper.config import Config
@@ -21,6 +22,9 @@ from scoper.pack.model import Pack, Week, pack_name
 from scoper.pack.select import chosen_for, report_clashes
 from scoper.problems import Problem, problem
 from scoper.render.theme import Theme, theme_for
+
+if TYPE_CHECKING:
+    from scoper.pack.snapshot import Snapshot
 
 __all__ = ["PackOutcome", "Progress", "build_pack"]
 
@@ -62,7 +66,10 @@ def build_pack(
     theme: Theme | None = None,
     progress: Progress | None = None,
     public: bool = False,
+    since: Path | None = None,
 ) -> PackOutcome:
+    from scoper.pack.snapshot import MAX_BYTES, SnapshotError, period_of
+
     issued = today or dt.date.today()
     if public:
         # Its own folder: the public papers and their cache never meet the full ones.
@@ -70,21 +77,33 @@ def build_pack(
     theme = theme or theme_for(config)
     tell = progress or Silent()
     keys = Keys(config, theme, RunFiles())
-    run_key = keys.run(paths, str(week), issued, keep_going, actions_csv)
+    try:
+        baseline, baseline_path, notes = _baseline(out_dir, period_of(week, issued), public, since)
+    except SnapshotError as error:
+        message = f"--since: not a snapshot this pack can compare with: {error}"
+        return PackOutcome(problems=[problem(str(since), 0, "bad-snapshot", message, "error")])
+    baseline_digest = keys.files.digest(baseline_path, MAX_BYTES) if baseline_path else None
+    run_key = keys.run(paths, str(week), issued, keep_going, actions_csv, baseline_digest)
     manifest = Manifest.load(out_dir)
     if (last := manifest.repeat(run_key, keys, paths, out_dir)) is not None:
         tell.note("the pack is up to date: nothing to render")
         return PackOutcome(
-            problems=[Problem(**found) for found in last["problems"]],
+            # The snapshot folder's warnings are this run's own: the folder may have
+            # changed since, without changing what the pack is made from.
+            problems=sorted(
+                [Problem(**found) for found in last["problems"] if found["rule"] != "bad-snapshot"]
+                + notes,
+                key=lambda p: p.sort_key,
+            ),
             name=last["name"],
             papers=last["papers"],
             excluded=last["excluded"],
         )
 
     reports = load_files(paths, config, CheckContext.for_config(config, issued))
-    notes: list[Problem] = []
     if public:
-        reports, notes = _public_reports(reports, config)
+        reports, refused = _public_reports(reports, config)
+        notes += refused
     outcome = PackOutcome(reports=reports)
     chosen = [report for report in reports if chosen_for(report, week)]
     report_clashes(chosen, pack_name(week))
@@ -105,6 +124,12 @@ def build_pack(
         [(r.brief, r.problems) for r in good if r.brief is not None],
         [(r.path, r.problems) for r in bad],
     )
+    pack.public = public
+    if baseline is not None:
+        from scoper.pack.changes import compare
+        from scoper.pack.snapshot import snapshot_of
+
+        pack.changes = compare(baseline, snapshot_of(pack, public))
     outcome.pack = pack
     timeout = timeout or config.pdf_timeout
     job = PackJob(
@@ -153,6 +178,23 @@ def build_pack(
         outcome.problems.append(problem(str(out_dir / MANIFEST), 0, "write-failed", message))
     outcome.problems.sort(key=lambda p: p.sort_key)
     return outcome
+
+
+def _baseline(
+    out_dir: Path, period: dt.date, public: bool, since: Path | None
+) -> tuple[Snapshot | None, Path | None, list[Problem]]:
+    """The snapshot to compare with (``since``, else the latest earlier one in the output
+    folder), and a warning for each snapshot file in the folder that could not be read."""
+    from scoper.pack.snapshot import find_baseline, given_baseline
+
+    if since is not None:
+        return given_baseline(since, public), since, []
+    found = find_baseline(out_dir, period, public)
+    notes = [
+        problem(str(path), 0, "bad-snapshot", f"ignored, not compared with: {why}")
+        for path, why in found.skipped
+    ]
+    return found.snapshot, found.path, notes
 
 
 def _public_reports(

@@ -94,3 +94,8 @@ class RunFiles:
         key = Path(os.path.abspath(path))
         self._data[key] = data
         self._digests[key] = digest_of(data)
+
+
+def read_limited(path: Path, limit: int) -> bytes | None:
+    """The bytes of a regular file of at most ``limit`` bytes; None for anything else."""
+    return _read(path, limit)

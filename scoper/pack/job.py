@@ -86,6 +86,10 @@ class PackJob:
         targets = [self.path(name, "pdf"), self.path(name, "html")]
         if self.actions_csv:
             targets.append(self.path(name + "-actions", "csv"))
+        # The snapshot next week's pack compares with (scoper.pack.snapshot), always last.
+        from scoper.pack.snapshot import file_name
+
+        targets.append(self.out_dir / file_name(self.pack))
         return targets
 
     @property
@@ -108,7 +112,8 @@ class PackJob:
         excluded = [(str(e.path), [p.format() for p in e.problems]) for e in self.pack.excluded]
         warnings = [[p.format() for p in paper.warnings] for paper in self.pack.papers]
         superseded = [(b.meta.ref, b.meta.title) for b in self.pack.superseded]
-        shown = (warnings, excluded, superseded, str(self.pack.week), self.pack.issued)
+        changes = repr(self.pack.changes)  # plain dataclasses: their repr is their value
+        shown = (warnings, excluded, superseded, str(self.pack.week), self.pack.issued, changes)
         return self.keys.pack([self.paper_keys[p.brief.slug] for p in self.pack.papers], shown)
 
     def write(self, target: Path, data: bytes) -> None:
@@ -239,6 +244,7 @@ class PackJob:
 
     def assemble(self, back: PdfOutcome, targets: list[Path]) -> None:
         from scoper.pack.assemble import Part, merge, page_count
+        from scoper.pack.snapshot import snapshot_of
         from scoper.pack.tracker import tracker_csv
 
         if back.pdf is None:
@@ -274,9 +280,11 @@ class PackJob:
         pdf = merge(parts, self.pack.title, stamp.pdf)
         html = render_pack_html(self.pack, self.config, part="all", pages=pages, theme=self.theme)
         csv_data = tracker_csv(self.pack, self.config.owners) if self.actions_csv else None
+        snapshot = snapshot_of(self.pack, self.pack.public).to_json()
         self.write(targets[0], pdf)
         self.write(targets[1], html.encode("utf-8"))
         if csv_data is not None:
             self.write(targets[2], csv_data)
+        self.write(targets[-1], snapshot)
         self.rendered += 2
         self.tell.step(f"assembled {targets[0].name}")

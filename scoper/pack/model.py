@@ -11,9 +11,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scoper.brief.model import CLASSIFICATIONS, Action, Brief, Partner
 from scoper.problems import RULES, Problem
+
+if TYPE_CHECKING:
+    from scoper.pack.changes import Changes
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
@@ -173,6 +177,10 @@ class Pack:
     excluded: list[Excluded] = field(default_factory=list)
     superseded: list[Brief] = field(default_factory=list)
     """Papers of the week left out because their status is ``superseded``: the cover names them."""
+    public: bool = False
+    """The public pack, of the papers' public versions."""
+    changes: Changes | None = None
+    """What changed since the earlier pack it is compared with, if any."""
 
     @classmethod
     def of(
