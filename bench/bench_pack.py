@@ -46,6 +46,36 @@ def peak_memory_mb(command: list[str], cwd: Path) -> float:
     return int(done.stdout.strip()) / 1024
 
 
+def snapshot_comparison(path: Path) -> float:
+    """Seconds to read two snapshots of the pack and compare them, every paper's summary
+    and recommendation changed (so every paper gets its redline): the median of five."""
+    from dataclasses import replace
+
+    from scoper.pack.changes import compare
+    from scoper.pack.snapshot import parse_snapshot, read_snapshot
+
+    old = read_snapshot(path)
+    edited = replace(
+        old,
+        papers=[
+            replace(
+                paper,
+                summary=paper.summary.replace(" the ", " a ", 3) + " Revised this week.",
+                recommendation="Agree the pilots in five areas.",
+            )
+            for paper in old.papers
+        ],
+    )
+    data = edited.to_json()
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        changes = compare(read_snapshot(path), parse_snapshot(data))
+        times.append(time.perf_counter() - start)
+    assert len(changes.changed) == len(old.papers)
+    return statistics.median(times)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--briefs", type=int, default=40)
@@ -84,6 +114,7 @@ def main() -> int:
         )
         one_changed.append(timed([*scoper, str(out)], work))
     largest = peak_memory_mb([*scoper, str(work / "out-memory")], work)
+    compare_s = snapshot_comparison(work / "out0" / "pack-2026-W48.snapshot.json")
     pages = len(__import__("pypdf").PdfReader(work / "out0" / "pack-2026-W48.pdf").pages)
     shutil.rmtree(work)
 
@@ -108,6 +139,12 @@ def main() -> int:
         verdict = "ok" if ratio <= target else "OVER TARGET"
         failed |= ratio > target
         print(f"{label:26} {ratio:6.3f}  (target <= {target:.2f}) {verdict}")
+    verdict = "ok" if compare_s <= 0.3 else "OVER TARGET"
+    failed |= compare_s > 0.3
+    print(
+        f"snapshot comparison, {args.briefs} papers: {compare_s:.4f} s "
+        f"(median of 5; target <= 0.30 s) {verdict}"
+    )
     processes = 1 + (os.cpu_count() or 1)
     total = largest * processes
     verdict = "ok" if total <= 800 else "OVER TARGET"
