@@ -257,6 +257,7 @@ def test_rebuilds_render_only_what_changed(tmp_path: Path) -> None:
         "loneliness.html",
         "pack.pdf",
         "pack.html",
+        "pack-2026-11-28.snapshot.json",  # what the pack holds changed too
         ".scoper-cache.json",
     }
     # A new day makes actions overdue, so the pack (not the papers) is redone.

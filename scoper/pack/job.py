@@ -24,6 +24,10 @@ if TYPE_CHECKING:
     from scoper.pdf.pool import PdfJob, PdfOutcome, PdfPool
 
 
+PART_TIME = 3
+"""How many times a paper's time limit the pack's front and back may take."""
+
+
 class Progress(Protocol):
     """Told how much there is to render, and each piece as it is done."""
 
@@ -142,7 +146,7 @@ class PackJob:
 
         self.tell.start(len(stale) + (0 if pack_fresh else 3))
         with PdfPool(min(os.cpu_count() or 1, len(stale) + 2)) as self.pool:
-            back = None if pack_fresh else self.submit(self.part_job("back", {}))
+            back = None if pack_fresh else self.submit(self.part_job("back", {}), part=True)
             pending = [(paper, self.submit(self.paper_job(paper))) for paper in stale]
             self.write_paper_html()
             for paper, future in pending:
@@ -169,9 +173,13 @@ class PackJob:
         self.manifest.made(slug, "pdf", self.paper_keys[slug], digest_of(result.pdf))
         self.tell.step(f"rendered {self.path(slug, 'pdf').name}")
 
-    def submit(self, job: PdfJob) -> Any:
+    def submit(self, job: PdfJob, *, part: bool = False) -> Any:
+        """Hand a PDF to the workers. The pack's own parts get PART_TIME times the time
+        limit of a paper: the back lays out every paper's actions (twice: by date and by
+        owner), partners and warnings in one document, so its fair time grows with the
+        pack; it is still bounded, so a runaway layout is still stopped."""
         assert self.pool is not None
-        return self.pool.submit(job, self.timeout)
+        return self.pool.submit(job, self.timeout * (PART_TIME if part else 1))
 
     def paper_job(self, paper: PackPaper) -> PdfJob:
         return paper_job(paper.brief, self.config, self.theme, paper.warnings)
@@ -261,7 +269,7 @@ class PackJob:
         body_pages = sum(lengths.values()) + back.pages
         for _ in range(3):
             pages = self.page_numbers(front_pages, lengths, back.anchors)
-            front_future = self.submit(self.part_job("front", pages))
+            front_future = self.submit(self.part_job("front", pages), part=True)
             stamp_future = self.submit(self.stamp_job(front_pages + body_pages))
             front, stamp = front_future.result(), stamp_future.result()
             if front.pdf is None or stamp.pdf is None:
