@@ -1,11 +1,12 @@
-"""Speed of checking 100 briefs in one process (target: under a second, wall clock on an
-idle machine, or CPU time on a busy one).
+"""Speed of checking 100 briefs (target: `scoper check` under a second, wall clock on an
+idle machine).
 
     .venv/bin/python bench/bench_check.py [--briefs 100]
 
-The briefs are the examples, copied with distinct refs. The in-process figure is
-`load_files` alone, after the imports; the command figure is `scoper check` as a user runs
-it, start-up included.
+The briefs are the examples, copied with distinct refs. The command figure is `scoper check`
+as a user runs it, start-up included, reading the briefs in one process a core; the
+in-process figure is `load_files` alone, after the imports, in one process (what `build`
+and `pack` pay).
 """
 
 from __future__ import annotations
@@ -68,10 +69,8 @@ def main() -> int:
         f"scoper check, whole command: median {statistics.median(command):.3f} s, "
         f"fastest {min(command):.3f} s"
     )
-    verdict = (
-        "ok" if min(statistics.median(in_process), statistics.median(cpu)) < 1.0 else "OVER TARGET"
-    )
-    print(f"target: under 1 s in one process: {verdict}")
+    verdict = "ok" if statistics.median(command) < 1.0 else "OVER TARGET"
+    print(f"target: scoper check of {len(paths)} briefs under 1 s: {verdict}")
     return 0 if verdict == "ok" else 1
 
 

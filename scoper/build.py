@@ -21,7 +21,6 @@ from scoper.formats import FORMATS, Format
 from scoper.load import FileReport, load_files
 from scoper.output import output_path, write_atomic
 from scoper.problems import Problem, problem
-from scoper.render.html import render_html
 from scoper.render.theme import Theme, theme_for
 
 if TYPE_CHECKING:
@@ -100,6 +99,8 @@ def _render(
         # A public version carries no QA box: the warnings may quote what it withholds.
         problems = [] if public else report.problems
         if "html" in formats:
+            from scoper.render.html import render_html
+
             html = render_html(brief, config, target="screen", theme=theme, problems=problems)
             target = output_path(out_dir, brief.slug, suffix + "html")
             pending.outputs.append((target, html.encode("utf-8")))
@@ -133,6 +134,7 @@ def paper_job(
     """What a renderer needs to make a paper's PDF (with its Unit QA box from
     ``problems``, if it is a draft or under review)."""
     from scoper.pdf.pool import PdfJob
+    from scoper.render.html import render_html
 
     attachments: tuple[tuple[str, bytes, str], ...] = ()
     if config.pdf_variant == "pdf/a-3u" and brief.withheld is not None:
@@ -233,7 +235,7 @@ def build_many(
         from scoper.pdf.pool import PdfPool
 
         # Started first, so the workers load the renderer while the briefs are checked.
-        pool = PdfPool(min(len(paths), os.cpu_count() or 1))
+        pool = PdfPool(min(len(paths), os.cpu_count() or 1), papers=len(paths))
     try:
         reports = load_files(paths, config, _context(config, today))
         claimed: dict[str, Path] = {}

@@ -202,7 +202,7 @@ def build(
         # Before the rest of scoper is imported: the renderer's own slow import (WeasyPrint)
         # then runs in the workers while this process loads, reads and checks the briefs.
         files = len(paths) if all(path.is_file() for path in paths) else os.cpu_count() or 1
-        pool = PdfPool(min(files, os.cpu_count() or 1))
+        pool = PdfPool(min(files, os.cpu_count() or 1), papers=files)
     from scoper.brief.source import find_briefs
     from scoper.build import build_many
     from scoper.errors import NoBriefs
@@ -269,11 +269,11 @@ def check(paths: tuple[Path, ...], fmt: str, strict: bool, today: dt.datetime | 
     warnings), 1 otherwise, 2 for a usage error.
     """
 
-    from scoper.load import load
+    from scoper.load import check as check_briefs
     from scoper.report import github_annotation, problems_json
 
-    reports = load(paths, _load_config(), today.date() if today else None)
-    problems = sorted((p for report in reports for p in report.problems), key=lambda p: p.sort_key)
+    reports = check_briefs(paths, _load_config(), today.date() if today else None)
+    problems = sorted((p for _, found in reports for p in found), key=lambda p: p.sort_key)
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
     summary = (

@@ -17,3 +17,21 @@ def cache_folder(name: str) -> Path | None:
     except OSError:
         return None
     return folder if os.access(folder, os.W_OK) else None
+
+
+def library_stamp(package: str) -> str:
+    """A short name for the installed copy of ``package``, for cache keys: what is drawn
+    by one version of a library is not reused after it is upgraded. Read from its files'
+    size and time rather than its metadata, whose reader takes longer to load than an
+    HTML paper takes to write."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(package)
+        origin = spec.origin if spec is not None else None
+        found = os.stat(origin) if origin else None
+    except (ImportError, OSError, ValueError):
+        found = None
+    if found is None:
+        return "unknown"
+    return f"{found.st_size:x}-{found.st_mtime_ns:x}"

@@ -321,3 +321,34 @@ def test_load_files_reports_unreadable_files_too(tmp_path: Path) -> None:
     [report] = load_files([tmp_path / "x.md"], Config(), CheckContext(today=TODAY))
     assert report.brief is None and not report.ok
     assert [p.rule for p in report.problems] == ["unreadable"]
+
+
+def test_many_briefs_checked_side_by_side_give_what_one_process_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`scoper check` reads and checks many briefs in worker processes; the set's own rules
+    (a shared ref, a final paper with set-only warnings) and every file's problems must be
+    exactly those one process finds, in the same order."""
+    from scoper.config import Config
+    from scoper.load import check_files, load_files
+
+    for number in range(45):
+        text = valid_brief(status="final" if number == 3 else "draft")
+        if number % 5:  # every fifth shares the example's ref
+            text = text.replace("PU-2026-900", f"PU-2026-{number:03d}")
+        if number == 7:
+            text = text.replace("Owner:", "Owner: TBC")
+        (tmp_path / f"b{number:02d}.md").write_text(text)
+    (tmp_path / "broken.md").write_text("---\ntitle: [unclosed\n---\n")
+    paths = sorted(tmp_path.glob("*.md"))
+    context = CheckContext(today=TODAY)
+    monkeypatch.setattr("scoper.load.os.cpu_count", lambda: 2)  # two workers on any machine
+    alone = [
+        (r.path, [p.format() for p in r.problems]) for r in load_files(paths, Config(), context)
+    ]
+    together = [
+        (path, [p.format() for p in found]) for path, found in check_files(paths, Config(), context)
+    ]
+    assert together == alone
+    assert any("duplicate-ref" in line for _, lines in alone for line in lines)
+    assert any(lines and "broken.md" in str(path) for path, lines in alone)

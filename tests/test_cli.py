@@ -181,16 +181,16 @@ def test_a_fault_in_rendering_fails_that_brief_only(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import scoper.build
+    import scoper.render.html
 
-    real = scoper.build.render_html
+    real = scoper.render.html.render_html
 
     def faulty(brief, *args, **kwargs):
         if brief.slug == "bad":
             raise RuntimeError("boom")
         return real(brief, *args, **kwargs)
 
-    monkeypatch.setattr(scoper.build, "render_html", faulty)
+    monkeypatch.setattr(scoper.render.html, "render_html", faulty)
     write_brief("bad.md")
     write_brief("good.md", text=valid_brief().replace("PU-2026-900", "PU-2026-901"))
     result = run("build", "briefs", "--format", "html")

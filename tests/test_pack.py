@@ -467,3 +467,42 @@ def test_superseded_papers_are_left_out_and_named_on_the_cover(tmp_path: Path) -
         PdfReader(tmp_path / "out" / "pack-2026-W48.pdf").pages[0].extract_text().split()
     )
     assert "Not in this pack: 1 superseded paper" in cover and "PU-2026-899" in cover
+
+
+def test_parts_kept_from_the_last_run_give_the_pack_made_afresh(tmp_path: Path) -> None:
+    """A one-paper change reuses the pack's own parts (front, closing parts, stamp) laid
+    out last time when their HTML is the same: the pack must be the one a cold run makes,
+    and a kept part changed behind scoper's back is laid out again, never used."""
+    from scoper.pack.parts import FOLDER
+
+    briefs = tmp_path / "briefs"
+    shutil.copytree(EXAMPLES, briefs)
+    kept = tmp_path / "kept"
+    build_pack(sorted(briefs.glob("*.md")), Config(), kept, today=TODAY)
+    parts = sorted((kept / FOLDER).glob("*.pdf"))
+    assert len(parts) == 3  # the front, the closing parts, the page-number stamp
+    brief = briefs / "loneliness.md"
+    brief.write_text(brief.read_text().replace("Around one adult", "About one adult"))
+    again = build_pack(sorted(briefs.glob("*.md")), Config(), kept, today=TODAY)
+    assert again.ok and sorted((kept / FOLDER).glob("*.pdf")) == parts  # all three reused
+    afresh = build_pack(sorted(briefs.glob("*.md")), Config(), tmp_path / "afresh", today=TODAY)
+    assert afresh.ok
+
+    def pages(folder: Path) -> list[str]:
+        return [page.extract_text() for page in PdfReader(folder / "pack.pdf").pages]
+
+    assert pages(kept) == pages(tmp_path / "afresh")
+    outlines = [_outline(PdfReader(f / "pack.pdf")) for f in (kept, tmp_path / "afresh")]
+    assert outlines[0] == outlines[1]
+
+    # Someone writes over a kept part: its digest no longer matches, so it is laid out
+    # again (and the pack comes out whole), and what they wrote goes nowhere.
+    for part in parts:
+        part.write_bytes(b"%PDF-1.7 not what scoper made")
+    brief.write_text(brief.read_text().replace("About one adult", "Around one adult"))
+    third = build_pack(sorted(briefs.glob("*.md")), Config(), kept, today=TODAY)
+    assert third.ok
+    assert b"not what scoper made" not in (kept / "pack.pdf").read_bytes()
+    assert len(PdfReader(kept / "pack.pdf").pages) == len(
+        PdfReader(tmp_path / "afresh" / "pack.pdf").pages
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -141,3 +142,90 @@ def test_brief_like_text(values: dict, sections: list) -> None:
 def test_valid_front_matter_with_any_body_and_line_endings(sections: list, newline: str) -> None:
     text = render_brief({"title": "T", "date": "2026-11-23"}, sections)
     run_everything(text.replace("\n", newline).encode("utf-8"))
+
+
+@given(st.text(alphabet="abcdefgh ", min_size=6, max_size=30), st.data())
+@settings(max_examples=300, deadline=None)
+def test_the_near_name_filter_never_rejects_what_rapidfuzz_accepts(
+    first: str, data: st.DataObject
+) -> None:
+    """scoper.check.names only loads rapidfuzz when a pair could reach its threshold; the
+    shortcut must give rapidfuzz's answer: a pair it turns down scores below the line."""
+    from rapidfuzz import fuzz
+
+    from scoper.check.names import NEAR_DUPLICATE_RATIO, _may_be_near
+
+    # Near spellings as well as unrelated ones: a few letters of ``first`` changed.
+    second = data.draw(
+        st.one_of(
+            st.text(alphabet="abcdefgh ", min_size=6, max_size=30),
+            st.builds(
+                lambda cut, extra: first[:cut] + extra + first[cut + 1 :],
+                st.integers(0, len(first)),
+                st.text(alphabet="abcdefgh", max_size=2),
+            ),
+        )
+    )
+    if not _may_be_near(first, second):
+        assert fuzz.ratio(first, second) < NEAR_DUPLICATE_RATIO
+
+
+@given(st.from_regex(r"[a-z0-9]+(-[a-z0-9]+)*", fullmatch=True))
+@settings(max_examples=200, deadline=None)
+def test_a_plain_file_name_is_its_own_slug_as_slugify_would_make_it(stem: str) -> None:
+    """scoper.brief.source skips slugify for names already in its form; slugify must agree."""
+    from slugify import slugify
+
+    from scoper.brief.source import brief_slug
+    from scoper.output import portable_stem
+
+    assert brief_slug(Path(f"{stem}.md")) == portable_stem(slugify(stem, max_length=100) or "brief")
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "FreshMart plc",
+                "Fresh Mart Ltd",
+                "freshmart",
+                "FreshMart Foundation",
+                "British Beer and Pub Association",
+                "BBPA",
+                "Age UK",
+                "Age NI",
+                "Alcohol Health Aliance UK",
+                "Alcohol Health Alliance UK",
+                "Sainsburys",
+                "Sainsbury's",
+                "Local Government Association",
+                "LGA",
+                "Local Government Asociation",
+            ]
+        ),
+        max_size=12,
+    )
+)
+@settings(max_examples=200, deadline=None)
+def test_grouping_names_gives_what_comparing_every_pair_gives(names: list[str]) -> None:
+    """scoper.check.names.group_names compares only pairs that could match; the groups must
+    be the connected groups of same_organisation over every pair."""
+    from scoper.check.names import group_names, organisation_key, same_organisation
+
+    keys = list(dict.fromkeys(organisation_key(n) for n in names))
+    first = {organisation_key(n): n for n in reversed(names)}
+    component = {key: key for key in keys}
+
+    def find(key: str) -> str:
+        while component[key] != key:
+            key = component[key]
+        return key
+
+    for a in keys:
+        for b in keys:
+            if a != b and same_organisation(first[a], first[b]):
+                component[find(b)] = find(a)
+    expected = sorted(
+        sorted(n for n in names if find(organisation_key(n)) == k) for k in {find(k) for k in keys}
+    )
+    assert sorted(sorted(group) for group in group_names(names)) == expected

@@ -6,6 +6,7 @@ import base64
 import errno
 import functools
 import os
+import re
 import stat
 import warnings
 from pathlib import Path
@@ -58,13 +59,19 @@ def decode(data: bytes, path: str) -> str:
     return text
 
 
+_PLAIN_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
 def brief_slug(path: Path) -> str:
     """A file-name stem that is safe in any output folder, from the brief's file name."""
-    from slugify import slugify
-
     from scoper.output import portable_stem
 
-    return portable_stem(slugify(path.stem, max_length=100) or "brief")
+    stem = path.stem
+    if len(stem) <= 100 and _PLAIN_SLUG.fullmatch(stem):
+        return portable_stem(stem)  # slugify gives such a name back as it is
+    from slugify import slugify
+
+    return portable_stem(slugify(stem, max_length=100) or "brief")
 
 
 MAX_IMAGE_PIXELS = 25_000_000

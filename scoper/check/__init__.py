@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 from scoper.brief.model import Brief
 from scoper.check import evidence, paper, partners, public  # noqa: F401  (they register rules)
-from scoper.check.across import check_set
+from scoper.check.across import SetEntry, check_set
 from scoper.check.base import CHECKS, CheckContext, file_exists_beside
 from scoper.check.qa import partner_claim, qa_notes, weakest_grade
 from scoper.config import CheckSettings, regradable
@@ -57,24 +57,26 @@ def grade(
 
 
 def final_with_warnings(
-    brief: Brief, problems: list[Problem], settings: CheckSettings
+    brief: Brief | SetEntry, problems: list[Problem], settings: CheckSettings
 ) -> list[Problem]:
     """The problems, with final-with-warnings added when a final or cleared paper has any
     warning outstanding: such a paper would go up looking as strong as a clean one."""
     warnings = [p for p in problems if p.severity == "warning"]
-    if brief.meta.status not in SETTLED or not warnings:
+    status = brief.status if isinstance(brief, SetEntry) else brief.meta.status
+    if status not in SETTLED or not warnings:
         return problems
+    entry = brief if isinstance(brief, SetEntry) else SetEntry.of(brief)
     rules = ", ".join(dict.fromkeys(p.rule for p in warnings))
     settled = problem(
-        brief.path,
-        brief.meta.lines.get("status", 1),
+        entry.path,
+        entry.status_line,
         "final-with-warnings",
-        f"the paper is {brief.meta.status} but {len(warnings)} warning"
+        f"the paper is {entry.status} but {len(warnings)} warning"
         f"{'s' if len(warnings) != 1 else ''} stand ({rules}): fix them, or set the status "
         "back to review",
     )
     return sorted(
-        problems + grade([settled], settings, brief.meta.ignore), key=lambda p: p.sort_key
+        problems + grade([settled], settings, list(entry.ignore)), key=lambda p: p.sort_key
     )
 
 

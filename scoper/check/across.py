@@ -4,8 +4,9 @@ organisation written two ways."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from scoper.brief.model import Brief, Partner
+from scoper.brief.model import Brief
 from scoper.check.base import CheckContext
 from scoper.check.names import group_names
 from scoper.problems import Problem, problem
@@ -13,28 +14,81 @@ from scoper.problems import Problem, problem
 _NONE = frozenset({"", "none", "none declared", "not declared", "n/a", "none known"})
 
 
-def check_set(briefs: Iterable[Brief], context: CheckContext) -> dict[str, list[Problem]]:
+@dataclass(frozen=True, slots=True)
+class SetPartner:
+    """What the set's rules read of one partner."""
+
+    name: str
+    line: int
+    commitment: str | None
+    commitment_line: int | None
+    """The line of its Commitment field, if it has one."""
+    interests: str | None
+    """Its Interests field, as plain text."""
+
+
+@dataclass(frozen=True, slots=True)
+class SetEntry:
+    """What the rules across a set of briefs read of one brief: small enough to send
+    between processes, so that briefs can be read and checked side by side (scoper.load)."""
+
+    path: str
+    ref: str
+    ref_line: int
+    status: str
+    status_line: int
+    ignore: tuple[str, ...]
+    partners: tuple[SetPartner, ...]
+
+    @classmethod
+    def of(cls, brief: Brief) -> SetEntry:
+        lines = brief.meta.lines
+        partners = []
+        for partner in brief.partners:
+            commitment = partner.fields.get("commitment")
+            partners.append(
+                SetPartner(
+                    partner.name,
+                    partner.line,
+                    partner.commitment,
+                    commitment.line if commitment else None,
+                    partner.value("interests"),
+                )
+            )
+        return cls(
+            brief.path,
+            brief.meta.ref,
+            lines.get("ref", 1),
+            brief.meta.status,
+            lines.get("status", 1),
+            tuple(brief.meta.ignore),
+            tuple(partners),
+        )
+
+
+def check_set(
+    briefs: Iterable[Brief | SetEntry], context: CheckContext
+) -> dict[str, list[Problem]]:
     """Problems that only a set of briefs shows, by brief path."""
     from scoper.check import grade
 
-    briefs = list(briefs)
+    entries = [b if isinstance(b, SetEntry) else SetEntry.of(b) for b in briefs]
     raw: dict[str, list[Problem]] = {}
-    for found in (*_duplicate_refs(briefs), *_partners_across(briefs)):
+    for found in (*_duplicate_refs(entries), *_partners_across(entries)):
         raw.setdefault(found.path, []).append(found)
-    by_path = {brief.path: brief for brief in briefs}
+    by_path = {entry.path: entry for entry in entries}
     graded: dict[str, list[Problem]] = {}
     for path, problems in raw.items():
-        brief = by_path[path]
-        kept = grade(problems, context.settings, brief.meta.ignore)
+        kept = grade(problems, context.settings, list(by_path[path].ignore))
         if kept:
             graded[path] = kept
     return graded
 
 
-def _duplicate_refs(briefs: list[Brief]) -> Iterable[Problem]:
-    by_ref: dict[str, list[Brief]] = {}
+def _duplicate_refs(briefs: list[SetEntry]) -> Iterable[Problem]:
+    by_ref: dict[str, list[SetEntry]] = {}
     for brief in briefs:
-        by_ref.setdefault(brief.meta.ref.casefold(), []).append(brief)
+        by_ref.setdefault(brief.ref.casefold(), []).append(brief)
     for same in by_ref.values():
         if len(same) < 2:
             continue
@@ -42,14 +96,14 @@ def _duplicate_refs(briefs: list[Brief]) -> Iterable[Problem]:
             others = ", ".join(other.path for other in same if other is not brief)
             yield problem(
                 brief.path,
-                brief.meta.lines.get("ref", 1),
+                brief.ref_line,
                 "duplicate-ref",
-                f"ref '{brief.meta.ref}' is also used by {others}; give each paper its own",
+                f"ref '{brief.ref}' is also used by {others}; give each paper its own",
             )
 
 
-def _partners_across(briefs: list[Brief]) -> Iterable[Problem]:
-    appearances: dict[str, list[tuple[Brief, Partner]]] = {}
+def _partners_across(briefs: list[SetEntry]) -> Iterable[Problem]:
+    appearances: dict[str, list[tuple[SetEntry, SetPartner]]] = {}
     for brief in briefs:
         for partner in brief.partners:
             if partner.name:
@@ -62,7 +116,7 @@ def _partners_across(briefs: list[Brief]) -> Iterable[Problem]:
         yield from _inconsistent(seen)
 
 
-def _variants(group: list[str], seen: list[tuple[Brief, Partner]]) -> Iterable[Problem]:
+def _variants(group: list[str], seen: list[tuple[SetEntry, SetPartner]]) -> Iterable[Problem]:
     if len(group) < 2:
         return
     # The spelling most papers use is the one to follow.
@@ -81,23 +135,22 @@ def _variants(group: list[str], seen: list[tuple[Brief, Partner]]) -> Iterable[P
         )
 
 
-def _interests(partner: Partner) -> str:
-    return " ".join((partner.value("interests") or "").casefold().rstrip(".").split())
+def _interests(partner: SetPartner) -> str:
+    return " ".join((partner.interests or "").casefold().rstrip(".").split())
 
 
-def _commitment(partner: Partner) -> str:
+def _commitment(partner: SetPartner) -> str:
     return partner.commitment or "of no stated commitment"
 
 
-def _inconsistent(seen: list[tuple[Brief, Partner]]) -> Iterable[Problem]:
+def _inconsistent(seen: list[tuple[SetEntry, SetPartner]]) -> Iterable[Problem]:
     for brief, partner in seen:
         others = [(b, p) for b, p in seen if b.path != brief.path]
         differs = next(((b, p) for b, p in others if _commitment(p) != _commitment(partner)), None)
         if differs is not None:
-            commitment = partner.fields.get("commitment")
             yield problem(
                 brief.path,
-                commitment.line if commitment else partner.line,
+                partner.commitment_line or partner.line,
                 "partner-inconsistent",
                 f"'{partner.name}' is {_commitment(partner)} here but "
                 f"{_commitment(differs[1])} in {differs[0].path}: agree one account of where "
@@ -111,6 +164,6 @@ def _inconsistent(seen: list[tuple[Brief, Partner]]) -> Iterable[Problem]:
                     partner.line,
                     "partner-inconsistent",
                     f"'{partner.name}' declares no interests here, but {declared[0].path} "
-                    f"says it has some ('{declared[1].value('interests')}'): declare them "
+                    f"says it has some ('{declared[1].interests}'): declare them "
                     "here too",
                 )

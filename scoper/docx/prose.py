@@ -407,11 +407,10 @@ def svg_to_png(data: bytes) -> bytes | None:
     the user's cache, keyed by the SVG's bytes: loading the drawing library and drawing
     cost more than writing the rest of a Word paper."""
     import hashlib
-    from importlib.metadata import version
 
-    from scoper.usercache import cache_folder
+    from scoper.usercache import cache_folder, library_stamp
 
-    folder = cache_folder(f"svg-png-{version('cairosvg')}")
+    folder = cache_folder(f"svg-png-{library_stamp('cairosvg')}")
     cached = folder / f"{hashlib.sha256(data).hexdigest()}.png" if folder else None
     if cached is not None and cached.is_file():
         with contextlib.suppress(OSError):

@@ -8,6 +8,7 @@ parsed or rendered, and with one brief changed only its paper and the pack are.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -100,84 +101,92 @@ def build_pack(
             excluded=last["excluded"],
         )
 
-    reports = load_files(paths, config, CheckContext.for_config(config, issued))
-    if public:
-        reports, refused = _public_reports(reports, config)
-        notes += refused
-    outcome = PackOutcome(reports=reports)
-    chosen = [report for report in reports if chosen_for(report, week)]
-    report_clashes(chosen, pack_name(week))
-    outcome.problems = [found for report in chosen for found in report.problems] + notes
-    good = [report for report in chosen if report.ok]
-    bad = [report for report in chosen if not report.ok]
-    if not good and not (bad and not keep_going):
-        where = f"dated in {week}" if week else "without errors"
-        outcome.problems.append(problem(str(out_dir), 0, "empty-pack", f"no briefs {where}"))
-    if not good or (bad and not keep_going):
+    from scoper.pdf.pool import PdfPool
+
+    # Started before the briefs are read, so that the workers load the renderer meanwhile.
+    workers = min(os.cpu_count() or 1, len(paths) + 2)
+    with PdfPool(workers, papers=len(paths) + 3) as pool:
+        reports = load_files(paths, config, CheckContext.for_config(config, issued))
+        if public:
+            reports, refused = _public_reports(reports, config)
+            notes += refused
+        outcome = PackOutcome(reports=reports)
+        chosen = [report for report in reports if chosen_for(report, week)]
+        report_clashes(chosen, pack_name(week))
+        outcome.problems = [found for report in chosen for found in report.problems] + notes
+        good = [report for report in chosen if report.ok]
+        bad = [report for report in chosen if not report.ok]
+        if not good and not (bad and not keep_going):
+            where = f"dated in {week}" if week else "without errors"
+            outcome.problems.append(problem(str(out_dir), 0, "empty-pack", f"no briefs {where}"))
+        if not good or (bad and not keep_going):
+            outcome.problems.sort(key=lambda p: p.sort_key)
+            return outcome
+
+        pack = Pack.of(
+            config.pack_title,
+            issued,
+            week,
+            [(r.brief, r.problems) for r in good if r.brief is not None],
+            [(r.path, r.problems) for r in bad],
+        )
+        pack.public = public
+        if baseline is not None:
+            from scoper.pack.changes import compare
+            from scoper.pack.snapshot import snapshot_of
+
+            pack.changes = compare(baseline, snapshot_of(pack, public))
+        outcome.pack = pack
+        timeout = timeout or config.pdf_timeout
+        job = PackJob(
+            pack,
+            config,
+            out_dir,
+            theme,
+            keys,
+            manifest,
+            actions_csv=actions_csv,
+            timeout=timeout,
+            tell=tell,
+            pool=pool,
+        )
+        try:
+            job.run()
+        except OSError as error:
+            failed_file: object = getattr(error, "filename", None) or out_dir
+            job.report(
+                problem(str(failed_file), 0, "write-failed", f"cannot write: {error.strerror}")
+            )
+        except Exception as error:  # a fault in scoper or a broken template: report, no traceback
+            message = f"the pack could not be made ({type(error).__name__}: {error})"
+            job.report(problem(str(paths[0]), 0, "internal-error", message))
+        outcome.written, outcome.rendered = job.written, job.rendered
+        outcome.problems += job.warnings + job.problems
+        if not any(p.severity == "error" for p in job.problems):
+            outcome.name, outcome.papers, outcome.excluded = (
+                pack.name,
+                len(pack.papers),
+                len(pack.excluded),
+            )
+            if not pack.excluded:
+                # A run that left briefs out is not remembered: the manifest, in the output
+                # folder, would keep their problems' messages, which may quote them.
+                manifest.remember_run(
+                    run_key,
+                    keys,
+                    [r.path for r in reports],
+                    [image for r in good if r.brief for image in keys.images(r.brief)],
+                    {name: keys.files.digest(out_dir / name, None) for name in job.outputs},
+                    outcome.problems,
+                    (pack.name, len(pack.papers), len(pack.excluded)),
+                )
+        try:
+            manifest.save(out_dir)
+        except OSError as error:
+            message = f"cannot write the cache manifest: {error.strerror}"
+            outcome.problems.append(problem(str(out_dir / MANIFEST), 0, "write-failed", message))
         outcome.problems.sort(key=lambda p: p.sort_key)
         return outcome
-
-    pack = Pack.of(
-        config.pack_title,
-        issued,
-        week,
-        [(r.brief, r.problems) for r in good if r.brief is not None],
-        [(r.path, r.problems) for r in bad],
-    )
-    pack.public = public
-    if baseline is not None:
-        from scoper.pack.changes import compare
-        from scoper.pack.snapshot import snapshot_of
-
-        pack.changes = compare(baseline, snapshot_of(pack, public))
-    outcome.pack = pack
-    timeout = timeout or config.pdf_timeout
-    job = PackJob(
-        pack,
-        config,
-        out_dir,
-        theme,
-        keys,
-        manifest,
-        actions_csv=actions_csv,
-        timeout=timeout,
-        tell=tell,
-    )
-    try:
-        job.run()
-    except OSError as error:
-        failed_file: object = getattr(error, "filename", None) or out_dir
-        job.report(problem(str(failed_file), 0, "write-failed", f"cannot write: {error.strerror}"))
-    except Exception as error:  # a fault in scoper or a broken template: report, no traceback
-        message = f"the pack could not be made ({type(error).__name__}: {error})"
-        job.report(problem(str(paths[0]), 0, "internal-error", message))
-    outcome.written, outcome.rendered = job.written, job.rendered
-    outcome.problems += job.warnings + job.problems
-    if not any(p.severity == "error" for p in job.problems):
-        outcome.name, outcome.papers, outcome.excluded = (
-            pack.name,
-            len(pack.papers),
-            len(pack.excluded),
-        )
-        if not pack.excluded:
-            # A run that left briefs out is not remembered: the manifest, in the output
-            # folder, would keep their problems' messages, which may quote them.
-            manifest.remember_run(
-                run_key,
-                keys,
-                [r.path for r in reports],
-                [image for r in good if r.brief for image in keys.images(r.brief)],
-                {name: keys.files.digest(out_dir / name, None) for name in job.outputs},
-                outcome.problems,
-                (pack.name, len(pack.papers), len(pack.excluded)),
-            )
-    try:
-        manifest.save(out_dir)
-    except OSError as error:
-        message = f"cannot write the cache manifest: {error.strerror}"
-        outcome.problems.append(problem(str(out_dir / MANIFEST), 0, "write-failed", message))
-    outcome.problems.sort(key=lambda p: p.sort_key)
-    return outcome
 
 
 def _baseline(

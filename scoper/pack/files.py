@@ -44,6 +44,11 @@ def _read(path: Path, limit: int | None) -> bytes | None:
         os.close(descriptor)
 
 
+def read_limited(path: Path, limit: int) -> bytes | None:
+    """All of a regular file of at most ``limit`` bytes; None for anything else."""
+    return _read(path, limit)
+
+
 def read_head(path: Path, size: int) -> bytes:
     """The first ``size`` bytes of a regular file (nothing for anything else)."""
     try:
@@ -94,8 +99,3 @@ class RunFiles:
         key = Path(os.path.abspath(path))
         self._data[key] = data
         self._digests[key] = digest_of(data)
-
-
-def read_limited(path: Path, limit: int) -> bytes | None:
-    """The bytes of a regular file of at most ``limit`` bytes; None for anything else."""
-    return _read(path, limit)

@@ -6,7 +6,7 @@ A run that would leave the pack partial writes no pack at all, so the last good 
 
 from __future__ import annotations
 
-import os
+from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -16,6 +16,7 @@ from scoper.output import output_path, write_atomic
 from scoper.pack.cache import Keys, Manifest
 from scoper.pack.files import digest_of
 from scoper.pack.model import Pack, PackPaper
+from scoper.pack.parts import PartCache, part_key
 from scoper.problems import Problem, problem
 from scoper.render.html import BACK_PARTS, PackPart, render_html, render_pack_html
 from scoper.render.theme import Theme
@@ -64,6 +65,7 @@ class PackJob:
         actions_csv: bool,
         timeout: float,
         tell: Progress,
+        pool: PdfPool,
     ) -> None:
         self.pack, self.config, self.out_dir, self.theme = pack, config, out_dir, theme
         self.keys, self.manifest, self.files = keys, manifest, keys.files
@@ -76,7 +78,13 @@ class PackJob:
         self.rendered = 0
         """How many PDFs were laid out."""
         self.paper_keys = {p.brief.slug: keys.paper(p.brief) for p in pack.papers}
-        self.pool: PdfPool | None = None
+        self.pool = pool
+        """Renderer workers, started by the caller before the briefs were read."""
+        self.parts = PartCache(out_dir)
+        self.laid_out: list[tuple[str, Future[PdfOutcome]]] = []
+        """The parts laid out in this run, to be kept once the pack is made."""
+        self.front_estimate: Future[PdfOutcome] | None = None
+        """The front laid out early with rough page numbers, to learn its length."""
 
     # -- names and freshness --------------------------------------------------------------------
 
@@ -142,22 +150,31 @@ class PackJob:
             self.write_paper_html()
             return
 
-        from scoper.pdf.pool import PdfPool
-
         self.tell.start(len(stale) + (0 if pack_fresh else 3))
-        with PdfPool(min(os.cpu_count() or 1, len(stale) + 2)) as self.pool:
-            back = None if pack_fresh else self.submit(self.part_job("back", {}), part=True)
-            pending = [(paper, self.submit(self.paper_job(paper))) for paper in stale]
-            self.write_paper_html()
-            for paper, future in pending:
-                self.paper_done(paper, future.result())
-            if self.problems:
-                return  # no partial pack: the last good one stays
-            if back is not None:
-                self.assemble(back.result(), targets)
-                if not self.problems:
-                    digests = {t.name: self.files.digest(t, None) for t in targets}
-                    self.manifest.pack_made(self.pack.name, pack_key, digests)
+        back = None if pack_fresh else self.part(self.part_job("back", {}))
+        # When most papers are new, the last run's length of the front is no guide:
+        # the front is laid out once now, beside the papers, to learn its length, so
+        # that it is laid out only once more, with the real page numbers, at the end.
+        if back is not None and 2 * len(stale) > len(self.pack.papers):
+            self.front_estimate = self.submit(self.part_job("front", self.rough_pages()), part=True)
+        pending = [(paper, self.submit(self.paper_job(paper))) for paper in stale]
+        self.write_paper_html()
+        for paper, future in pending:
+            self.paper_done(paper, future.result())
+        if self.problems:
+            return  # no partial pack: the last good one stays
+        if back is not None:
+            self.assemble(back.result(), targets)
+            if not self.problems:
+                digests = {t.name: self.files.digest(t, None) for t in targets}
+                self.manifest.pack_made(self.pack.name, pack_key, digests)
+                self.keep_parts()
+
+    def keep_parts(self) -> None:
+        for key, future in self.laid_out:
+            if future.done() and not future.cancelled() and future.exception() is None:
+                self.parts.save(key, future.result())
+        self.parts.prune()
 
     def paper_done(self, paper: PackPaper, result: PdfOutcome) -> None:
         self.rendered += 1
@@ -180,6 +197,19 @@ class PackJob:
         pack; it is still bounded, so a runaway layout is still stopped."""
         assert self.pool is not None
         return self.pool.submit(job, self.timeout * (PART_TIME if part else 1))
+
+    def part(self, job: PdfJob) -> Future[PdfOutcome]:
+        """One of the pack's own parts: as kept from the last run if it would come out the
+        same (see scoper.pack.parts), else laid out, and kept once it is."""
+        key = part_key(job)
+        kept = self.parts.load(key)
+        if kept is not None:
+            done: Future[PdfOutcome] = Future()
+            done.set_result(kept)
+            return done
+        future: Future[PdfOutcome] = self.submit(job, part=True)
+        future.add_done_callback(lambda finished: self.laid_out.append((key, finished)))
+        return future
 
     def paper_job(self, paper: PackPaper) -> PdfJob:
         return paper_job(paper.brief, self.config, self.theme, paper.warnings)
@@ -237,6 +267,19 @@ class PackJob:
             pdfs[paper.brief.slug] = data
         return pdfs
 
+    def rough_pages(self) -> dict[str, int]:
+        """Page numbers of the right number of digits, before the papers' lengths are
+        known: the front's length depends on the lines of its contents, not on the numbers
+        themselves."""
+        pages: dict[str, int] = {}
+        next_page = self.manifest.front_pages + 1
+        for paper in self.pack.papers:
+            pages[paper.anchor] = next_page
+            next_page += 5  # a typical paper's length
+        for anchor, _ in BACK_PARTS:
+            pages[anchor] = next_page
+        return pages
+
     def page_numbers(
         self, front_pages: int, lengths: dict[str, int], back_anchors: dict[str, int]
     ) -> dict[str, int]:
@@ -266,11 +309,14 @@ class PackJob:
         # pack's page-number stamp (scoper.pack.numbering) needs the total, so it is laid
         # out beside the front, with the same guess.
         front_pages = self.manifest.front_pages
+        if self.front_estimate is not None:
+            estimate = self.front_estimate.result()
+            front_pages = estimate.pages or front_pages
         body_pages = sum(lengths.values()) + back.pages
         for _ in range(3):
             pages = self.page_numbers(front_pages, lengths, back.anchors)
-            front_future = self.submit(self.part_job("front", pages), part=True)
-            stamp_future = self.submit(self.stamp_job(front_pages + body_pages))
+            front_future = self.part(self.part_job("front", pages))
+            stamp_future = self.part(self.stamp_job(front_pages + body_pages))
             front, stamp = front_future.result(), stamp_future.result()
             if front.pdf is None or stamp.pdf is None:
                 failed = front if front.pdf is None else stamp
@@ -280,6 +326,7 @@ class PackJob:
             if front.pages == front_pages:
                 break
             front_pages = front.pages
+        assert front.pdf is not None and stamp.pdf is not None  # else returned above
         self.manifest.front_pages = front_pages
         self.tell.step("rendered the pack's closing parts and cover")
         parts = [Part(front.pdf, "part-cover", {})]

@@ -74,6 +74,12 @@ def render_job(
     """
     if not hasattr(os, "fork"):  # Windows: no fork; the limits need a POSIX system
         return _render_here(job)
+    global _warm_pending
+    if _warm_pending:
+        _warm_pending = False
+        from scoper.pdf.render import warm_up
+
+        warm_up(job.html, job.roots)
     read_end, write_end = os.pipe()
     gc.freeze()  # the child would otherwise copy every page the collector touches
     try:
@@ -198,10 +204,20 @@ def _how(status: int) -> str:
     return f"exit status {os.waitstatus_to_exitcode(status)}"
 
 
-def _load_renderer(ignore_interrupts: bool = False) -> None:
+_warm_pending = False
+"""Whether this worker lays out a sample of its first job before forking a renderer for it
+(see :func:`scoper.pdf.render.warm_up`): worth it when a worker has several papers to render,
+each in a child that would otherwise load fonts and shaping caches afresh."""
+
+
+def _load_renderer(ignore_interrupts: bool = False, warm: bool = False) -> None:
+    global _warm_pending
     if ignore_interrupts:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-    import scoper.pdf.render  # noqa: F401 - imported for its side effect: WeasyPrint is loaded
+    from scoper.pdf.render import prepare
+
+    prepare()
+    _warm_pending = warm
 
 
 def _ready() -> None:
@@ -211,10 +227,18 @@ def _ready() -> None:
 class PdfPool:
     """A pool of renderer processes; use as a context manager."""
 
-    def __init__(self, workers: int, fork: bool = True, ignore_interrupts: bool = False) -> None:
+    def __init__(
+        self,
+        workers: int,
+        fork: bool = True,
+        ignore_interrupts: bool = False,
+        papers: int = 1,
+    ) -> None:
         """``fork`` starts a worker in milliseconds; without it (in a process that already
         runs threads, where forking is unsafe) workers start a fresh Python.
-        ``ignore_interrupts``: workers ignore Ctrl-C, for an owner that stops them itself."""
+        ``ignore_interrupts``: workers ignore Ctrl-C, for an owner that stops them itself.
+        ``papers``: how many PDFs the owner expects to render; when each worker will have
+        several, workers warm up first (see :func:`scoper.pdf.render.warm_up`)."""
         methods = multiprocessing.get_all_start_methods()
         method = "fork" if fork and "fork" in methods else "spawn"
         context = multiprocessing.get_context(method)
@@ -222,7 +246,7 @@ class PdfPool:
             max_workers=max(1, workers),
             mp_context=context,
             initializer=_load_renderer,
-            initargs=(ignore_interrupts,),
+            initargs=(ignore_interrupts, papers > 2 * max(1, workers)),
         )
         self._executor.submit(_ready)
 

@@ -7,6 +7,7 @@ import functools
 import logging
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -57,6 +58,7 @@ def _one_library_listing() -> Iterator[None]:
 
 with _one_library_listing():
     from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import URLFetcher
 
 
@@ -96,6 +98,62 @@ class RenderWarnings(logging.Handler):
 
 
 _DATA_URI = re.compile(r"(data:[\w.+-]+/[\w.+-]+)[^'\s]*")
+
+
+_STYLE = re.compile(r"<style\b[^>]*>.*?</style>", re.DOTALL)
+
+_shared_fonts: FontConfiguration | None = None
+"""One font configuration for every paper this process renders, once :func:`warm_up` has
+run: the theme's fonts are registered with it once, and the text-shaping caches it holds
+stay warm from one paper to the next (and in every renderer forked from this process)."""
+
+
+def prepare() -> None:
+    """Make this process ready to render: the hyphenation dictionary read. Called in the
+    renderer's worker processes before they fork one child per paper, so that no child
+    reads it again."""
+    from scoper.pdf.hyphenation import preload
+
+    preload()
+
+
+def warm_up(html: str, roots: tuple[Path, ...]) -> None:
+    """Lay out a few lines of sample text in the style of ``html`` (a paper), so that the
+    fonts, styles and shaping caches a paper needs are loaded in this process, once, before
+    it forks a renderer per paper. Only the paper's stylesheets are used (the theme's, and
+    its marking from a fixed list): this runs outside the limits a paper renders under, so
+    no word of the brief reaches it."""
+    global _shared_fonts
+    prepare()
+    styles = "".join(_STYLE.findall(html.partition("<body")[0]))
+    if not styles or _shared_fonts is not None:
+        return
+    _shared_fonts = FontConfiguration()
+    sample = (
+        "Internationalisation, accountability and commissioning: a £1.2bn (12%) programme "
+        "for 2026–27, with “partners” — and their interests. 0123456789"
+    )
+    body = (
+        '<body><main lang="en-GB"><h1>Warm</h1><h2>Up</h2>'
+        f"<p>{sample} <strong>{sample}</strong> <em>{sample}</em></p>"
+        f"<table><thead><tr><th>A</th><th>B</th></tr></thead><tbody><tr><td>{sample}</td>"
+        "<td>1</td></tr></tbody></table></main></body></html>"
+    )
+    with contextlib.suppress(Exception):  # a warm-up is a saving, never a failure
+        HTML(
+            string=f'<!DOCTYPE html><html lang="en-GB"><head>{styles}</head>{body}',
+            base_url=roots[-1].as_uri() + "/",
+            url_fetcher=LocalOnlyFetcher(list(roots)),
+        ).render(font_config=_shared_fonts).write_pdf()
+    folder = _shared_fonts._folder  # where WeasyPrint keeps the fonts it registered
+    if folder is not None:
+        # Kept for this process's life (its children find the fonts there), and removed
+        # when it ends: a renderer worker exits without collecting its objects.
+        from multiprocessing.util import Finalize
+
+        Finalize(
+            None, shutil.rmtree, args=(folder,), kwargs={"ignore_errors": True}, exitpriority=0
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,12 +201,13 @@ def render_pdf(
     logger.addHandler(handler)
     previous = logger.propagate
     logger.propagate = False  # the caller reports them as the brief's problems
+    fonts = _shared_fonts or FontConfiguration()
     try:
         document = HTML(
             string=html,
             base_url=roots[-1].as_uri() + "/",
             url_fetcher=LocalOnlyFetcher(list(roots)),
-        ).render(**options)
+        ).render(font_config=fonts, **options)
         document.metadata.title = title
         document.metadata.created = created
         document.metadata.modified = created
@@ -164,3 +223,15 @@ def render_pdf(
     finally:
         logger.removeHandler(handler)
         logger.propagate = previous
+        if fonts is not _shared_fonts:
+            _remove_font_folder(fonts)
+
+
+def _remove_font_folder(fonts: FontConfiguration) -> None:
+    """Remove the folder in which WeasyPrint put a copy of the theme's fonts (800 KB).
+    WeasyPrint removes it when the configuration is collected, but a renderer ends with
+    ``os._exit``, before anything is collected: without this, every PDF left a folder in
+    the system's temporary folder, gigabytes of them in time."""
+    folder = getattr(fonts, "_folder", None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -49,13 +49,13 @@ def draw(data: ChartData, options: dict[str, str], anchor: str) -> Chart:
     import hashlib
     import json
 
-    from scoper.usercache import cache_folder
+    from scoper.usercache import cache_folder, library_stamp
 
     key = hashlib.sha256(
         repr((data, sorted(options.items()), anchor)).encode()
         + Path(__file__).read_bytes()  # a change of this drawing code is a new chart
     ).hexdigest()
-    folder = cache_folder(f"charts-{_pygal_version()}")
+    folder = cache_folder(f"charts-{library_stamp('pygal')}")
     cached = folder / f"{key}.json" if folder else None
     if cached is not None and cached.is_file():
         try:
@@ -71,12 +71,6 @@ def draw(data: ChartData, options: dict[str, str], anchor: str) -> Chart:
         with contextlib.suppress(OSError):
             write_atomic(cached, text.encode("utf-8"))
     return chart
-
-
-def _pygal_version() -> str:
-    from importlib.metadata import version
-
-    return version("pygal")
 
 
 def _draw(data: ChartData, options: dict[str, str], anchor: str) -> Chart:

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import jinja2
-
 if TYPE_CHECKING:
+    import jinja2
+
     from scoper.config import Config
 
 FONT_FACES = (
@@ -64,6 +64,8 @@ def theme_for(config: Config | None = None) -> Theme:
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    import jinja2
+
     """Compiled templates kept between runs: compiling the theme costs more than rendering
     a paper. The cache is keyed by each template's source, so an edited template is
     compiled afresh."""
@@ -84,6 +86,9 @@ def environment(theme: Theme) -> jinja2.Environment:
 
 @functools.cache
 def _environment(theme: Theme, override_files: tuple[str, ...]) -> jinja2.Environment:
+    # Loaded here, not with the module: a Word paper needs the theme but no template.
+    import jinja2
+
     from scoper.render.prose import html_filter
 
     default = jinja2.FileSystemLoader(theme.default)
