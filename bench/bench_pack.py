@@ -88,6 +88,40 @@ def verdict(label: str, value: float, target: float, unit: str = "") -> bool:
     return ok
 
 
+COMPARE_TARGET_S = 0.3
+"""The snapshot comparison of the 'Changes since' page, for the briefs of one pack."""
+
+
+def snapshot_comparison(path: Path) -> float:
+    """Seconds to read two snapshots of the pack and compare them, every paper's summary
+    and recommendation changed (so every paper gets its redline): the median of five."""
+    from dataclasses import replace
+
+    from scoper.pack.changes import compare
+    from scoper.pack.snapshot import parse_snapshot, read_snapshot
+
+    old = read_snapshot(path)
+    edited = replace(
+        old,
+        papers=[
+            replace(
+                paper,
+                summary=paper.summary.replace(" the ", " a ", 3) + " Revised this week.",
+                recommendation="Agree the pilots in five areas.",
+            )
+            for paper in old.papers
+        ],
+    )
+    data = edited.to_json()
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        changes = compare(read_snapshot(path), parse_snapshot(data))
+        times.append(time.perf_counter() - start)
+    assert len(changes.changed) == len(old.papers)
+    return statistics.median(times)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--briefs", type=int, default=40)
@@ -124,6 +158,7 @@ def main() -> int:
     from pypdf import PdfReader
 
     pages = len(PdfReader(work / "out0" / "pack-2026-W48.pdf").pages)
+    compare_s = snapshot_comparison(work / "out0" / "pack-2026-W48.snapshot.json")
 
     median = statistics.median
     print(f"briefs: {args.briefs} of varied sizes; pack pages: {pages}; runs: {args.runs}")
@@ -139,6 +174,8 @@ def main() -> int:
     ok = verdict("cold / md2pdf -W 2", median(cold) / median(peer_times), TARGETS["cold"])
     ok &= verdict("nothing changed / cold", median(unchanged) / median(cold), TARGETS["unchanged"])
     ok &= verdict("one brief changed / cold", median(one_changed) / median(cold), TARGETS["one"])
+    print(f"snapshot comparison, {args.briefs} papers: median of 5 {compare_s:.4f} s")
+    ok &= verdict("snapshot comparison", compare_s, COMPARE_TARGET_S, " s")
     print(f"memory of the cold pack: largest process {max(largest):.0f} MB")
     ok &= verdict("all processes together", max(totals), MEMORY_TARGET_MB, " MB")
 

@@ -343,6 +343,13 @@ class _Progress:
     help="The public pack, in OUTPUT/public/: the public version of each paper that may be "
     "published; the others are left out and named.",
 )
+@click.option(
+    "--since",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Compare with this pack snapshot (*.snapshot.json) for the 'Changes since' page, "
+    "instead of the latest earlier one in the output folder.",
+)
 def pack(
     paths: tuple[Path, ...],
     week: str | None,
@@ -353,6 +360,7 @@ def pack(
     timeout: float | None,
     pdf_variant: str | None,
     public: bool,
+    since: Path | None,
 ) -> None:
     """Build the weekly priorities pack from briefs (files or folders): a cover, contents,
     the papers in priority order, an action tracker, a partner register and a quality
@@ -388,6 +396,7 @@ def pack(
             timeout=timeout or config.pdf_timeout,
             progress=progress,
             public=public,
+            since=since,
         )
     finally:
         progress.close()

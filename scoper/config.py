@@ -75,6 +75,9 @@ class Config:
     """Number the paragraphs of papers (a brief's ``numbered-paragraphs`` overrides it)."""
     check: CheckSettings = field(default_factory=CheckSettings)
     """Settings of ``scoper check``."""
+    owners: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """The ``[owners]`` table: each owner's name as the pack's tracker shows it, with the
+    other ways briefs write it. Owners are grouped across spellings only as said here."""
     path: Path | None = None
     """The config file read, if any."""
 
@@ -103,6 +106,7 @@ KEYS = (
     "pdf-timeout",
     "numbered-paragraphs",
     "check",
+    "owners",
 )
 CHECK_KEYS = ("summary-word-limit", "stale-evidence-years", "rules")
 
@@ -188,7 +192,11 @@ def _refuse_if_others_can_write(path: Path, shown: str) -> None:
 
 
 def _key_line(text: str, key: str) -> int:
-    pattern = re.compile(rf"^[ \t]*[\"']?{re.escape(key)}[\"']?[ \t]*=", re.MULTILINE)
+    # A key written ``key = ...``, or a table's heading ``[key]``.
+    pattern = re.compile(
+        rf"^[ \t]*(?:[\"']?{re.escape(key)}[\"']?[ \t]*=|\[[ \t]*{re.escape(key)}[ \t]*\])",
+        re.MULTILINE,
+    )
     match = pattern.search(text)
     return text[: match.start()].count("\n") + 1 if match else 1
 
@@ -276,6 +284,7 @@ def parse_config(data: bytes, path: Path) -> Config:
         accent_colour=accent.lower() if accent else None,
         ref_prefix=prefix,
         check=_check_settings(values.get("check", {}), fail),
+        owners=_owners(values.get("owners", {}), fail),
         organisation=text_value("organisation", "").strip(),
         pack_title=text_value("pack-title", "Weekly priorities pack").strip()
         or "Weekly priorities pack",
@@ -299,6 +308,41 @@ def seconds_problem(value: object) -> str | None:
     if not math.isfinite(value) or not 1 <= value <= MAX_TIMEOUT:
         return f"must be a number of seconds from 1 to {MAX_TIMEOUT}"
     return None
+
+
+def owner_key(name: str) -> str:
+    """An owner's name as the tracker compares it: case and spacing aside, as written."""
+    return " ".join(name.split()).casefold()
+
+
+def _owners(values: object, fail: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The ``[owners]`` table: ``"No10 Policy Unit" = ["Policy Unit, No10", "PU No10"]``."""
+    if not isinstance(values, dict):
+        raise fail("owners", "'owners' must be a table: write it as an [owners] section")
+    claimed: dict[str, str] = {}
+    groups: list[tuple[str, tuple[str, ...]]] = []
+    for name, others in values.items():
+        if not name.strip():
+            raise fail("owners", "an owner's name in [owners] is empty")
+        if not isinstance(others, list) or not all(
+            isinstance(other, str) and other.strip() for other in others
+        ):
+            raise fail(
+                name,
+                f"'{name}' in [owners] must be a list of the other ways briefs write it, "
+                f'e.g. "{name}" = ["another spelling"]',
+            )
+        for spelling in (name, *others):
+            key = owner_key(spelling)
+            if key in claimed and claimed[key] != name:
+                raise fail(
+                    name,
+                    f"'{spelling}' is in [owners] under both '{claimed[key]}' and '{name}'; "
+                    "an owner can be grouped only once",
+                )
+            claimed[key] = name
+        groups.append((" ".join(name.split()), tuple(" ".join(o.split()) for o in others)))
+    return tuple(groups)
 
 
 def _check_settings(values: object, fail: Any) -> CheckSettings:

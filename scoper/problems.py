@@ -145,6 +145,7 @@ RULES: dict[str, Rule] = {
         ("B006", "empty-pack", "error", "No brief could go into the pack."),
         ("B007", "public-refused", "error", "A public version of a paper that may not have one."),
         ("B008", "docx-failed", "error", "A picture could not be drawn for the Word paper."),
+        ("B009", "bad-snapshot", "warning", "A pack snapshot that cannot be read as one."),
     ),
 }
 SCHEMA_RULES = {name: rule for name, rule in RULES.items() if rule.group == "schema"}

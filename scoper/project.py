@@ -63,6 +63,12 @@ stale-evidence-years = 5
 [check.rules]
 # Re-grade or switch off a rule: "error", "warning" or "off". See docs/check-rules.md.
 # narrow-partnership = "warning"
+
+[owners]
+# Owners of actions that briefs write differently but are one owner, for the pack's
+# tracker by owner: the name to show = [the other ways it is written]. Without an entry,
+# owners are grouped only when written alike.
+# "No10 Policy Unit" = ["Policy Unit, No10", "PU No10"]
 """
 
 TEMPLATES_README = """\

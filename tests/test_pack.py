@@ -27,7 +27,7 @@ TODAY = dt.date(2026, 11, 28)
 EXTRA = (
     valid_brief(status="review", classification="SECRET")
     .replace("ref: PU-2026-900", "ref: PU-2026-950")
-    .replace("priority: 2", "priority: 1")
+    .replace("priority: 2", "priority: 1\ndecision-by: 2026-11-27")
     .replace("date: 2026-11-23", "date: 2026-11-25")
     .replace("**Age UK** — third-sector", "**The Alcohol Health Alliance UK.** — third-sector")
     .replace("Due: 2026-12-10", "Due: 2026-11-26")
@@ -103,9 +103,12 @@ def test_cover_and_contents_carry_the_highest_marking_and_true_page_numbers(
         "Papers 7",
         "Date of issue 28 November 2026",
         "Prime Minister's Policy Unit",
+        "Highest marking SECRET",
+        "Overdue actions 1",
+        "Decisions due this week 1: PU-2026-950 by 27 Nov",
     ):
         assert label in cover, label
-    contents = pages[1]
+    contents = pages[2]
     assert "Contents" in contents and contents.count("SECRET") >= 2
     assert outcome.pack is not None
     for paper in outcome.pack.papers:
@@ -124,20 +127,31 @@ def test_contents_links_and_bookmarks(built: tuple[PackOutcome, Path]) -> None:
     outcome, out = built
     assert outcome.pack is not None
     reader = PdfReader(out / "pack-2026-W48.pdf")
-    targets = []
-    for annotation in reader.pages[1].get("/Annots", []):
-        annotation = annotation.get_object()
-        if "/Dest" in annotation:
-            targets.append(reader.get_page_number(annotation["/Dest"][0].get_object()) + 1)
-    # A title that wraps onto two lines is two link areas to the same page.
-    targets = [page for n, page in enumerate(targets) if n == 0 or targets[n - 1] != page]
+
+    def link_targets(index: int) -> list[int]:
+        targets = []
+        for annotation in reader.pages[index].get("/Annots", []):
+            annotation = annotation.get_object()
+            if "/Dest" in annotation:
+                targets.append(reader.get_page_number(annotation["/Dest"][0].get_object()) + 1)
+        # A title that wraps onto two lines is two link areas to the same page.
+        return [page for n, page in enumerate(targets) if n == 0 or targets[n - 1] != page]
+
     starts = [paper.first_page for paper in outcome.pack.papers]
+    assert link_targets(1) == starts  # the grid, on page 2
+    targets = link_targets(2)  # the contents
     assert targets[: len(starts)] == starts
-    assert len(targets) == len(starts) + 3  # and the tracker, register and annex
+    # and the tracker, the tracker by owner, the register and the annex
+    assert len(targets) == len(starts) + 4
     outline = _outline(reader)
     titles = [title for title, _, _ in outline]
-    assert titles[0] == "Weekly priorities pack" and titles[1] == "Contents"
-    assert titles[-3:] == ["Action tracker", "Partner register", "Quality annex"]
+    assert titles[:3] == ["Weekly priorities pack", "The papers at a glance", "Contents"]
+    assert titles[-4:] == [
+        "Action tracker",
+        "Action tracker by owner",
+        "Partner register",
+        "Quality annex",
+    ]
     for paper in outcome.pack.papers:
         _, page, children = next(o for o in outline if o[0] == paper.brief.meta.title)
         assert page + 1 == paper.first_page
@@ -165,11 +179,14 @@ def test_tracker_register_and_annex(built: tuple[PackOutcome, Path]) -> None:
     soup = BeautifulSoup((out / "pack-2026-W48.html").read_text(), "html.parser")
     flagged = soup.select(".register-table tr.several")
     assert any("In 2 papers" in row.get_text() for row in flagged)
-    rows = soup.select(".tracker-table tbody tr")
+    rows = soup.select("#part-tracker .tracker-table tbody tr")
     assert len(rows) == len(tracker)
-    assert [r.get_text(" ", strip=True).split()[0] for r in soup.select("tr.overdue")] == [
-        "PU-2026-950"
-    ]
+    overdue_rows = soup.select("#part-tracker tr.overdue")
+    assert [r.get_text(" ", strip=True).split()[0] for r in overdue_rows] == ["PU-2026-950"]
+    # The same actions by owner: each once, each owner's by due date.
+    by_owner = soup.select("#part-owners .tracker-table tbody tr")
+    assert len(by_owner) == len(tracker)
+    assert len(soup.select("#part-owners tr.overdue")) == 1
     reader = PdfReader(out / "pack-2026-W48.pdf")
     last_paper = outcome.pack.papers[-1]
     first_back = (
@@ -178,6 +195,7 @@ def test_tracker_register_and_annex(built: tuple[PackOutcome, Path]) -> None:
     back = " ".join(" ".join(p.extract_text().split()) for p in reader.pages[first_back:])
     assert "Action tracker" in back[:300]
     assert "Overdue" in back and "In 2 papers" in back and "Quality annex" in back
+    assert back.index("Action tracker by owner") < back.index("Partner register")
 
 
 def test_csv_tracker(built: tuple[PackOutcome, Path]) -> None:
@@ -185,7 +203,8 @@ def test_csv_tracker(built: tuple[PackOutcome, Path]) -> None:
     assert outcome.pack is not None
     text = (out / "pack-2026-W48-actions.csv").read_text(encoding="utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert len(rows) == len(outcome.pack.tracker)
+    # Both views: by date, then by owner.
+    assert len(rows) == 2 * len(outcome.pack.tracker)
     assert list(rows[0]) == [
         "paper_ref",
         "paper_title",
@@ -195,8 +214,12 @@ def test_csv_tracker(built: tuple[PackOutcome, Path]) -> None:
         "lever",
         "status",
         "overdue",
+        "owner_group",
+        "view",
     ]
-    assert [r["paper_ref"] for r in rows if r["overdue"] == "yes"] == ["PU-2026-950"]
+    by_date = [r for r in rows if r["view"] == "by date"]
+    assert [r["paper_ref"] for r in by_date if r["overdue"] == "yes"] == ["PU-2026-950"]
+    assert [r["view"] for r in rows] == ["by date"] * len(by_date) + ["by owner"] * len(by_date)
 
 
 def test_pack_html_is_one_file_with_unique_ids_and_working_links(
@@ -223,7 +246,9 @@ def test_rebuilds_render_only_what_changed(tmp_path: Path) -> None:
     assert again.ok and again.rendered == 0
     assert {p.name: p.stat().st_mtime_ns for p in (tmp_path / "out").iterdir()} == times
     brief = briefs / "loneliness.md"
-    brief.write_text(brief.read_text().replace("Around one adult", "About one adult"))
+    # Outside the summary, which the front's grid quotes: only the paper and the pack's
+    # assembly are redone.
+    brief.write_text(brief.read_text().replace("about 3,500 link", "about 3,600 link"))
     third = build_pack(*args, today=TODAY)
     assert third.ok and third.rendered == 1 + 2
     changed = {
@@ -234,6 +259,7 @@ def test_rebuilds_render_only_what_changed(tmp_path: Path) -> None:
         "loneliness.html",
         "pack.pdf",
         "pack.html",
+        "pack-2026-11-28.snapshot.json",  # written with the pack
         ".scoper-cache.json",
     }
     # A new day makes actions overdue, so the pack (not the papers) is redone.
@@ -458,7 +484,9 @@ def test_parts_kept_from_the_last_run_give_the_pack_made_afresh(tmp_path: Path) 
     parts = sorted((kept / FOLDER).glob("*.pdf"))
     assert len(parts) == 3  # the front, the closing parts, the page-number stamp
     brief = briefs / "loneliness.md"
-    brief.write_text(brief.read_text().replace("Around one adult", "About one adult"))
+    # Outside the summary, which the front's grid quotes (a change there lays out the
+    # front again).
+    brief.write_text(brief.read_text().replace("about 3,500 link", "about 3,600 link"))
     again = build_pack(sorted(briefs.glob("*.md")), Config(), kept, today=TODAY)
     assert again.ok and sorted((kept / FOLDER).glob("*.pdf")) == parts  # all three reused
     afresh = build_pack(sorted(briefs.glob("*.md")), Config(), tmp_path / "afresh", today=TODAY)
@@ -475,7 +503,7 @@ def test_parts_kept_from_the_last_run_give_the_pack_made_afresh(tmp_path: Path) 
     # again (and the pack comes out whole), and what they wrote goes nowhere.
     for part in parts:
         part.write_bytes(b"%PDF-1.7 not what scoper made")
-    brief.write_text(brief.read_text().replace("About one adult", "Around one adult"))
+    brief.write_text(brief.read_text().replace("about 3,600 link", "about 3,500 link"))
     third = build_pack(sorted(briefs.glob("*.md")), Config(), kept, today=TODAY)
     assert third.ok
     assert b"not what scoper made" not in (kept / "pack.pdf").read_bytes()

@@ -77,31 +77,48 @@ def test_contents_bookmarks_and_links_point_at_the_numbers_printed(
     }
     # Each contents row runs from its ref to the next: its last number is its page.
     rows: dict[str, int] = {}
+    grid_rows: dict[str, int] = {}
+    grid_order: list[str] = []
     row = re.compile(r"(BENCH-\d+) .*? (\d+)(?= BENCH-| Action tracker| Priorities pack)")
     front = min(paper.first_page for paper in outcome.pack.papers) - 1
-    for page in reader.pages[:front]:
+    grid_pages = []
+    for index, page in enumerate(reader.pages[:front]):
         text = " ".join(page.extract_text().split())
-        rows.update((match[1], int(match[2])) for match in row.finditer(text))
+        found = [(match[1], int(match[2])) for match in row.finditer(text)]
+        if page.mediabox.width > page.mediabox.height:
+            # The grid: landscape pages after the cover, its header row on each.
+            grid_pages.append(index)
+            assert "Ref Title The ask Decision by" in text
+            grid_rows.update(found)
+            grid_order += [ref for ref, _ in found]
+        else:
+            rows.update(found)
+    # Forty papers take three grid pages (twelve or more a page), straight after the cover.
+    assert grid_pages == [1, 2, 3]
+    assert grid_order == [paper.brief.meta.ref for paper in outcome.pack.papers]
     for paper in outcome.pack.papers:
-        # The contents' page for the paper is the number printed on the page it starts on,
-        # and that page is the paper's own first ("Page 1 of" its own length).
+        # The contents' and the grid's page for the paper is the number printed on the page
+        # it starts on, and that page is the paper's own first ("Page 1 of" its own length).
         start = paper.first_page - 1
-        assert rows[paper.brief.meta.ref] == paper.first_page == printed[start]
+        ref = paper.brief.meta.ref
+        assert rows[ref] == grid_rows[ref] == paper.first_page == printed[start]
         own = _pack_numbers(reader.pages[start].extract_text())
         assert own[0][0] == 1 and own[0][1] < len(reader.pages)
-    assert len(rows) == 40
-    # Top-level bookmarks: the cover, the contents, each paper in order, the closing parts.
+    assert len(rows) == len(grid_rows) == 40
+    # Top-level bookmarks: the cover, the grid, the contents, each paper in order, the
+    # closing parts.
     bookmarks = [
         reader.get_destination_page_number(entry)
         for entry in reader.outline
         if not isinstance(entry, list)
     ]
     papers = outcome.pack.papers
-    assert [printed[page] for page in bookmarks[2 : 2 + len(papers)]] == [
+    assert [printed[page] for page in bookmarks[3 : 3 + len(papers)]] == [
         paper.first_page for paper in papers
     ]
-    # Links on the front (the contents) land on the page whose printed number they show.
-    for index in range(3):
+    # Links on the front (the grid, the contents) land on the page whose printed number
+    # they show.
+    for index in range(front):
         for annotation in reader.pages[index].get("/Annots", []):
             annotation = annotation.get_object()
             if "/Dest" in annotation:

@@ -11,6 +11,7 @@ import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scoper.check import CheckContext
 from scoper.config import Config
@@ -22,6 +23,9 @@ from scoper.pack.model import Pack, Week, pack_name
 from scoper.pack.select import chosen_for, report_clashes
 from scoper.problems import Problem, problem
 from scoper.render.theme import Theme, theme_for
+
+if TYPE_CHECKING:
+    from scoper.pack.snapshot import Snapshot
 
 __all__ = ["PackOutcome", "Progress", "build_pack"]
 
@@ -63,7 +67,10 @@ def build_pack(
     theme: Theme | None = None,
     progress: Progress | None = None,
     public: bool = False,
+    since: Path | None = None,
 ) -> PackOutcome:
+    from scoper.pack.snapshot import MAX_BYTES, SnapshotError, period_of
+
     issued = today or dt.date.today()
     if public:
         # Its own folder: the public papers and their cache never meet the full ones.
@@ -71,7 +78,13 @@ def build_pack(
     theme = theme or theme_for(config)
     tell = progress or Silent()
     keys = Keys(config, theme, RunFiles(), public=public)
-    run_key = keys.run(paths, str(week), issued, keep_going, actions_csv)
+    try:
+        baseline, baseline_path, notes = _baseline(out_dir, period_of(week, issued), public, since)
+    except SnapshotError as error:
+        message = f"--since: not a snapshot this pack can compare with: {error}"
+        return PackOutcome(problems=[problem(str(since), 0, "bad-snapshot", message, "error")])
+    baseline_digest = keys.files.digest(baseline_path, MAX_BYTES) if baseline_path else None
+    run_key = keys.run(paths, str(week), issued, keep_going, actions_csv, baseline_digest)
     manifest = Manifest.load(out_dir, keys.kind)
     try:
         manifest.remove_foreign(out_dir)
@@ -82,7 +95,13 @@ def build_pack(
     if (last := manifest.repeat(run_key, keys, paths, out_dir)) is not None:
         tell.note("the pack is up to date: nothing to render")
         return PackOutcome(
-            problems=[Problem(**found) for found in last["problems"]],
+            # The snapshot folder's warnings are this run's own: the folder may have
+            # changed since, without changing what the pack is made from.
+            problems=sorted(
+                [Problem(**found) for found in last["problems"] if found["rule"] != "bad-snapshot"]
+                + notes,
+                key=lambda p: p.sort_key,
+            ),
             name=last["name"],
             papers=last["papers"],
             excluded=last["excluded"],
@@ -94,9 +113,9 @@ def build_pack(
     workers = min(os.cpu_count() or 1, len(paths) + 2)
     with PdfPool(workers, papers=len(paths) + 3) as pool:
         reports = load_files(paths, config, CheckContext.for_config(config, issued))
-        notes: list[Problem] = []
         if public:
-            reports, notes = _public_reports(reports, config)
+            reports, refused = _public_reports(reports, config)
+            notes += refused
         outcome = PackOutcome(reports=reports)
         chosen = [report for report in reports if chosen_for(report, week)]
         report_clashes(chosen, pack_name(week))
@@ -117,6 +136,12 @@ def build_pack(
             [(r.brief, r.problems) for r in good if r.brief is not None],
             [(r.path, r.problems) for r in bad],
         )
+        pack.public = public
+        if baseline is not None:
+            from scoper.pack.changes import compare
+            from scoper.pack.snapshot import snapshot_of
+
+            pack.changes = compare(baseline, snapshot_of(pack, public))
         outcome.pack = pack
         timeout = timeout or config.pdf_timeout
         job = PackJob(
@@ -168,6 +193,23 @@ def build_pack(
             outcome.problems.append(problem(str(out_dir / MANIFEST), 0, "write-failed", message))
         outcome.problems.sort(key=lambda p: p.sort_key)
         return outcome
+
+
+def _baseline(
+    out_dir: Path, period: dt.date, public: bool, since: Path | None
+) -> tuple[Snapshot | None, Path | None, list[Problem]]:
+    """The snapshot to compare with (``since``, else the latest earlier one in the output
+    folder), and a warning for each snapshot file in the folder that could not be read."""
+    from scoper.pack.snapshot import find_baseline, given_baseline
+
+    if since is not None:
+        return given_baseline(since, public), since, []
+    found = find_baseline(out_dir, period, public)
+    notes = [
+        problem(str(path), 0, "bad-snapshot", f"ignored, not compared with: {why}")
+        for path, why in found.skipped
+    ]
+    return found.snapshot, found.path, notes
 
 
 def _public_reports(

@@ -25,6 +25,10 @@ if TYPE_CHECKING:
     from scoper.pdf.pool import PdfJob, PdfOutcome, PdfPool
 
 
+PART_TIME = 3
+"""How many times a paper's time limit the pack's front and back may take."""
+
+
 class Progress(Protocol):
     """Told how much there is to render, and each piece as it is done."""
 
@@ -94,6 +98,10 @@ class PackJob:
         targets = [self.path(name, "pdf"), self.path(name, "html")]
         if self.actions_csv:
             targets.append(self.path(name + "-actions", "csv"))
+        # The snapshot next week's pack compares with (scoper.pack.snapshot), always last.
+        from scoper.pack.snapshot import file_name
+
+        targets.append(self.out_dir / file_name(self.pack))
         return targets
 
     @property
@@ -116,7 +124,8 @@ class PackJob:
         excluded = [(str(e.path), [p.format() for p in e.problems]) for e in self.pack.excluded]
         warnings = [[p.format() for p in paper.warnings] for paper in self.pack.papers]
         superseded = [(b.meta.ref, b.meta.title) for b in self.pack.superseded]
-        shown = (warnings, excluded, superseded, str(self.pack.week), self.pack.issued)
+        changes = repr(self.pack.changes)  # plain dataclasses: their repr is their value
+        shown = (warnings, excluded, superseded, str(self.pack.week), self.pack.issued, changes)
         return self.keys.pack([self.paper_keys[p.brief.slug] for p in self.pack.papers], shown)
 
     def write(self, target: Path, data: bytes) -> None:
@@ -147,7 +156,7 @@ class PackJob:
         # the front is laid out once now, beside the papers, to learn its length, so
         # that it is laid out only once more, with the real page numbers, at the end.
         if back is not None and 2 * len(stale) > len(self.pack.papers):
-            self.front_estimate = self.submit(self.part_job("front", self.rough_pages()))
+            self.front_estimate = self.submit(self.part_job("front", self.rough_pages()), part=True)
         pending = [(paper, self.submit(self.paper_job(paper))) for paper in stale]
         self.write_paper_html()
         for paper, future in pending:
@@ -181,9 +190,13 @@ class PackJob:
         self.manifest.made(slug, "pdf", self.paper_keys[slug], digest_of(result.pdf))
         self.tell.step(f"rendered {self.path(slug, 'pdf').name}")
 
-    def submit(self, job: PdfJob) -> Any:
+    def submit(self, job: PdfJob, *, part: bool = False) -> Any:
+        """Hand a PDF to the workers. The pack's own parts get PART_TIME times the time
+        limit of a paper: the back lays out every paper's actions (twice: by date and by
+        owner), partners and warnings in one document, so its fair time grows with the
+        pack; it is still bounded, so a runaway layout is still stopped."""
         assert self.pool is not None
-        return self.pool.submit(job, self.timeout)
+        return self.pool.submit(job, self.timeout * (PART_TIME if part else 1))
 
     def part(self, job: PdfJob) -> Future[PdfOutcome]:
         """One of the pack's own parts: as kept from the last run if it would come out the
@@ -194,7 +207,7 @@ class PackJob:
             done: Future[PdfOutcome] = Future()
             done.set_result(kept)
             return done
-        future: Future[PdfOutcome] = self.submit(job)
+        future: Future[PdfOutcome] = self.submit(job, part=True)
         future.add_done_callback(lambda finished: self.laid_out.append((key, finished)))
         return future
 
@@ -282,6 +295,7 @@ class PackJob:
 
     def assemble(self, back: PdfOutcome, targets: list[Path]) -> None:
         from scoper.pack.assemble import Part, merge, page_count
+        from scoper.pack.snapshot import snapshot_of
         from scoper.pack.tracker import tracker_csv
 
         if back.pdf is None:
@@ -320,10 +334,12 @@ class PackJob:
         parts.append(Part(back.pdf, "part-back", back.anchors))
         pdf = merge(parts, self.pack.title, stamp.pdf)
         html = render_pack_html(self.pack, self.config, part="all", pages=pages, theme=self.theme)
-        csv_data = tracker_csv(self.pack) if self.actions_csv else None
+        csv_data = tracker_csv(self.pack, self.config.owners) if self.actions_csv else None
+        snapshot = snapshot_of(self.pack, self.pack.public).to_json()
         self.write(targets[0], pdf)
         self.write(targets[1], html.encode("utf-8"))
         if csv_data is not None:
             self.write(targets[2], csv_data)
+        self.write(targets[-1], snapshot)
         self.rendered += 2
         self.tell.step(f"assembled {targets[0].name}")

@@ -11,9 +11,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scoper.brief.model import CLASSIFICATIONS, Action, Brief, Partner
 from scoper.problems import RULES, Problem
+
+if TYPE_CHECKING:
+    from scoper.pack.changes import Changes
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
@@ -98,6 +102,41 @@ class TrackerRow:
     overdue: bool
 
 
+@dataclass(frozen=True, slots=True)
+class OwnerGroup:
+    """The tracker's actions of one owner (every spelling the project groups under it)."""
+
+    owner: str
+    """The owner's name as shown: the project's name for the group, else as written;
+    "" for actions with no owner given."""
+    rows: list[TrackerRow]
+
+    @property
+    def spellings(self) -> list[str]:
+        """The other ways the briefs wrote this owner, as grouped here."""
+        written = dict.fromkeys(" ".join((r.action.owner or "").split()) for r in self.rows)
+        return [name for name in written if name and name != self.owner]
+
+
+def owner_groups(
+    rows: list[TrackerRow], owners: tuple[tuple[str, tuple[str, ...]], ...] = ()
+) -> list[OwnerGroup]:
+    """The tracker's rows grouped by owner, by name, each group in the tracker's (date)
+    order; actions with no owner last. Different spellings of an owner are grouped only
+    when ``owners`` (the project's ``[owners]`` table) says they are one owner."""
+    from scoper.config import owner_key
+
+    named = {owner_key(alias): name for name, aliases in owners for alias in (name, *aliases)}
+    groups: dict[str, OwnerGroup] = {}
+    for row in rows:
+        written = " ".join((row.action.owner or "").split())
+        shown = named.get(owner_key(written), written) if written else ""
+        # Unconfigured names are grouped only when written alike (spacing aside).
+        key = owner_key(shown) if shown in named.values() else shown
+        groups.setdefault(key, OwnerGroup(shown, [])).rows.append(row)
+    return sorted(groups.values(), key=lambda g: (not g.owner, g.owner.casefold(), g.owner))
+
+
 @dataclass(slots=True)
 class Appearance:
     """A partner as one paper names it."""
@@ -138,6 +177,10 @@ class Pack:
     excluded: list[Excluded] = field(default_factory=list)
     superseded: list[Brief] = field(default_factory=list)
     """Papers of the week left out because their status is ``superseded``: the cover names them."""
+    public: bool = False
+    """The public pack, of the papers' public versions."""
+    changes: Changes | None = None
+    """What changed since the earlier pack it is compared with, if any."""
 
     @classmethod
     def of(
@@ -182,6 +225,12 @@ class Pack:
     @property
     def tracker(self) -> list[TrackerRow]:
         return action_tracker(self.papers, self.issued)
+
+    def tracker_by_owner(
+        self, owners: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    ) -> list[OwnerGroup]:
+        """The tracker grouped by owner (``owners``: the project's ``[owners]`` table)."""
+        return owner_groups(self.tracker, owners)
 
     @property
     def register(self) -> list[RegisterEntry]:

@@ -108,6 +108,7 @@ def render_html(
 
 BACK_PARTS = (
     ("part-tracker", "Action tracker"),
+    ("part-owners", "Action tracker by owner"),
     ("part-register", "Partner register"),
     ("part-annex", "Quality annex"),
 )
@@ -127,15 +128,21 @@ def render_pack_html(
     """The pack as HTML: the whole of it (one self-contained file), or for the PDF its
     front (cover, contents) or back (tracker, register, annex). ``pages`` gives the page of
     the pack PDF that each paper and part starts on, for the contents."""
+    from scoper.pack.grid import cover_facts, grid
+
     theme = theme or theme_for(config)
     target: Target = "screen" if part == "all" else "pdf"
     template = environment(theme).get_template("pack.html.j2")
+    rows = grid(pack) if part != "back" else []
     return template.render(
+        grid=rows,
+        facts=cover_facts(pack, rows),
         pack=pack,
         config=config,
         part=part,
         pages=pages or {},
         back_parts=BACK_PARTS,
+        tracker_by_owner=pack.tracker_by_owner(config.owners),
         # In the PDF the contents' links are joined to the papers' pages after merging.
         link_prefix="#" if part == "all" else "scoper-pack:",
         views={paper.brief.slug: paper_view(paper.brief) for paper in pack.papers},
