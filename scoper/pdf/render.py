@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import logging
 import os
 import re
@@ -58,7 +59,7 @@ def _one_library_listing() -> Iterator[None]:
 
 
 with _one_library_listing():
-    from weasyprint import HTML
+    from weasyprint import CSS, HTML
     from weasyprint.document import Document, Page
     from weasyprint.formatting_structure.boxes import Box, MarginBox
     from weasyprint.text.fonts import FontConfiguration
@@ -103,12 +104,48 @@ class RenderWarnings(logging.Handler):
 _DATA_URI = re.compile(r"(data:[\w.+-]+/[\w.+-]+)[^'\s]*")
 
 
-_STYLE = re.compile(r"<style\b[^>]*>.*?</style>", re.DOTALL)
-
 _shared_fonts: FontConfiguration | None = None
 """One font configuration for every paper this process renders, once :func:`warm_up` has
 run: the theme's fonts are registered with it once, and the text-shaping caches it holds
 stay warm from one paper to the next (and in every renderer forked from this process)."""
+
+
+_THEME_STYLE = re.compile(r"<style>(.*?)</style>", re.DOTALL)
+"""A stylesheet of the theme, in a page's ``<head>`` (a chart's own, inside an ``<svg>`` in the
+body, is left where it is)."""
+
+_parsed_styles: dict[tuple[str, tuple[Path, ...]], CSS] = {}
+"""The theme's stylesheets, parsed once for :data:`_shared_fonts` (their ``@font-face`` rules
+register the fonts with it): parsed and compiled, a stylesheet is a quarter of a paper's
+layout time, and every paper of a run has the same one."""
+
+
+def _split_styles(html: str) -> tuple[str, list[str]]:
+    """The page without the stylesheets in its ``<head>``, and those stylesheets."""
+    head, end, body = html.partition("</head>")
+    if not end:
+        return html, []
+    return _THEME_STYLE.sub("", head) + end + body, _THEME_STYLE.findall(head)
+
+
+def _stylesheets(
+    styles: list[str], roots: tuple[Path, ...], fonts: FontConfiguration, kept: dict
+) -> list[CSS]:
+    """``styles`` parsed, each once per font configuration: for the shared one in
+    :data:`_parsed_styles`, for another in ``kept`` (one paper's)."""
+    cache = _parsed_styles if fonts is _shared_fonts else kept
+    parsed = []
+    for text in styles:
+        key = (hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(), roots)
+        if key not in cache:
+            cache[key] = CSS(
+                string=text,
+                base_url=roots[-1].as_uri() + "/",
+                url_fetcher=LocalOnlyFetcher(list(roots)),
+                font_config=fonts,
+            )
+        parsed.append(cache[key])
+    return parsed
 
 
 def prepare() -> None:
@@ -128,7 +165,7 @@ def warm_up(html: str, roots: tuple[Path, ...]) -> None:
     no word of the brief reaches it."""
     global _shared_fonts
     prepare()
-    styles = "".join(_STYLE.findall(html.partition("<body")[0]))
+    _, styles = _split_styles(html)
     if not styles or _shared_fonts is not None:
         return
     _shared_fonts = FontConfiguration()
@@ -142,12 +179,27 @@ def warm_up(html: str, roots: tuple[Path, ...]) -> None:
         f"<table><thead><tr><th>A</th><th>B</th></tr></thead><tbody><tr><td>{sample}</td>"
         "<td>1</td></tr></tbody></table></main></body></html>"
     )
-    with contextlib.suppress(Exception):  # a warm-up is a saving, never a failure
-        HTML(
-            string=f'<!DOCTYPE html><html lang="en-GB"><head>{styles}</head>{body}',
-            base_url=roots[-1].as_uri() + "/",
-            url_fetcher=LocalOnlyFetcher(list(roots)),
-        ).render(font_config=_shared_fonts).write_pdf()
+    logger = logging.getLogger("weasyprint")
+    handler = RenderWarnings()
+    logger.addHandler(handler)
+    previous, logger.propagate = logger.propagate, False
+    try:
+        with contextlib.suppress(Exception):  # a warm-up is a saving, never a failure
+            HTML(
+                string=f'<!DOCTYPE html><html lang="en-GB"><head></head>{body}',
+                base_url=roots[-1].as_uri() + "/",
+                url_fetcher=LocalOnlyFetcher(list(roots)),
+            ).render(
+                font_config=_shared_fonts,
+                stylesheets=_stylesheets(styles, roots, _shared_fonts, {}),
+            ).write_pdf()
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = previous
+    if handler.messages:
+        # A theme whose stylesheet the renderer warns about: each paper parses it again,
+        # so that the warnings are reported with the paper, as they always were.
+        _parsed_styles.clear()
     folder = _shared_fonts._folder  # where WeasyPrint keeps the fonts it registered
     if folder is not None:
         # Kept for this process's life (its children find the fonts there), and removed
@@ -208,12 +260,18 @@ def render_pdf(
     logger.propagate = False  # the caller reports them as the brief's problems
     fonts = _shared_fonts or FontConfiguration()
 
+    kept: dict = {}
+
     def layout(html: str) -> Document:
+        # The theme's stylesheets are given parsed (the same for every paper), as the
+        # user's stylesheets: no other stylesheet is the page's own, so the cascade is the
+        # same (tests/test_layout.py compares word boxes).
+        page, styles = _split_styles(html)
         return HTML(
-            string=html,
+            string=page,
             base_url=roots[-1].as_uri() + "/",
             url_fetcher=LocalOnlyFetcher(list(roots)),
-        ).render(font_config=fonts, **options)
+        ).render(font_config=fonts, stylesheets=_stylesheets(styles, roots, fonts, kept), **options)
 
     try:
         document = layout(html)
