@@ -3,9 +3,10 @@
 Over the example briefs and the awkward ones in tests/layout/ (a long title and long owner
 names, a wide table and a long one with a total row, many notes, a figure near a page's end,
 a figure that does not fit at the foot of its page), each paper's words are read with their
-boxes (poppler's ``pdftotext -bbox-layout``) and checked: no word broken except by dictionary hyphenation, the running header on one line, no
-page that the notes start (so none that holds only notes), no table's last row alone at the
-top of a page, no page left a fifth blank before a figure that could not fit on it.
+boxes (poppler's ``pdftotext -bbox-layout``) and checked: no word broken except by
+dictionary hyphenation, the running header on one line, no page that the notes start (so
+none that holds only notes), no table's last row alone at the top of a page, no page left a
+fifth blank before a figure that could not fit on it.
 """
 
 from __future__ import annotations
