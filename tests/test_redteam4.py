@@ -151,3 +151,72 @@ def test_a_huge_sparse_paper_in_the_output_folder(tmp_path: Path) -> None:
     made = _pack(briefs, out, timeout=90, memory_mb=2500)
     assert "MemoryError" not in made.stdout + made.stderr
     assert made.returncode == 0, (made.stdout + made.stderr)[-2000:]
+
+
+# -- the public version: marks in the places round 3 fixed, written other ways ---------------
+
+from tests.test_redteam import PNG, leaks, public_outputs  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "We met [LEAK-CLASSATTR]{class=sensitive} today.\n\n",
+        "{class=sensitive}\nLEAK-BLOCKCLS paragraph.\n\n",
+        "See ![a [LEAK-REFALT]{.sensitive}][c].\n\n[c]: fine.png \"cap [LEAK-REFCAP]{.sensitive}\"\n\n",
+        "See [![LEAK-IMGLINK](fine.png)](https://example.com){.sensitive}.\n\n",
+        "![Chart](fine.png 'by [LEAK-CAPSQ]{ .SENSITIVE }')\n\n",
+        "![Chart](fine.png (by [LEAK-CAPPAR]{.sensitive}))\n\n",
+        '![Chart](fine.png "by [LEAK-A [x] B]{.sensitive}")\n\n',
+        '![Chart](fine.png "by [LEAK-ESC]\\{.sensitive\\}")\n\n',
+        "| a | b |\n|---|---|\n| ![x [LEAK-TBL]{.sensitive}](fine.png) | y |\n\n",
+    ],
+    ids=["span-class=", "block-class=", "reference-image", "image-in-marked-link",
+         "caption-single-quotes-capitals", "caption-parentheses", "caption-nested-brackets",
+         "caption-escaped-braces", "image-in-table"],
+)
+def test_public_marks_written_other_ways_are_withheld(tmp_path: Path, body: str) -> None:
+    found = public_outputs(tmp_path, SUMMARY + body + TAIL, files={"fine.png": PNG})
+    assert leaks(found) == {}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "We met.^[Note [LEAK-INFN]{.sensitive} here.]\n\n",
+        '![Chart](fine.png "by [LEAK-ENT]&#123;.sensitive&#125;")\n\n',
+        "### LEAK-HDOT heading {.sensitive}\n\nText.\n\n",
+    ],
+    ids=["inline-footnote", "caption-entity-braces", "heading-trailing-mark"],
+)
+def test_public_marks_scoper_does_not_read_refuse_it(tmp_path: Path, body: str) -> None:
+    from click.testing import CliRunner
+
+    from scoper.cli import cli
+
+    folder = tmp_path / "briefs"
+    _brief(folder, "rt.md", SUMMARY + body + TAIL)
+    (folder / "fine.png").write_bytes(PNG)
+    out = tmp_path / "out"
+    built = CliRunner().invoke(cli, ["build", str(folder / "rt.md"), "-o", str(out), "--public"])
+    assert built.exit_code != 0 and "no public version" in built.output
+    assert not out.exists() or not list(out.glob("*.public.*"))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="finding 4: {class=sensitive} is a mark on spans and blocks, but in a caption, "
+    "code or after a heading it is neither read nor refused: published",
+)
+@pytest.mark.parametrize(
+    "body",
+    [
+        '![Chart](fine.png "by [LEAK-CAPCLS]{class=sensitive}")\n\n',
+        "Run `LEAK-CODE {class=sensitive}` now.\n\n",
+        "### LEAK-H3 heading {class=sensitive}\n\nText.\n\n",
+    ],
+    ids=["caption", "code", "heading"],
+)
+def test_public_class_equals_sensitive_where_marks_are_not_read(tmp_path: Path, body: str) -> None:
+    found = public_outputs(tmp_path, SUMMARY + body + TAIL, files={"fine.png": PNG})
+    assert leaks(found) == {}
