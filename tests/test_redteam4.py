@@ -299,7 +299,7 @@ from tests.test_redteam import preview  # noqa: E402, F401  (the fixture is used
 from tests.test_serve_hostile import site  # noqa: E402, F401
 
 
-def _slow_readers(port: int, count: int, path: str) -> list:  # type: ignore[type-arg]
+def _slow_readers(port: int, count: int, path: str) -> list:
     """Connections that ask for a page and then read nothing, with a tiny receive window:
     the server's answer stalls in its send. They are "being answered", not waiting."""
     import socket
@@ -346,7 +346,7 @@ def _foreign_manifest(folder: Path, names: list[str]) -> None:
     from scoper import __version__
 
     folder.mkdir(parents=True, exist_ok=True)
-    run = {
+    run: dict[str, object] = {
         "briefs": {},
         "images": [],
         "logo": None,
@@ -419,6 +419,6 @@ def test_warm_up_sees_no_word_of_the_brief(tmp_path: Path) -> None:
     path = _brief(tmp_path, body=SUMMARY + "<style>LEAK-B</style>\n\n" + TAIL, head=head)
     (report,) = load([path], Config())
     assert report.brief is not None, report.problems
-    html = render_html(report.brief, Config(), target="print")
+    html = render_html(report.brief, Config(), target="pdf")
     styles = "".join(_STYLE.findall(html.partition("<body")[0]))
     assert styles and "LEAK" not in styles
