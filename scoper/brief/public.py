@@ -265,9 +265,14 @@ def _check_nothing_left(public: Brief, passages: set[str]) -> None:
             )
 
 
-_LITERAL_MARK = re.compile(r"\{[^{}\n]*?\.sensitive\b[^{}\n]*\}?", re.IGNORECASE)
-"""A ``{.sensitive}`` mark as written: in the public model, one was never read (marks are
-read only on Markdown spans, links, images and blocks), and would be published as text."""
+_LITERAL_MARK = re.compile(
+    r"\{[^{}\n]*?(?:\.sensitive\b|\bclass\s*=\s*[\"']?(?:[^\"'{}\n]*\s)?sensitive\b)"
+    r"[^{}\n]*\}?",
+    re.IGNORECASE,
+)
+"""A ``{.sensitive}`` mark as written (or ``{class=sensitive}``, the attribute form): in the
+public model, one was never read (marks are read only on Markdown spans, links, images and
+blocks), and would be published as text."""
 
 
 def _literal_mark(public: Brief) -> tuple[str, str] | None:

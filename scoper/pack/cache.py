@@ -24,7 +24,7 @@ from scoper.brief.markdown import is_relative_path
 from scoper.brief.source import MAX_IMAGE_BYTES, brief_image_file
 from scoper.config import Config
 from scoper.output import write_atomic
-from scoper.pack.files import RunFiles
+from scoper.pack.files import MAX_OUTPUT_BYTES, RunFiles, digest_of, read_limited
 from scoper.render.theme import Theme
 
 if TYPE_CHECKING:
@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from scoper.problems import Problem
 
 MANIFEST = ".scoper-cache.json"
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+"""No manifest larger than this is read (one for 200 papers is well under 1 MB)."""
 """In the output folder; deleting it makes the next run render everything."""
 
 
@@ -164,17 +166,20 @@ _SHAPE = _Partial(
 _OUTPUT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,120}\.(?:pdf|html|csv|docx)")
 
 
-def _outputs_named(data: dict[str, Any]) -> list[str]:
-    """The outputs a manifest (of the right shape) names: its papers' PDFs and HTML, and
-    its packs' and runs' files; only plain output names in the folder itself."""
-    names = {
-        f"{slug}.{extension}" for slug in data.get("papers", {}) for extension in ("pdf", "html")
-    }
+def _outputs_named(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """The outputs a manifest (of the right shape) names, with the digest it recorded for
+    each: its papers' PDFs and HTML, and its packs' and runs' files; only plain output
+    names in the folder itself, and only those whose digest it recorded."""
+    named: set[tuple[str, str]] = set()
+    for slug, entry in data.get("papers", {}).items():
+        for extension in ("pdf", "html"):
+            if isinstance(digest := entry.get(extension + "-digest"), str):
+                named.add((f"{slug}.{extension}", digest))
     for made in data.get("packs", {}).values():
-        names.update(made["digests"])
+        named.update((n, d) for n, d in made["digests"].items() if isinstance(d, str))
     for run in data.get("runs", {}).values():
-        names.update(run["outputs"])
-    return sorted(name for name in names if _OUTPUT_NAME.fullmatch(name))
+        named.update((n, d) for n, d in run["outputs"].items() if isinstance(d, str))
+    return sorted((name, digest) for name, digest in named if _OUTPUT_NAME.fullmatch(name))
 
 
 def _fits(value: object, shape: object) -> bool:
@@ -222,7 +227,7 @@ class Manifest:
     """How long the pack's front came out last time: the first guess for the next."""
     kind: str = "full"
     """Which papers the folder holds (``pack_kind``): full ones, or public ones."""
-    foreign: list[str] = field(default_factory=list)
+    foreign: list[tuple[str, str]] = field(default_factory=list)
     """Outputs a manifest of another kind names: see ``remove_foreign``."""
     as_read: str = ""
 
@@ -232,9 +237,14 @@ class Manifest:
         of another version of scoper, it is not of the shape this one writes, or it records
         another kind of pack (a full pack written where the public one goes: none of its
         papers may be taken for public ones)."""
+        # Like any file in the output folder, it is read only if it is a regular file (not
+        # a FIFO, a device or a link) of a sane size.
+        text = read_limited(out_dir / MANIFEST, MAX_MANIFEST_BYTES, follow=False)
         try:
-            data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = json.loads(text.decode("utf-8")) if text is not None else None
+        except ValueError:  # (UnicodeDecodeError is one)
+            data = None
+        if data is None:
             return cls(kind=kind)
         if not _fits(data, _SHAPE) or data.get("version") != __version__:
             return cls(kind=kind)
@@ -254,7 +264,12 @@ class Manifest:
         """Remove the outputs a pack of another kind left in this folder (a full pack
         written where the public one goes), so that none stays beside the public papers,
         even a paper this run leaves out or does not get as far as. Raises OSError."""
-        for name in self.foreign:
+        for name, digest in self.foreign:
+            # Only the file that pack made, as it made it: a file of the user's own that
+            # happens to have such a name is not the pack's to remove.
+            data = read_limited(out_dir / name, MAX_OUTPUT_BYTES, follow=False)
+            if data is None or digest_of(data) != digest:
+                continue
             with contextlib.suppress(FileNotFoundError):
                 (out_dir / name).unlink()
         self.foreign = []

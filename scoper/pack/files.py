@@ -17,25 +17,35 @@ from pathlib import Path
 _FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
-def _read(path: Path, limit: int | None) -> bytes | None:
-    """Up to ``limit`` bytes of a regular file; None for anything else, or one larger."""
+MAX_OUTPUT_BYTES = 512 * 1024 * 1024
+"""The most of any file that is read without a limit of its own (the output folder's
+papers and packs, for their digests): a pack of 200 papers is a few tens of MB, and a
+larger file there is not one scoper made."""
+
+
+def _read(path: Path, limit: int | None, follow: bool = True) -> bytes | None:
+    """Up to ``limit`` (else :data:`MAX_OUTPUT_BYTES`) bytes of a regular file; None for
+    anything else, or one larger. ``follow=False``: a symbolic link is not followed (None)."""
+    limit = MAX_OUTPUT_BYTES if limit is None else limit
+    flags = _FLAGS if follow else _FLAGS | getattr(os, "O_NOFOLLOW", 0)
     try:
         # O_NONBLOCK: opening a FIFO returns at once instead of waiting for a writer.
-        descriptor = os.open(path, _FLAGS)
+        descriptor = os.open(path, flags)
     except (OSError, ValueError):  # ValueError: a NUL byte in the name
         return None
     try:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            return None
+        found = os.fstat(descriptor)
+        if not stat.S_ISREG(found.st_mode) or found.st_size > limit:
+            return None  # (a sparse file of gigabytes is refused before it is read)
         chunks: list[bytes] = []
         size = 0
-        while limit is None or size <= limit:
-            chunk = os.read(descriptor, 1 << 20 if limit is None else min(1 << 20, limit + 1))
+        while size <= limit:
+            chunk = os.read(descriptor, min(1 << 20, limit + 1))
             if not chunk:
                 break
             chunks.append(chunk)
             size += len(chunk)
-        if limit is not None and size > limit:
+        if size > limit:
             return None
         return b"".join(chunks)
     except OSError:
@@ -44,9 +54,10 @@ def _read(path: Path, limit: int | None) -> bytes | None:
         os.close(descriptor)
 
 
-def read_limited(path: Path, limit: int) -> bytes | None:
-    """All of a regular file of at most ``limit`` bytes; None for anything else."""
-    return _read(path, limit)
+def read_limited(path: Path, limit: int, follow: bool = True) -> bytes | None:
+    """All of a regular file of at most ``limit`` bytes; None for anything else (with
+    ``follow=False``, a symbolic link too)."""
+    return _read(path, limit, follow)
 
 
 def read_head(path: Path, size: int) -> bytes:

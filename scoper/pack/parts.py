@@ -15,6 +15,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
+import re
+import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,13 +50,19 @@ class PartCache:
     def __init__(self, out_dir: Path) -> None:
         self.folder = out_dir / FOLDER
         self.used: set[str] = set()
+        self.usable = _own_folder(self.folder)
+        """Whether the folder is one to keep parts in: a real folder in the output folder
+        (or none yet). A link planted there would have parts written, and old ones removed,
+        wherever it points: then nothing is kept, read or removed."""
 
     def load(self, key: str) -> PdfOutcome | None:
         """The part made from ``key``, if it is kept and unchanged."""
         from scoper.pdf.pool import PdfOutcome
 
         self.used.add(key)
-        about = read_limited(self.folder / f"{key}.json", 1024 * 1024)
+        if not self.usable:
+            return None
+        about = read_limited(self.folder / f"{key}.json", 1024 * 1024, follow=False)
         if about is None:
             return None
         try:
@@ -70,7 +79,7 @@ class PartCache:
             digest = kept["digest"]
         except (ValueError, KeyError, TypeError):
             return None
-        pdf = read_limited(self.folder / f"{key}.pdf", MAX_PART_BYTES)
+        pdf = read_limited(self.folder / f"{key}.pdf", MAX_PART_BYTES, follow=False)
         if pdf is None or hashlib.sha256(pdf).hexdigest() != digest:
             return None
         return PdfOutcome(pdf, warnings, None, pages, anchors)
@@ -78,7 +87,7 @@ class PartCache:
     def save(self, key: str, outcome: PdfOutcome) -> None:
         """Keep a part just laid out (a part that failed is not kept)."""
         self.used.add(key)
-        if outcome.pdf is None:
+        if outcome.pdf is None or not self.usable or not _own_folder(self.folder):
             return
         about = {
             "digest": hashlib.sha256(outcome.pdf).hexdigest(),
@@ -92,8 +101,25 @@ class PartCache:
 
     def prune(self) -> None:
         """Remove the parts this run did not use: only the last run's are worth keeping."""
+        if not self.usable or not _own_folder(self.folder):
+            return
         with contextlib.suppress(OSError):
             for found in self.folder.iterdir():
-                if found.suffix in (".pdf", ".json") and found.stem not in self.used:
+                # Only names scoper gives parts: a digest, .pdf or .json.
+                if _PART_NAME.fullmatch(found.name) and found.stem not in self.used:
                     with contextlib.suppress(OSError):
-                        found.unlink()
+                        found.unlink()  # (a link is removed, never what it points to)
+
+
+_PART_NAME = re.compile(r"[0-9a-f]{64}\.(?:pdf|json)")
+
+
+def _own_folder(folder: Path) -> bool:
+    """Whether ``folder`` is a real folder (not a link to one), or does not exist yet."""
+    try:
+        found = os.lstat(folder)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return stat.S_ISDIR(found.st_mode)
