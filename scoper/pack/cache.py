@@ -163,7 +163,7 @@ _SHAPE = _Partial(
 )
 
 
-_OUTPUT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,120}\.(?:pdf|html|csv|docx)")
+_OUTPUT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,120}\.(?:pdf|html|csv|docx|snapshot\.json)")
 
 
 def _outputs_named(data: dict[str, Any]) -> list[tuple[str, str]]:
