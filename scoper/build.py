@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
     # Process pools are imported only when a PDF is wanted: HTML-only work stays light.
     from scoper.pdf.pool import PdfJob, PdfOutcome, PdfPool
+    from scoper.render.html import PaperLinks
 
 
 @dataclass(slots=True)
@@ -67,6 +68,7 @@ def _render(
     theme: Theme,
     claimed: dict[str, Path],
     public: bool = False,
+    known: Known | None = None,
 ) -> _Pending:
     pending = _Pending(BriefResult(report.path, problems=list(report.problems)))
     brief = report.brief
@@ -102,7 +104,14 @@ def _render(
         if "html" in formats:
             from scoper.render.html import render_html
 
-            html = render_html(brief, config, target="screen", theme=theme, problems=problems)
+            html = render_html(
+                brief,
+                config,
+                target="screen",
+                theme=theme,
+                problems=problems,
+                papers=known.html if known else None,
+            )
             target = output_path(out_dir, brief.slug, suffix + "html")
             pending.outputs.append((target, html.encode("utf-8")))
         if "docx" in formats:
@@ -111,7 +120,9 @@ def _render(
             word = render_docx(brief, config, theme, qa=qa_notes(brief, problems))
             pending.outputs.append((output_path(out_dir, brief.slug, suffix + "docx"), word))
         if "pdf" in formats:
-            pending.pdf_job = paper_job(brief, config, theme, problems)
+            pending.pdf_job = paper_job(
+                brief, config, theme, problems, known.pdf if known else None
+            )
             pending.pdf_target = output_path(out_dir, brief.slug, suffix + "pdf")
     except PictureFailed as failed:  # a picture left blank is not a paper to send
         line = next((image.line for image in brief.images if image.src == failed.src), 0)
@@ -135,10 +146,15 @@ def _render(
 
 
 def paper_job(
-    brief: Brief, config: Config, theme: Theme, problems: Iterable[Problem] = ()
+    brief: Brief,
+    config: Config,
+    theme: Theme,
+    problems: Iterable[Problem] = (),
+    papers: PaperLinks | None = None,
 ) -> PdfJob:
     """What a renderer needs to make a paper's PDF (with its Unit QA box from
-    ``problems``, if it is a draft or under review)."""
+    ``problems``, if it is a draft or under review; its ``ref:`` links to the files
+    ``papers`` names)."""
     from scoper.pdf.pool import PdfJob
     from scoper.render.html import render_html
 
@@ -157,13 +173,42 @@ def paper_job(
         source = Path(brief.path)
         attachments = ((source.name, source.read_bytes(), "The brief this paper was made from"),)
     return PdfJob(
-        html=render_html(brief, config, target="pdf", theme=theme, problems=problems),
+        html=render_html(
+            brief, config, target="pdf", theme=theme, problems=problems, papers=papers
+        ),
         roots=theme.roots,
         title=brief.meta.title,
         created=brief.meta.date.isoformat(),
         variant=config.pdf_variant,
         attachments=attachments,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Known:
+    """The papers this run makes, for ``ref:`` links: each paper's HTML links to the
+    others' HTML files beside it, its PDF to their PDFs."""
+
+    html: PaperLinks
+    pdf: PaperLinks
+
+    @classmethod
+    def of(cls, reports: Iterable[FileReport], config: Config, public: bool) -> Known:
+        from scoper.render.html import paper_links
+
+        briefs = [r.brief for r in reports if r.ok and r.brief is not None]
+        suffix = ""
+        if public:
+            from scoper.brief.public import refusal
+
+            # A public paper links only to the others' public versions, by their public
+            # titles; a paper with none is named by its ref alone.
+            briefs = [b for b in briefs if refusal(b) is None]
+            suffix = ".public"
+        return cls(
+            paper_links(briefs, suffix + ".html", public=public),
+            paper_links(briefs, suffix + ".pdf", public=public),
+        )
 
 
 def _finish(pending: _Pending, outcome: PdfOutcome | None) -> BriefResult:
@@ -214,7 +259,10 @@ def build_one(
     from scoper.pdf.pool import render_job
 
     [report] = load_files([path], config, _context(config, today))
-    pending = _render(report, config, out_dir, formats, theme or theme_for(config), {}, public)
+    known = Known.of([report], config, public)
+    pending = _render(
+        report, config, out_dir, formats, theme or theme_for(config), {}, public, known
+    )
     outcome = render_job(pending.pdf_job, config.pdf_timeout) if pending.pdf_job else None
     return _finish(pending, outcome)
 
@@ -245,9 +293,10 @@ def build_many(
     try:
         reports = load_files(paths, config, _context(config, today))
         claimed: dict[str, Path] = {}
+        known = Known.of(reports, config, public)
         queue: list[tuple[_Pending, Future[PdfOutcome] | None]] = []
         for report in reports:
-            pending = _render(report, config, out_dir, formats, theme, claimed, public)
+            pending = _render(report, config, out_dir, formats, theme, claimed, public, known)
             future = (
                 pool.submit(pending.pdf_job, timeout or config.pdf_timeout)
                 if pool and pending.pdf_job

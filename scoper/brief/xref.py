@@ -17,6 +17,11 @@ ITEM_PREFIXES = {"evidence": "E", "actions": "A", "risks": "R", "partners": "P"}
 """The letter of each kind of item's anchors: its items are numbered from 1 in source order."""
 
 REF_SCHEME = "ref:"
+FILE_LINK = "scoper-file:"
+"""How a paper's PDF HTML names the file of another paper beside it (``scoper-file:b.pdf``):
+the PDF renderer would make a relative link absolute against the theme's folder, so the
+link is written in a scheme it keeps as it is, and made relative again once the PDF is
+written (:mod:`scoper.pdf.tagfix`). A brief cannot write it: its links' schemes are few."""
 _PARA = re.compile(r"^#?para-(\d+)$")
 
 
@@ -52,3 +57,13 @@ def paper_ref(href: str) -> str | None:
     if not href.lower().startswith(REF_SCHEME):
         return None
     return href[len(REF_SCHEME) :].strip() or None
+
+
+def paper_refs(brief: Brief) -> list[tuple[str, int]]:
+    """Every ``ref:`` link of the paper: the ref it names and its line."""
+    found = []
+    for link in brief.links:
+        ref = paper_ref(link.href)
+        if ref is not None:
+            found.append((ref, link.line))
+    return found

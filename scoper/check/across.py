@@ -1,5 +1,5 @@
-"""Problems only a set of papers shows: a shared ref, one partner described two ways, one
-organisation written two ways."""
+"""Problems only a set of papers shows: a shared ref, a link to a paper that is not among
+them, one partner described two ways, one organisation written two ways."""
 
 from __future__ import annotations
 
@@ -39,9 +39,13 @@ class SetEntry:
     status_line: int
     ignore: tuple[str, ...]
     partners: tuple[SetPartner, ...]
+    paper_refs: tuple[tuple[str, int], ...] = ()
+    """Its ``ref:`` links: the ref each names, and its line."""
 
     @classmethod
     def of(cls, brief: Brief) -> SetEntry:
+        from scoper.brief.xref import paper_refs
+
         lines = brief.meta.lines
         partners = []
         for partner in brief.partners:
@@ -63,6 +67,7 @@ class SetEntry:
             lines.get("status", 1),
             tuple(brief.meta.ignore),
             tuple(partners),
+            tuple(paper_refs(brief)),
         )
 
 
@@ -74,7 +79,12 @@ def check_set(
 
     entries = [b if isinstance(b, SetEntry) else SetEntry.of(b) for b in briefs]
     raw: dict[str, list[Problem]] = {}
-    for found in (*_duplicate_refs(entries), *_partners_across(entries)):
+    found_in_set = (
+        *_duplicate_refs(entries),
+        *_unknown_papers(entries),
+        *_partners_across(entries),
+    )
+    for found in found_in_set:
         raw.setdefault(found.path, []).append(found)
     by_path = {entry.path: entry for entry in entries}
     graded: dict[str, list[Problem]] = {}
@@ -100,6 +110,22 @@ def _duplicate_refs(briefs: list[SetEntry]) -> Iterable[Problem]:
                 "duplicate-ref",
                 f"ref '{brief.ref}' is also used by {others}; give each paper its own",
             )
+
+
+def _unknown_papers(briefs: list[SetEntry]) -> Iterable[Problem]:
+    """A ``ref:`` link to no paper of the set: it is shown as its ref, linked nowhere."""
+    refs = {brief.ref for brief in briefs}
+    for brief in briefs:
+        for ref, line in brief.paper_refs:
+            if ref not in refs:
+                yield problem(
+                    brief.path,
+                    line,
+                    "broken-reference",
+                    f"link 'ref:{ref}' names no paper among the briefs read with this one, "
+                    "so it links nowhere: check the ref, or build the papers together",
+                    "warning",
+                )
 
 
 def _partners_across(briefs: list[SetEntry]) -> Iterable[Problem]:

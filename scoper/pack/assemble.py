@@ -31,6 +31,9 @@ class Part:
     """What the pack's links call its first page (e.g. ``paper-alcohol-harm``)."""
     anchors: dict[str, int]
     """Further link targets inside it: anchor to 0-based page."""
+    file: str = ""
+    """The name of its own PDF beside the pack (a paper's ``SLUG.pdf``): another paper's
+    link to that file becomes a link to its first page."""
 
 
 def page_count(pdf: bytes) -> int:
@@ -46,6 +49,7 @@ def merge(parts: list[Part], title: str, stamp: bytes | None = None) -> bytes:
     out = Pdf.new()
     sources: list[Pdf] = []  # pages are copied lazily: the sources stay open until saved
     targets: dict[str, int] = {}
+    files: dict[str, int] = {}
     names: list[tuple[str, Array]] = []
     outlines: list[tuple[int, list[OutlineItem]]] = []
     structure = _StructureTree(out)
@@ -54,6 +58,8 @@ def merge(parts: list[Part], title: str, stamp: bytes | None = None) -> bytes:
         sources.append(source)
         start = len(out.pages)
         targets[part.anchor] = start
+        if part.file:
+            files[part.file] = start
         targets.update({anchor: start + page for anchor, page in part.anchors.items()})
         prefix = f"p{number}-"
         _prefix_link_names(source, prefix)
@@ -69,7 +75,7 @@ def merge(parts: list[Part], title: str, stamp: bytes | None = None) -> bytes:
             outlines.append((start, [_copy_item(item, source, start) for item in outline.root]))
         structure.add(source, start)
 
-    _join_pack_links(out, targets)
+    _join_pack_links(out, targets, files)
     if names:
         tree = pikepdf.NameTree.new(out)
         for name, destination in names:
@@ -122,14 +128,20 @@ def _prefix_link_names(source: Pdf, prefix: str) -> None:
                     action.D = String(prefix + str(target))
 
 
-def _join_pack_links(out: Pdf, targets: dict[str, int]) -> None:
-    """Links written ``scoper-pack:ANCHOR`` become links to that part's page."""
+def _join_pack_links(out: Pdf, targets: dict[str, int], files: dict[str, int]) -> None:
+    """Links written ``scoper-pack:ANCHOR`` become links to that part's page, and a
+    paper's link to the file of another paper in the pack (``SLUG.pdf``), to that paper's
+    first page; a link to a file not in the pack stays a link to the file."""
     for page in out.pages:
         for annotation in page.obj.get(Name.Annots, []):
             action = annotation.get(Name.A)
             if action is None or action.get(Name.S) != Name.URI:
                 continue
             uri = str(action.get(Name.URI, ""))
+            if uri in files:
+                del annotation[Name.A]
+                annotation.Dest = Array([out.pages[files[uri]].obj, Name.Fit])
+                continue
             if not uri.startswith(PACK_LINK):
                 continue
             number = targets.get(uri.removeprefix(PACK_LINK))

@@ -90,8 +90,10 @@ class Keys:
             if is_relative_path(image.src)
         ]
 
-    def paper(self, brief: Brief) -> str:
-        """What a paper's HTML and PDF depend on."""
+    def paper(self, brief: Brief, links: object = ()) -> str:
+        """What a paper's HTML and PDF depend on; ``links``, what its ``ref:`` links
+        resolve to (scoper.render.html.links_of): a paper renamed or retitled is a change
+        to the papers that link to it."""
         images = [(src, digest) for _, src, digest in self.images(brief)]
         return key_of(
             self.kind,
@@ -100,6 +102,7 @@ class Keys:
             self.logo,
             repr(self.config),
             self.theme,
+            links,
         )
 
     def run(self, paths: list[Path], *settings: object) -> str:
@@ -117,9 +120,9 @@ def pack_kind(public: bool, config: Config) -> str:
     return f"public:{config.public_marking}" if public else "full"
 
 
-def paper_key(brief: Brief, config: Config, theme: Theme) -> str:
+def paper_key(brief: Brief, config: Config, theme: Theme, links: object = ()) -> str:
     """A paper's key outside a pack run (the preview's PDFs)."""
-    return Keys(config, theme).paper(brief)
+    return Keys(config, theme).paper(brief, links)
 
 
 # -- the manifest ---------------------------------------------------------------------------

@@ -18,7 +18,14 @@ from scoper.pack.files import digest_of
 from scoper.pack.model import Pack, PackPaper
 from scoper.pack.parts import PartCache, part_key
 from scoper.problems import Problem, problem
-from scoper.render.html import BACK_PARTS, PackPart, render_html, render_pack_html
+from scoper.render.html import (
+    BACK_PARTS,
+    PackPart,
+    links_of,
+    paper_links,
+    render_html,
+    render_pack_html,
+)
 from scoper.render.theme import Theme
 
 if TYPE_CHECKING:
@@ -77,7 +84,14 @@ class PackJob:
         self.written: list[Path] = []
         self.rendered = 0
         """How many PDFs were laid out."""
-        self.paper_keys = {p.brief.slug: keys.paper(p.brief) for p in pack.papers}
+        # A paper's ref: links go to the other papers' files beside it (in the pack PDF,
+        # to their first pages: scoper.pack.assemble); a paper outside the pack is a ref.
+        briefs = [p.brief for p in pack.papers]
+        self.links_html, self.links_pdf = paper_links(briefs, ".html"), paper_links(briefs, ".pdf")
+        self.paper_keys = {
+            p.brief.slug: keys.paper(p.brief, links_of(p.brief, self.links_pdf))
+            for p in pack.papers
+        }
         self.pool = pool
         """Renderer workers, started by the caller before the briefs were read."""
         self.parts = PartCache(out_dir)
@@ -212,7 +226,7 @@ class PackJob:
         return future
 
     def paper_job(self, paper: PackPaper) -> PdfJob:
-        return paper_job(paper.brief, self.config, self.theme, paper.warnings)
+        return paper_job(paper.brief, self.config, self.theme, paper.warnings, self.links_pdf)
 
     def part_job(self, part: PackPart, pages: dict[str, int]) -> PdfJob:
         from scoper.pdf.pool import PdfJob
@@ -249,6 +263,7 @@ class PackJob:
                 target="screen",
                 theme=self.theme,
                 problems=paper.warnings,
+                papers=self.links_html,
             )
             encoded = data.encode("utf-8")
             self.write(self.path(slug, "html"), encoded)
@@ -330,7 +345,10 @@ class PackJob:
         self.manifest.front_pages = front_pages
         self.tell.step("rendered the pack's closing parts and cover")
         parts = [Part(front.pdf, "part-cover", {})]
-        parts += [Part(pdfs[p.brief.slug], p.anchor, {}) for p in self.pack.papers]
+        parts += [
+            Part(pdfs[p.brief.slug], p.anchor, {}, file=f"{p.brief.slug}.pdf")
+            for p in self.pack.papers
+        ]
         parts.append(Part(back.pdf, "part-back", back.anchors))
         pdf = merge(parts, self.pack.title, stamp.pdf)
         html = render_pack_html(self.pack, self.config, part="all", pages=pages, theme=self.theme)

@@ -14,6 +14,10 @@ HTML or CSS made the wrong structure, the templates were changed instead.
    ``Link`` elements nested in each other, some holding only an annotation; they become
    one ``Link``.
 5. Link annotations lack the Print flag, so a printed page differs from the screen.
+6. A relative link is made absolute against the base URL (the theme's folder), so a link
+   to another paper's file beside this one would name a folder of this machine. Such a
+   link is written ``scoper-file:NAME`` (:data:`scoper.brief.xref.FILE_LINK`), which the
+   renderer keeps as it is, and becomes the relative ``NAME`` here.
 
 The parent tree, which maps content and annotations back to their elements, is rebuilt
 from the repaired tree, so every repair need only move elements.
@@ -72,7 +76,19 @@ def repair_document(document: Pdf) -> bool:
         for annotation in page.obj.get(Name.Annots, []):
             if annotation.get(Name.Subtype) == Name.Link:
                 annotation.F = int(annotation.get(Name.F, 0)) | PRINT_FLAG
+                _file_link_made_relative(annotation)
     return True
+
+
+def _file_link_made_relative(annotation: Object) -> None:
+    from scoper.brief.xref import FILE_LINK
+
+    action = annotation.get(Name.A)
+    if not isinstance(action, Dictionary) or action.get(Name.S) != Name.URI:
+        return
+    uri = str(action.get(Name.URI, ""))
+    if uri.startswith(FILE_LINK):
+        action.URI = pikepdf.String(uri.removeprefix(FILE_LINK))
 
 
 def _kids(element: Dictionary) -> list:

@@ -187,6 +187,20 @@ class Site:
     def _entry(self, slug: str, config: Config) -> Entry | None:
         return next((e for e in self._entries(config) if e.slug == slug and not e.clash), None)
 
+    def _links(self, config: Config, suffix: str) -> dict[str, tuple[str, str]]:
+        """Where ``ref:`` links go: the other briefs' pages (``/paper/SLUG``, or its
+        ``.pdf``), as links relative to the page they are on."""
+        from scoper.render.html import paper_links
+
+        return paper_links(
+            (
+                e.report.brief
+                for e in self._entries(config)
+                if not e.clash and e.report.ok and e.report.brief is not None
+            ),
+            suffix,
+        )
+
     def _index(self, config: Config) -> Response:
         rows = sorted((_row(entry) for entry in self._entries(config)), key=_pack_order)
         return self._template(
@@ -211,7 +225,13 @@ class Site:
         report = entry.report
         if not report.ok or report.brief is None:
             return self._brief_problems(entry, config)
-        paper = render_html(report.brief, config, target="screen", problems=report.problems)
+        paper = render_html(
+            report.brief,
+            config,
+            target="screen",
+            problems=report.problems,
+            papers=self._links(config, ""),
+        )
         links = [("/", "All briefs"), (f"/paper/{slug}.pdf", "PDF")]
         return self._with_live(
             200, paper, theme_for(config), entry.path.name, links, list(report.problems)
@@ -252,12 +272,16 @@ class Site:
         from scoper.build import paper_job
         from scoper.check import qa_notes
         from scoper.pack.cache import key_of, paper_key
+        from scoper.render.html import links_of
         from scoper.render.theme import theme_for
 
         theme = theme_for(config)
+        papers = self._links(config, ".pdf")
         # The Unit QA box changes with the warnings (an action falls overdue overnight).
-        key = key_of(paper_key(brief, config, theme), qa_notes(brief, problems))
-        job = None if key in self._pdfs else paper_job(brief, config, theme, problems)
+        key = key_of(
+            paper_key(brief, config, theme, links_of(brief, papers)), qa_notes(brief, problems)
+        )
+        job = None if key in self._pdfs else paper_job(brief, config, theme, problems, papers)
         return job, key
 
     def _pdf(self, job: PdfJob | None, key: str, config: Config) -> Response:

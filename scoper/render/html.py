@@ -6,7 +6,7 @@ value is escaped except the HTML that the Markdown parser made (which has raw HT
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 
 Target = Literal["screen", "pdf"]
 SHORT_TITLE_CHARS = 60
+
+PaperLinks = Mapping[str, tuple[str, str]]
+"""Where a paper's ``ref:`` links go: a paper's ref to (the link, its short title)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +62,39 @@ def paper_view(brief: Brief) -> PaperView:
     )
 
 
+def paper_links(
+    briefs: Iterable[Brief], suffix: str, *, public: bool = False
+) -> dict[str, tuple[str, str]]:
+    """Where each of a run's papers is beside the others: its ref to its file name (its
+    slug and ``suffix``, such as ``.pdf``) and short title (``public``: the public
+    version's). A ref or file name that two briefs share names no one paper, so links to
+    it stay text (``duplicate-ref`` and ``output-clash`` report them)."""
+    briefs = list(briefs)
+    refs = _counts(b.meta.ref for b in briefs)
+    slugs = _counts(b.slug for b in briefs)
+    return {
+        b.meta.ref: (
+            b.slug + suffix,
+            short_title((b.meta.public_title if public else None) or b.meta.title),
+        )
+        for b in briefs
+        if refs[b.meta.ref] == 1 and slugs[b.slug] == 1
+    }
+
+
+def _counts(values: Iterable[str]) -> dict[str, int]:
+    from collections import Counter
+
+    return dict(Counter(values))
+
+
+def links_of(brief: Brief, papers: PaperLinks) -> list[tuple[str, tuple[str, str] | None]]:
+    """What the paper's ``ref:`` links resolve to (part of what its output depends on)."""
+    from scoper.brief.xref import paper_refs
+
+    return sorted({ref: papers.get(ref) for ref, _ in paper_refs(brief)}.items())
+
+
 def paras_for(brief: Brief, config: Config) -> ParagraphNumbers:
     """The paper's paragraph numbers, or none when the paper or the project says not."""
     return paragraph_numbers(brief) if numbering_on(brief, config.numbered_paragraphs) else {}
@@ -82,6 +118,7 @@ def render_html(
     theme: Theme | None = None,
     resolve_image: ImageResolver | None = None,
     problems: Iterable[Problem] = (),
+    papers: PaperLinks | None = None,
 ) -> str:
     """The paper as one HTML document.
 
@@ -89,8 +126,14 @@ def render_html(
     e-mailing; ``pdf`` points at the theme's font files, for the PDF renderer. Images come
     from the brief's folder unless ``resolve_image`` is given. ``problems`` are the brief's
     check findings: a draft or a paper under review shows them in its Unit QA box.
+    ``papers`` says where the other papers its ``ref:`` links name are (see
+    :func:`paper_links`); a ref it does not know is shown as text.
     """
     theme = theme or theme_for(config)
+    if target == "pdf" and papers:
+        from scoper.brief.xref import FILE_LINK
+
+        papers = {ref: (FILE_LINK + href, title) for ref, (href, title) in papers.items()}
     template = environment(theme).get_template("paper.html.j2")
     return template.render(
         brief=brief,
@@ -102,6 +145,7 @@ def render_html(
         resolve_image=resolve_image,
         qa=qa_notes(brief, problems),
         paras=paras_for(brief, config),
+        papers=papers or {},
         **_house_style(config),
     )
 
