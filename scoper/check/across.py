@@ -113,7 +113,11 @@ def _duplicate_refs(briefs: list[SetEntry]) -> Iterable[Problem]:
 
 
 def _unknown_papers(briefs: list[SetEntry]) -> Iterable[Problem]:
-    """A ``ref:`` link to no paper of the set: it is shown as its ref, linked nowhere."""
+    """A ``ref:`` link to no paper of the set: it is shown as its ref, linked nowhere. A
+    brief read alone says nothing of the papers beside it (``scoper build a.md`` of a final
+    paper that cites one): only a set of two or more is judged."""
+    if len(briefs) < 2:
+        return
     refs = {brief.ref for brief in briefs}
     for brief in briefs:
         for ref, line in brief.paper_refs:
