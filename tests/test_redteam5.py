@@ -55,10 +55,6 @@ def _leaks(folder: Path) -> dict[str, list[str]]:
 # -- the snapshot: a full one left where the public pack goes ---------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 1: a full pack's snapshot (marked text) stays in OUTPUT/public beside the public pack",
-)
 def test_a_full_snapshot_stays_in_the_public_folder(tmp_path: Path) -> None:
     """The round-3 scenario (`pack -o site/public`, then `pack --public -o site`), a week
     apart: remove_foreign removes the full papers and pack, but not the full snapshot,
@@ -93,10 +89,6 @@ def _planted(tmp_path: Path, edit: object = None, raw: bytes | None = None) -> t
     return briefs, out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 4: a lone surrogate in a planted snapshot makes every pack fail (pdf-failed)",
-)
 def test_a_planted_snapshot_with_a_lone_surrogate(tmp_path: Path) -> None:
     def edit(data: dict) -> None:
         data["papers"][0]["recommendation"] = "Old \ud800 text"
@@ -106,10 +98,6 @@ def test_a_planted_snapshot_with_a_lone_surrogate(tmp_path: Path) -> None:
     assert made.returncode == 0, made.stdout + made.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 4: a 15 MB summary in a planted snapshot makes the cover's layout run away: no pack",
-)
 def test_a_planted_snapshot_with_a_huge_summary(tmp_path: Path) -> None:
     def edit(data: dict) -> None:
         data["papers"][0]["summary"] = "word " * 3_000_000
@@ -119,10 +107,6 @@ def test_a_planted_snapshot_with_a_huge_summary(tmp_path: Path) -> None:
     assert made.returncode == 0, made.stdout + made.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 3: the redline of a planted snapshot's text runs for minutes in the main process, outside --timeout",
-)
 def test_the_redline_of_a_planted_snapshot_is_bounded() -> None:
     """A real paper's summary (here 1,500 words) against a planted old one of 300,000
     words holding those words in order among others (1.6 MB, a twelfth of the 20 MB a
@@ -139,9 +123,6 @@ def test_the_redline_of_a_planted_snapshot_is_bounded() -> None:
         pytest.fail("the redline took more than 30 s (99 s measured)")
 
 
-@pytest.mark.xfail(
-    strict=True, reason="finding 6: an integer of 5,000 digits in a snapshot is a traceback"
-)
 def test_a_planted_snapshot_with_a_huge_integer(tmp_path: Path) -> None:
     briefs, out = _planted(tmp_path)
     snap = out / f"pack-{LAST_WEEK}.snapshot.json"
@@ -151,10 +132,6 @@ def test_a_planted_snapshot_with_a_huge_integer(tmp_path: Path) -> None:
     assert made.returncode == 0, made.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 7: control characters in a snapshot reach the pack's HTML and PDF raw",
-)
 def test_a_planted_snapshot_with_control_characters(tmp_path: Path) -> None:
     def edit(data: dict) -> None:
         data["papers"][0]["actions"].append(
@@ -170,8 +147,11 @@ def test_a_planted_snapshot_with_control_characters(tmp_path: Path) -> None:
     made = _pack(briefs, out)
     assert made.returncode == 0, made.stderr
     html = (out / "pack.html").read_text()
-    assert "&lt;script&gt;alert(1)" in html and "<script>alert" not in html  # held: escaped
-    assert "\x1b" not in html
+    assert "<script>alert" not in html  # held: escaped
+    # Fixed by refusing such a snapshot (a brief can hold no control character, so no
+    # snapshot scoper wrote can): it is ignored with a warning, and nothing of it shown.
+    assert "\x1b" not in html and "pwned" not in html
+    assert "bad-snapshot" in made.stderr and "control character" in made.stderr
 
 
 def test_a_planted_snapshot_that_is_a_fifo_a_device_or_deep(tmp_path: Path) -> None:
@@ -267,10 +247,6 @@ def test_public_snapshots_with_the_marking_official(tmp_path: Path) -> None:
 # -- the output folder's files: limits added together -----------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 5: every paper's PDF in the output folder is kept in memory: N papers x 512 MB",
-)
 def test_sparse_papers_add_up_past_the_limit(tmp_path: Path) -> None:
     briefs, out = tmp_path / "briefs", tmp_path / "out"
     for number in range(4):
@@ -328,10 +304,6 @@ def _public(tmp_path: Path, body: str, head: str = HEAD) -> tuple[int, str, dict
     return built.exit_code, built.output, _leaks(out) if out.exists() else {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 2: a mark in a fenced code block's info string is neither read nor refused: the code is published",
-)
 @pytest.mark.parametrize(
     "body",
     [
@@ -477,10 +449,6 @@ def test_brief_text_cannot_forge_float_marks(tmp_path: Path) -> None:
     assert movable(html) == ["fig-1"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 5: a foreign manifest naming many sparse files makes the pack read 512 MB each, outside --timeout",
-)
 def test_a_foreign_manifest_naming_many_sparse_files(tmp_path: Path) -> None:
     """Each named output is read whole (up to 512 MB) and hashed before the run starts, in
     the main process: about 2 s a file here, for as many files as the manifest names."""

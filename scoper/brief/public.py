@@ -279,7 +279,8 @@ def _literal_mark(public: Brief) -> tuple[str, str] | None:
     """Where a mark still stands as text in the public model, and the mark: its line when
     it is in the prose, the file alone when it is elsewhere (the front matter)."""
     for line, token in _lined_tokens(public):
-        for text in (token.content, _attr_text(token)):
+        # (A fence's info string, ```{.sensitive}, is where no mark is read either.)
+        for text in (token.content, _attr_text(token), token.info):
             if found := _LITERAL_MARK.search(text):
                 return f"{public.path}:{line}", found.group()
     for value in _walk(public):

@@ -32,6 +32,9 @@ if TYPE_CHECKING:
     from scoper.problems import Problem
 
 MANIFEST = ".scoper-cache.json"
+MAX_FOREIGN = 2_000
+"""The most outputs of a pack of another kind that are looked at for removal (a pack of 200
+papers leaves about 400)."""
 MAX_MANIFEST_BYTES = 64 * 1024 * 1024
 """No manifest larger than this is read (one for 200 papers is well under 1 MB)."""
 """In the output folder; deleting it makes the next run render everything."""
@@ -267,9 +270,17 @@ class Manifest:
         """Remove the outputs a pack of another kind left in this folder (a full pack
         written where the public one goes), so that none stays beside the public papers,
         even a paper this run leaves out or does not get as far as. Raises OSError."""
-        for name, digest in self.foreign:
+        budget = MAX_OUTPUT_BYTES  # read in all, so that many planted giants cannot add up
+        for name, digest in self.foreign[:MAX_FOREIGN]:
             # Only the file that pack made, as it made it: a file of the user's own that
             # happens to have such a name is not the pack's to remove.
+            try:
+                size = os.lstat(out_dir / name).st_size
+            except OSError:
+                continue
+            if size > budget:
+                continue
+            budget -= size
             data = read_limited(out_dir / name, MAX_OUTPUT_BYTES, follow=False)
             if data is None or digest_of(data) != digest:
                 continue

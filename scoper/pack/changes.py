@@ -28,10 +28,18 @@ class Segment:
     text: str
 
 
+MAX_REDLINE_WORDS = 6_000
+"""The most words (old and new together) compared word by word: a summary and a
+recommendation are a few hundred; the comparison's time grows with the square."""
+
+
 def redline(old: str, new: str) -> list[Segment]:
     """The new text against the old, word by word: runs of words kept, inserted and
     deleted (a replaced run is its deletion, then its insertion)."""
     before, after = old.split(), new.split()
+    if len(before) + len(after) > MAX_REDLINE_WORDS:
+        # Too long to compare word by word in good time: the old text out, the new in.
+        return [Segment("delete", " ".join(before)), Segment("insert", " ".join(after))]
     matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
     segments: list[Segment] = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():

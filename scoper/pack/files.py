@@ -105,6 +105,10 @@ class RunFiles:
             self._digests[key] = None if data is None else digest_of(data)
         return self._data[key]
 
+    def forget(self, path: Path) -> None:
+        """Drop the bytes kept of ``path`` (its digest stays known)."""
+        self._data.pop(Path(os.path.abspath(path)), None)
+
     def wrote(self, path: Path, data: bytes) -> None:
         """This run wrote ``data`` to ``path``: what is known of it is now that."""
         key = Path(os.path.abspath(path))

@@ -132,7 +132,12 @@ class PackJob:
         if extension == "pdf":
             self.files.data(path)  # kept in memory once read: the pack reuses its pages
         digest = self.files.digest(path, None)
-        return self.manifest.fresh(slug, extension, self.paper_keys[slug], digest)
+        fresh = self.manifest.fresh(slug, extension, self.paper_keys[slug], digest)
+        if not fresh:
+            # Not the paper made last time (stale, or planted): its bytes are not kept, so
+            # that many large files in the folder never add up in memory.
+            self.files.forget(path)
+        return fresh
 
     def pack_key(self) -> str:
         excluded = [(str(e.path), [p.format() for p in e.problems]) for e in self.pack.excluded]

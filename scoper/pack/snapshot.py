@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -142,10 +143,27 @@ def snapshot_of(pack: Pack, public: bool) -> Snapshot:
 # -- reading ---------------------------------------------------------------------------------
 
 
+MAX_TEXT = 20_000
+"""The longest text a snapshot may hold in one field (characters): a summary of 3,000 words
+is well under it. Longer, it is no snapshot scoper wrote, and laying out or comparing it
+could take minutes outside the renderer's limits."""
+
+_UNWRITABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+"""Control characters and lone surrogates: never in text a brief may hold (scoper.brief
+refuses them), so never in a snapshot it wrote."""
+
+
 def _check(value: object, kind: type | tuple[type, ...], where: str) -> Any:
     if (isinstance(value, bool) and kind is not bool) or not isinstance(value, kind):
         names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
         raise SnapshotError(f"{where} should be {names}")
+    if isinstance(value, str):
+        if len(value) > MAX_TEXT:
+            raise SnapshotError(f"{where} is longer than any text a paper holds")
+        if _UNWRITABLE.search(value):
+            raise SnapshotError(f"{where} holds a control character")
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**9:
+        raise SnapshotError(f"{where} is out of range")
     return value
 
 
@@ -217,6 +235,10 @@ def parse_snapshot(data: bytes) -> Snapshot:
         value = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError:
         raise SnapshotError("it is not UTF-8 text") from None
+    except ValueError as error:  # (an integer of thousands of digits, say)
+        if not isinstance(error, json.JSONDecodeError):
+            raise SnapshotError("it holds a number out of range") from None
+        raise SnapshotError(f"it is not valid JSON (line {error.lineno}: {error.msg})") from None
     except json.JSONDecodeError as error:
         raise SnapshotError(f"it is not valid JSON (line {error.lineno}: {error.msg})") from None
     except RecursionError:
