@@ -33,7 +33,10 @@ if TYPE_CHECKING:
 
 
 PART_TIME = 3
-"""How many times a paper's time limit the pack's front and back may take."""
+"""How many times a paper's time limit the pack's front and back may take, at least."""
+PAPERS_PER_PART_TIME = 10
+"""And one paper's time limit more for every this many papers: the back of a 200-paper pack
+holds 2,000 rows of actions, and its fair time grows with the pack."""
 
 
 class Progress(Protocol):
@@ -215,7 +218,9 @@ class PackJob:
         owner), partners and warnings in one document, so its fair time grows with the
         pack; it is still bounded, so a runaway layout is still stopped."""
         assert self.pool is not None
-        return self.pool.submit(job, self.timeout * (PART_TIME if part else 1))
+        papers = len(self.pack.papers)
+        times = max(PART_TIME, papers / PAPERS_PER_PART_TIME) if part else 1
+        return self.pool.submit(job, self.timeout * times)
 
     def part(self, job: PdfJob) -> Future[PdfOutcome]:
         """One of the pack's own parts: as kept from the last run if it would come out the
