@@ -26,10 +26,6 @@ from tests.test_redteam5 import LAST_WEEK, _planted, _public
 # -- the public version: marks written where they are not read ---------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 1: a block mark line before a footnote definition is dropped and the footnote published",
-)
 @pytest.mark.parametrize(
     "body",
     [
@@ -139,10 +135,6 @@ def _many_dropped_papers(data: dict) -> None:
     data["papers"] += [dict(base, ref=f"PU-{i}", title=f"T{i}") for i in range(80_000)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 2: a planted snapshot of many fields each under the limits fails every pack",
-)
 @pytest.mark.parametrize(
     "edit", [_many_removed_actions, _many_dropped_papers], ids=["actions", "papers"]
 )
@@ -245,10 +237,6 @@ def test_ref_links_and_file_urls_name_no_path(tmp_path: Path) -> None:
         assert str(tmp_path) not in text and 'href="file:' not in text.lower()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 3: a link to an absolute path becomes a file: URL in the PDF (and a local link in the HTML)",
-)
 @pytest.mark.parametrize("target", ["/etc/passwd", "/C:/Users/x/secret.docx", "/./evil.example"])
 def test_a_link_to_an_absolute_path(tmp_path: Path, target: str) -> None:
     out = _linked_pack(tmp_path, f"[z]({target})")

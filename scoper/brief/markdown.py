@@ -50,8 +50,10 @@ def link_scheme(url: str) -> str | None:
 def is_safe_link(url: str) -> bool:
     scheme = link_scheme(url)
     if scheme is None:
-        # "//host/path" borrows the page's scheme and so leaves the paper for another host.
-        return not url.lstrip().startswith(("//", "\\\\"))
+        # "//host/path" borrows the page's scheme and so leaves the paper for another host;
+        # "/etc/passwd" names a file of whichever machine opens the paper (in a PDF, a
+        # file: URL): a paper has no site root, so neither is made a link.
+        return not url.lstrip().startswith(("/", "\\"))
     return scheme in LINK_SCHEMES
 
 
@@ -83,6 +85,44 @@ def _marks_rule(state: StateCore) -> None:
             if "sensitive" in child.meta:
                 state.env["scoper_marked"] = True
         if "sensitive" in token.meta:
+            state.env["scoper_marked"] = True
+
+
+_MARK_LINE = re.compile(
+    r"^[ \t]{0,3}\{([^{}\n]*)\}[ \t]*\n[ \t]{0,3}\[\^([^\]\n]+)\]:", re.MULTILINE
+)
+"""A ``{...}`` line directly before a footnote's definition (``[^1]: ...``)."""
+
+
+def _footnote_marks(state: StateCore) -> None:
+    """A mark line before a footnote's definition marks that footnote, as it would any other
+    block. The footnote plugin takes the definition out of the block stream before the
+    attributes plugin can give it the mark, so it is read here from the source: every block
+    of the footnote is marked, and the public version withholds them."""
+    if "{" not in state.src or "[^" not in state.src:
+        return
+    marked: dict[str, str] = {}
+    for found in _MARK_LINE.finditer(state.src):
+        inside, label = found.group(1), found.group(2)
+        classes = [w[1:].lower() for w in inside.split() if w.startswith(".")]
+        written = re.search(r"""\bclass\s*=\s*(?:"([^"]*)"|'([^']*)'|(\S+))""", inside)
+        if written:
+            classes += next(g for g in written.groups() if g is not None).lower().split()
+        if "sensitive" not in classes:
+            continue
+        exemption = re.search(r"""exemption=(?:"([^"]*)"|'([^']*)'|(\S+))""", inside)
+        marked[label] = next((g for g in exemption.groups() if g), "") if exemption else ""
+    if not marked:
+        return
+    current: str | None = None
+    for token in state.tokens:
+        if token.type == "footnote_open":
+            label = str(token.meta.get("label", ""))
+            current = label if label in marked else None
+        elif token.type == "footnote_close":
+            current = None
+        elif current is not None and token.nesting == 1:
+            token.meta["sensitive"] = marked[current]
             state.env["scoper_marked"] = True
 
 
@@ -368,6 +408,7 @@ def make_markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)
+    md.core.ruler.after("footnote_tail", "scoper_footnote_marks", _footnote_marks)
     # Attributes ({.sensitive}, {.chart type=bar}) are read as marks, never written into
     # the page: with nothing allowed, the plugins keep them aside in the token's meta.
     md.use(attrs_block_plugin, allowed=[])

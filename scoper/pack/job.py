@@ -343,6 +343,14 @@ class PackJob:
             front_future = self.part(self.part_job("front", pages))
             stamp_future = self.part(self.stamp_job(front_pages + body_pages))
             front, stamp = front_future.result(), stamp_future.result()
+            if front.pdf is None and stamp.pdf is not None and self.pack.changes is not None:
+                # The changes page is read from last week's snapshot, a file in the output
+                # folder anyone who can write there may have planted: a front it makes too
+                # long to lay out loses the changes page, not the pack.
+                message = f"the changes page could not be laid out ({front.error}): left out"
+                self.warnings.append(problem(str(targets[0]), 0, "bad-snapshot", message))
+                self.pack.changes = None
+                continue
             if front.pdf is None or stamp.pdf is None:
                 failed = front if front.pdf is None else stamp
                 message = f"the pack's cover: {failed.error}"

@@ -229,6 +229,31 @@ def _paper_shot(value: object, where: str) -> PaperShot:
     )
 
 
+MAX_NODES = 100_000
+"""The most values a snapshot may hold: 200 papers with their actions and partners are
+about 25,000."""
+MAX_TOTAL_TEXT = 2_000_000
+"""The most characters of text in all: 200 papers are about 1.2 million."""
+
+
+def _within_budget(value: object) -> None:
+    """Refuse a snapshot larger in all than any pack makes, however small each part: the
+    changes page lays out what it holds, outside any one paper's limits."""
+    nodes, text, stack = 0, 0, [value]
+    while stack:
+        found = stack.pop()
+        nodes += 1
+        if isinstance(found, str):
+            text += len(found)
+        elif isinstance(found, dict):
+            stack += found.values()
+            text += sum(len(key) for key in found)
+        elif isinstance(found, list):
+            stack += found
+        if nodes > MAX_NODES or text > MAX_TOTAL_TEXT:
+            raise SnapshotError("it holds more than any pack's snapshot")
+
+
 def parse_snapshot(data: bytes) -> Snapshot:
     """A snapshot from its JSON; SnapshotError saying what is wrong otherwise."""
     try:
@@ -243,6 +268,7 @@ def parse_snapshot(data: bytes) -> Snapshot:
         raise SnapshotError(f"it is not valid JSON (line {error.lineno}: {error.msg})") from None
     except RecursionError:
         raise SnapshotError("it is nested too deeply to be a snapshot") from None
+    _within_budget(value)
     record = _check(value, dict, "the file")
     if record.get("format") != FORMAT:
         raise SnapshotError(f'it is not a pack snapshot (no "format": "{FORMAT}")')
