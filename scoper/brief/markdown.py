@@ -50,10 +50,8 @@ def link_scheme(url: str) -> str | None:
 def is_safe_link(url: str) -> bool:
     scheme = link_scheme(url)
     if scheme is None:
-        # "//host/path" borrows the page's scheme and so leaves the paper for another host;
-        # "/etc/passwd" names a file of whichever machine opens the paper (in a PDF, a
-        # file: URL): a paper has no site root, so neither is made a link.
-        return not url.lstrip().startswith(("/", "\\"))
+        # "//host/path" borrows the page's scheme and so leaves the paper for another host.
+        return not url.lstrip().startswith(("//", "\\\\"))
     return scheme in LINK_SCHEMES
 
 
@@ -255,9 +253,15 @@ def safe_links_plugin(md: MarkdownIt) -> None:
 
 
 def is_file_link(href: str) -> bool:
-    """A link to a file beside the brief, as opposed to a web address or a place in the
-    paper itself."""
-    return is_relative_path(href) and not href.startswith("#")
+    """A link to a file, beside the brief or anywhere on a machine, as opposed to a web
+    address or a place in the paper itself. An absolute path ("/etc/passwd") is one too: a
+    paper has no site root, and in a PDF such a link is a file: URL to the reader's own
+    machine."""
+    if href.startswith("#"):
+        return False
+    return is_relative_path(href) or (
+        link_scheme(href) is None and href.lstrip().startswith(("/", "\\"))
+    )
 
 
 def _file_links_rule(state: StateCore) -> None:
