@@ -284,3 +284,66 @@ def test_marks_in_headings_fields_tables_links_and_footnotes_reach_no_public_out
     assert (tmp_path / "p" / "public" / "pack.pdf").is_file()
     assert {**_words(tmp_path / "b"), **_words(tmp_path / "p")} == {}
     assert "LEAK-" not in exported.stdout
+
+
+def test_the_public_pdf_a_attaches_only_the_public_model(tmp_path: Path) -> None:
+    """``--pdf-variant pdf/a-3u`` attaches "the brief's source": with --public, the paper and
+    the pack attach the public model only, and no metadata carries a marked word."""
+    import pikepdf
+
+    briefs = tmp_path / "briefs"
+    summary = SUMMARY.replace("roundtable.", "roundtable [LEAK-SUM]{.sensitive}.")
+    _brief(briefs, "rt.md", summary + "{.sensitive}\nLEAK-PARA secret.\n\n" + TAIL)
+    variant = ("--public", "--pdf-variant", "pdf/a-3u")
+    built = _scoper(
+        "build", str(briefs / "rt.md"), "-o", str(tmp_path / "b"), *variant, timeout=200
+    )
+    packed = _pack(briefs, tmp_path / "p", *variant, timeout=200)
+    assert built.returncode == packed.returncode == 0, built.stderr + packed.stderr
+    pdfs = [tmp_path / "b" / "rt.public.pdf", *(tmp_path / "p" / "public").glob("*.pdf")]
+    for path in pdfs:
+        with pikepdf.open(path) as pdf:
+            blob = repr({str(k): str(v) for k, v in pdf.docinfo.items()})
+            blob += str(pdf.open_metadata())
+            blob += repr([f.get_file().read_bytes() for f in pdf.attachments.values()])
+            assert "LEAK-" not in blob, path
+
+
+# -- 2. reads and writes outside the output folder ---------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="finding 2: a link planted as OUTPUT/public sends the public pack's writes into any folder the user can write, over files of the same names",
+)
+def test_a_public_link_planted_in_the_output_folder(tmp_path: Path) -> None:
+    """SECURITY.md: the output folder is untrusted ("anyone who can write there can edit
+    them"), and round 5 made OUTPUT/.scoper-parts refuse a link. OUTPUT/public, where
+    `pack --public` writes, is followed: the victim's own a.html is replaced, and the
+    pack, the papers, the manifest, the snapshot and the kept parts land beside it."""
+    briefs, out, victim = tmp_path / "briefs", tmp_path / "out", tmp_path / "victim"
+    _brief(briefs, "a.md")
+    victim.mkdir()
+    out.mkdir()
+    (victim / "a.html").write_text("the victim's own a.html")
+    (victim / "notes.txt").write_text("keep")
+    (out / "public").symlink_to(victim)
+    _pack(briefs, out, "--public", timeout=200)
+    assert sorted(p.name for p in victim.iterdir()) == ["a.html", "notes.txt"]
+    assert (victim / "a.html").read_text() == "the victim's own a.html"
+
+
+def test_links_planted_at_output_names_are_replaced_not_written_through(tmp_path: Path) -> None:
+    """A link at a paper's, the pack's or the tracker's name is replaced by the new file
+    (written beside and renamed over it): the file it pointed at is untouched."""
+    briefs, out, victim = tmp_path / "briefs", tmp_path / "out", tmp_path / "victim"
+    _brief(briefs, "a.md")
+    victim.mkdir()
+    out.mkdir()
+    names = ["a.html", "a.pdf", "pack.pdf", "pack.html", "pack-actions.csv"]
+    for name in names:
+        (victim / name).write_text("mine")
+        (out / name).symlink_to(victim / name)
+    made = _pack(briefs, out, "--actions-csv", timeout=200)
+    assert made.returncode == 0, made.stderr
+    assert all((victim / n).read_text() == "mine" for n in names)
