@@ -16,7 +16,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from tests.test_redteam import SUMMARY, TAIL
+from tests.test_redteam import HEAD, SUMMARY, TAIL
 from tests.test_redteam4 import _brief, _pack, _scoper
 from tests.test_redteam5 import _planted, _public
 
@@ -347,3 +347,20 @@ def test_links_planted_at_output_names_are_replaced_not_written_through(tmp_path
     made = _pack(briefs, out, "--actions-csv", timeout=200)
     assert made.returncode == 0, made.stderr
     assert all((victim / n).read_text() == "mine" for n in names)
+
+
+def test_briefs_left_out_of_the_public_pack_are_not_quoted(tmp_path: Path) -> None:
+    """A title with a mark (refused) and a `public: false` brief are left out and named
+    (by file), never quoted; a brief whose summary is marked whole keeps none of it."""
+    briefs = tmp_path / "briefs"
+    _brief(briefs, "a.md")
+    marked_title = HEAD.replace("title: Red team brief", "title: Plan [LEAK-TITLE]{.sensitive}")
+    _brief(briefs, "b.md", head=marked_title.replace("PU-2026-099", "PU-2026-098"))
+    private = HEAD.replace("title: Red team brief", "title: Plan LEAK-NOPUB\npublic: false")
+    _brief(briefs, "c.md", head=private.replace("PU-2026-099", "PU-2026-097"))
+    whole = "{.sensitive}\n" + SUMMARY.replace("We", "LEAK-ALLSUM We") + TAIL
+    _brief(briefs, "e.md", whole, head=HEAD.replace("PU-2026-099", "PU-2026-096"))
+    made = _pack(briefs, tmp_path / "p", "--public", "--actions-csv", "--keep-going", timeout=300)
+    assert made.returncode == 0, made.stderr[-500:]
+    assert "public-refused" in made.stdout + made.stderr
+    assert _words(tmp_path / "p") == {}
