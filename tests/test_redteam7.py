@@ -312,10 +312,6 @@ def test_the_public_pdf_a_attaches_only_the_public_model(tmp_path: Path) -> None
 # -- 2. reads and writes outside the output folder ---------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 2: a link planted as OUTPUT/public sends the public pack's writes into any folder the user can write, over files of the same names",
-)
 def test_a_public_link_planted_in_the_output_folder(tmp_path: Path) -> None:
     """SECURITY.md: the output folder is untrusted ("anyone who can write there can edit
     them"), and round 5 made OUTPUT/.scoper-parts refuse a link. OUTPUT/public, where

@@ -75,6 +75,11 @@ def build_pack(
     if public:
         # Its own folder: the public papers and their cache never meet the full ones.
         out_dir = out_dir / "public"
+        if out_dir.is_symlink() or (out_dir.exists() and not out_dir.is_dir()):
+            # A link planted there would have the public pack written (and its papers
+            # replaced, its snapshot read) wherever it points.
+            message = "not a folder of its own (a link, or a file): the public pack goes only there"
+            return PackOutcome(problems=[problem(str(out_dir), 0, "write-failed", message)])
     theme = theme or theme_for(config)
     tell = progress or Silent()
     keys = Keys(config, theme, RunFiles(), public=public)
