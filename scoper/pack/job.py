@@ -359,7 +359,13 @@ class PackJob:
             if front.pages == front_pages:
                 break
             front_pages = front.pages
-        assert front.pdf is not None and stamp.pdf is not None  # else returned above
+        if front.pdf is None or stamp.pdf is None:
+            # The changes page was dropped on the last pass and the front still failed.
+            failed = front if front.pdf is None else stamp
+            self.report(
+                problem(str(targets[0]), 0, "pdf-failed", f"the pack's cover: {failed.error}")
+            )
+            return
         self.manifest.front_pages = front_pages
         self.tell.step("rendered the pack's closing parts and cover")
         parts = [Part(front.pdf, "part-cover", {})]
