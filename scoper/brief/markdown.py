@@ -86,30 +86,42 @@ def _marks_rule(state: StateCore) -> None:
             state.env["scoper_marked"] = True
 
 
-_MARK_LINE = re.compile(
-    r"^[ \t]{0,3}\{([^{}\n]*)\}[ \t]*\n[ \t]{0,3}\[\^([^\]\n]+)\]:", re.MULTILINE
-)
-"""A ``{...}`` line directly before a footnote's definition (``[^1]: ...``)."""
+def _mark_lines(state: StateCore) -> None:
+    """Before the attributes plugin moves each ``{...}`` line onto the block after it, note
+    the lines of a ``.sensitive`` mark that nothing follows (the last line of a quote, a list
+    item or the brief): the plugin would drop it, and the writer's passage would be published
+    as if never marked. The public version refuses them and the check reports them."""
+    tokens = state.tokens
+    for index, token in enumerate(tokens):
+        if token.type != "attrs_block" or "sensitive" not in _classes(token.attrs):
+            continue
+        after = next((t for t in tokens[index + 1 :] if t.type != "attrs_block"), None)
+        if after is None or after.nesting < 0:
+            line = token.map[0] if token.map else 0
+            unattached = state.env.setdefault("scoper_unattached_marks", [])
+            unattached.append(line)
+
+
+def _classes(attrs: object) -> list[str]:
+    value = attrs.get("class", "") if isinstance(attrs, dict) else ""
+    return [name.lower() for name in str(value).split()]
+
+
+def _footnote_definition_marks(state: StateCore) -> None:
+    """A mark line before a footnote's definition (in a quote or a list item, after a blank
+    line or another attribute line, as before any block) lands on the definition's opening
+    token, which the footnote plugin later drops: read it here, by the footnote's label."""
+    for token in state.tokens:
+        if token.type == "footnote_reference_open" and "insecure_attrs" in token.meta:
+            _read_marks(token)
+            if "sensitive" in token.meta:
+                marks = state.env.setdefault("scoper_footnote_marks", {})
+                marks[str(token.meta.get("label", ""))] = token.meta["sensitive"]
 
 
 def _footnote_marks(state: StateCore) -> None:
-    """A mark line before a footnote's definition marks that footnote, as it would any other
-    block. The footnote plugin takes the definition out of the block stream before the
-    attributes plugin can give it the mark, so it is read here from the source: every block
-    of the footnote is marked, and the public version withholds them."""
-    if "{" not in state.src or "[^" not in state.src:
-        return
-    marked: dict[str, str] = {}
-    for found in _MARK_LINE.finditer(state.src):
-        inside, label = found.group(1), found.group(2)
-        classes = [w[1:].lower() for w in inside.split() if w.startswith(".")]
-        written = re.search(r"""\bclass\s*=\s*(?:"([^"]*)"|'([^']*)'|(\S+))""", inside)
-        if written:
-            classes += next(g for g in written.groups() if g is not None).lower().split()
-        if "sensitive" not in classes:
-            continue
-        exemption = re.search(r"""exemption=(?:"([^"]*)"|'([^']*)'|(\S+))""", inside)
-        marked[label] = next((g for g in exemption.groups() if g), "") if exemption else ""
+    """Every block of a marked footnote is marked, and the public version withholds them."""
+    marked = state.env.get("scoper_footnote_marks")
     if not marked:
         return
     current: str | None = None
@@ -416,6 +428,8 @@ def make_markdown() -> MarkdownIt:
     # Attributes ({.sensitive}, {.chart type=bar}) are read as marks, never written into
     # the page: with nothing allowed, the plugins keep them aside in the token's meta.
     md.use(attrs_block_plugin, allowed=[])
+    md.core.ruler.before("attr", "scoper_mark_lines", _mark_lines)
+    md.core.ruler.after("attr", "scoper_footnote_definition_marks", _footnote_definition_marks)
     md.use(attrs_plugin, spans=True, allowed=[])
     md.use(marks_plugin)
     md.use(alerts_plugin)

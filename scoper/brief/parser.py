@@ -78,6 +78,7 @@ def parse_brief(
         slug=slug,
         body_line=split.body_first_line,
         marked=bool(body.env.get("scoper_marked")),
+        unattached_marks=body.unattached_marks(),
     )
     if has_errors(problems):
         # What did parse, for the check rules: the writer gets every problem at once.
@@ -109,6 +110,10 @@ class _BodyParser:
     @property
     def tokens(self) -> list[Token]:
         return self.stream.tokens
+
+    def unattached_marks(self) -> tuple[int, ...]:
+        found = self.env.get("scoper_unattached_marks")
+        return tuple(self.stream.offset + line for line in found) if isinstance(found, list) else ()
 
     def problem(self, line: int, rule: str, message: str) -> None:
         self.stream.problem(line, rule, message)

@@ -193,6 +193,12 @@ def public_brief(brief: Brief, marking: str = "", *, verified: bool = True) -> B
             f"{brief.path}:{line}: no public version: '{mark}' is not a mark scoper knows, "
             "and a misspelt mark would publish what it was meant to withhold"
         )
+    if verified and brief.unattached_marks:
+        raise PublicRefused(
+            f"{brief.path}:{brief.unattached_marks[0]}: no public version: this "
+            "'{.sensitive}' line has no block after it (the last line of a quote, a list item "
+            "or the brief), so it marks nothing; put it directly before the passage it withholds"
+        )
     redactor = _Redactor()
     sections = [
         redactor.section(section, number) for number, section in enumerate(brief.sections, start=1)

@@ -109,6 +109,15 @@ def public_leak(brief: Brief, context: CheckContext) -> Iterator[Problem]:
 
 @rule
 def bad_marking(brief: Brief, context: CheckContext) -> Iterator[Problem]:
+    for line in brief.unattached_marks:
+        yield problem(
+            brief.path,
+            line,
+            "bad-marking",
+            "this '{.sensitive}' line has no block after it (the last line of a quote, a list "
+            "item or the brief), so it marks nothing; put it directly before the passage",
+            plain="A mark for the public version stands where it marks nothing.",
+        )
     for prose, line, _item, _found in _proses(brief):
         for token in _tokens(prose):
             here = brief.line_of(token.map, line)
