@@ -471,6 +471,27 @@ def test_superseded_papers_are_left_out_and_named_on_the_cover(tmp_path: Path) -
     assert "Not in this pack: 1 superseded paper" in cover and "PU-2026-899" in cover
 
 
+def test_a_change_to_an_action_lays_out_only_the_trackers_again(tmp_path: Path) -> None:
+    """Each closing part is laid out on its own: an action's new wording reaches the two
+    trackers, so they are laid out again, while the register, the annex, the front and the
+    page-number stamp are reused as they were kept."""
+    from scoper.pack.parts import FOLDER
+
+    briefs = tmp_path / "briefs"
+    shutil.copytree(EXAMPLES, briefs)
+    out = tmp_path / "out"
+    assert build_pack(sorted(briefs.glob("*.md")), Config(), out, today=TODAY).ok
+    before = {part.name for part in (out / FOLDER).glob("*.pdf")}
+    brief = briefs / "loneliness.md"
+    brief.write_text(brief.read_text().replace("Select five test areas", "Select six test areas"))
+    assert build_pack(sorted(briefs.glob("*.md")), Config(), out, today=TODAY).ok
+    after = {part.name for part in (out / FOLDER).glob("*.pdf")}
+    assert len(before) == len(after) == 6
+    assert len(before & after) == 4  # all but the tracker by date and the tracker by owner
+    tracker = [p.extract_text() for p in PdfReader(out / "pack.pdf").pages]
+    assert any("Select six test areas" in " ".join(t.split()) for t in tracker)
+
+
 def test_parts_kept_from_the_last_run_give_the_pack_made_afresh(tmp_path: Path) -> None:
     """A one-paper change reuses the pack's own parts (front, closing parts, stamp) laid
     out last time when their HTML is the same: the pack must be the one a cold run makes,
@@ -482,13 +503,14 @@ def test_parts_kept_from_the_last_run_give_the_pack_made_afresh(tmp_path: Path) 
     kept = tmp_path / "kept"
     build_pack(sorted(briefs.glob("*.md")), Config(), kept, today=TODAY)
     parts = sorted((kept / FOLDER).glob("*.pdf"))
-    assert len(parts) == 3  # the front, the closing parts, the page-number stamp
+    # The front, the four closing parts (each laid out on its own), the page-number stamp.
+    assert len(parts) == 6
     brief = briefs / "loneliness.md"
     # Outside the summary, which the front's grid quotes (a change there lays out the
     # front again).
     brief.write_text(brief.read_text().replace("about 3,500 link", "about 3,600 link"))
     again = build_pack(sorted(briefs.glob("*.md")), Config(), kept, today=TODAY)
-    assert again.ok and sorted((kept / FOLDER).glob("*.pdf")) == parts  # all three reused
+    assert again.ok and sorted((kept / FOLDER).glob("*.pdf")) == parts  # all six reused
     afresh = build_pack(sorted(briefs.glob("*.md")), Config(), tmp_path / "afresh", today=TODAY)
     assert afresh.ok
 

@@ -173,20 +173,26 @@ class PackJob:
             return
 
         self.tell.start(len(stale) + (0 if pack_fresh else 3))
-        back = None if pack_fresh else self.part(self.part_job("back", {}))
+        # The closing parts are the longest jobs: handed out first, each to the next free
+        # worker, and the papers after them longest first, so that no worker is left with
+        # one long job at the end while the other waits.
+        back = None
+        if not pack_fresh:
+            back = {anchor: self.part(self.part_job(anchor, {})) for anchor, _ in BACK_PARTS}
         # When most papers are new, the last run's length of the front is no guide:
         # the front is laid out once now, beside the papers, to learn its length, so
         # that it is laid out only once more, with the real page numbers, at the end.
         if back is not None and 2 * len(stale) > len(self.pack.papers):
             self.front_estimate = self.submit(self.part_job("front", self.rough_pages()), part=True)
-        pending = [(paper, self.submit(self.paper_job(paper))) for paper in stale]
+        jobs = sorted(((p, self.paper_job(p)) for p in stale), key=lambda pj: -len(pj[1].html))
+        pending = [(paper, self.submit(job)) for paper, job in jobs]
         self.write_paper_html()
         for paper, future in pending:
             self.paper_done(paper, future.result())
         if self.problems:
             return  # no partial pack: the last good one stays
         if back is not None:
-            self.assemble(back.result(), targets)
+            self.assemble({anchor: future.result() for anchor, future in back.items()}, targets)
             if not self.problems:
                 digests = {t.name: self.files.digest(t, None) for t in targets}
                 self.manifest.pack_made(self.pack.name, pack_key, digests)
@@ -306,7 +312,7 @@ class PackJob:
         return pages
 
     def page_numbers(
-        self, front_pages: int, lengths: dict[str, int], back_anchors: dict[str, int]
+        self, front_pages: int, lengths: dict[str, int], back: dict[str, PdfOutcome]
     ) -> dict[str, int]:
         """The 1-based page of the pack PDF on which each paper and closing part starts."""
         pages: dict[str, int] = {}
@@ -315,18 +321,20 @@ class PackJob:
             pages[paper.anchor] = paper.first_page = next_page
             next_page += lengths[paper.brief.slug]
         for anchor, _ in BACK_PARTS:
-            pages[anchor] = next_page + back_anchors.get(anchor, 0)
+            pages[anchor] = next_page
+            next_page += back[anchor].pages
         return pages
 
-    def assemble(self, back: PdfOutcome, targets: list[Path]) -> None:
+    def assemble(self, back: dict[str, PdfOutcome], targets: list[Path]) -> None:
         from scoper.pack.assemble import Part, merge, page_count
         from scoper.pack.snapshot import snapshot_of
         from scoper.pack.tracker import tracker_csv
 
-        if back.pdf is None:
-            message = f"the pack's closing parts: {back.error}"
-            self.report(problem(str(targets[0]), 0, "pdf-failed", message))
-            return
+        for anchor, title in BACK_PARTS:
+            if back[anchor].pdf is None:
+                message = f"the pack's {title.lower()}: {back[anchor].error}"
+                self.report(problem(str(targets[0]), 0, "pdf-failed", message))
+                return
         pdfs = self.paper_pdfs()
         lengths = {slug: page_count(data) for slug, data in pdfs.items()}
         # The contents give page numbers, and the front's own length moves them all: lay it
@@ -337,9 +345,9 @@ class PackJob:
         if self.front_estimate is not None:
             estimate = self.front_estimate.result()
             front_pages = estimate.pages or front_pages
-        body_pages = sum(lengths.values()) + back.pages
+        body_pages = sum(lengths.values()) + sum(part.pages for part in back.values())
         for _ in range(3):
-            pages = self.page_numbers(front_pages, lengths, back.anchors)
+            pages = self.page_numbers(front_pages, lengths, back)
             front_future = self.part(self.part_job("front", pages))
             stamp_future = self.part(self.stamp_job(front_pages + body_pages))
             front, stamp = front_future.result(), stamp_future.result()
@@ -373,7 +381,7 @@ class PackJob:
             Part(pdfs[p.brief.slug], p.anchor, {}, file=f"{p.brief.slug}.pdf")
             for p in self.pack.papers
         ]
-        parts.append(Part(back.pdf, "part-back", back.anchors))
+        parts += [Part(back[anchor].pdf or b"", anchor, {}) for anchor, _ in BACK_PARTS]
         pdf = merge(parts, self.pack.title, stamp.pdf)
         html = render_pack_html(self.pack, self.config, part="all", pages=pages, theme=self.theme)
         csv_data = tracker_csv(self.pack, self.config.owners) if self.actions_csv else None

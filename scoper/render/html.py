@@ -150,15 +150,20 @@ def render_html(
     )
 
 
-BACK_PARTS = (
+PackPart = Literal["all", "front", "part-tracker", "part-owners", "part-register", "part-annex"]
+"""The whole pack (its HTML file), or one part of its PDF: the front (cover, grid, changes,
+contents), or one closing part, named by its anchor. Each closing part is laid out on its
+own, so that the workers lay them out side by side, and a change that reaches one (a new
+warning in the annex) does not lay out the others again."""
+
+
+BACK_PARTS: tuple[tuple[PackPart, str], ...] = (
     ("part-tracker", "Action tracker"),
     ("part-owners", "Action tracker by owner"),
     ("part-register", "Partner register"),
     ("part-annex", "Quality annex"),
 )
 """The pack's closing parts, as the contents lists them: (anchor, title)."""
-
-PackPart = Literal["all", "front", "back"]
 
 
 def render_pack_html(
@@ -170,14 +175,15 @@ def render_pack_html(
     theme: Theme | None = None,
 ) -> str:
     """The pack as HTML: the whole of it (one self-contained file), or for the PDF its
-    front (cover, contents) or back (tracker, register, annex). ``pages`` gives the page of
-    the pack PDF that each paper and part starts on, for the contents."""
+    front (cover, contents) or one closing part (tracker, register, annex). ``pages`` gives
+    the page of the pack PDF that each paper and part starts on, for the contents."""
     from scoper.pack.grid import cover_facts, grid
 
     theme = theme or theme_for(config)
     target: Target = "screen" if part == "all" else "pdf"
     template = environment(theme).get_template("pack.html.j2")
-    rows = grid(pack) if part != "back" else []
+    whole, front = part == "all", part in ("all", "front")
+    rows = grid(pack) if front else []
     return template.render(
         grid=rows,
         facts=cover_facts(pack, rows),
@@ -186,12 +192,20 @@ def render_pack_html(
         part=part,
         pages=pages or {},
         back_parts=BACK_PARTS,
-        tracker_by_owner=pack.tracker_by_owner(config.owners),
+        tracker_by_owner=pack.tracker_by_owner(config.owners)
+        if part in ("all", "part-owners")
+        else [],
         # In the PDF the contents' links are joined to the papers' pages after merging.
         link_prefix="#" if part == "all" else "scoper-pack:",
-        views={paper.brief.slug: paper_view(paper.brief) for paper in pack.papers},
-        qa_of={paper.brief.slug: qa_notes(paper.brief, paper.warnings) for paper in pack.papers},
-        paras_of={paper.brief.slug: paras_for(paper.brief, config) for paper in pack.papers},
+        # What only the whole pack (the papers) or the front (the grid) shows is made only
+        # for them: each closing part is rendered on its own.
+        views={paper.brief.slug: paper_view(paper.brief) for paper in pack.papers} if front else {},
+        qa_of={paper.brief.slug: qa_notes(paper.brief, paper.warnings) for paper in pack.papers}
+        if whole
+        else {},
+        paras_of={paper.brief.slug: paras_for(paper.brief, config) for paper in pack.papers}
+        if whole
+        else {},
         # ref: links between papers of the pack go to the paper's first page.
         papers={
             paper.brief.meta.ref: ("#" + paper.anchor, short_title(paper.brief.meta.title))
