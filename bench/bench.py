@@ -22,6 +22,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))
+
+from bench import compile_scoper  # noqa: E402
 
 
 def timed(command: list[str], cwd: Path) -> float:
@@ -35,6 +38,7 @@ def main() -> int:
     parser.add_argument("brief", nargs="?", default=str(ROOT / "briefs" / "alcohol-harm.md"))
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
+    compile_scoper()
     brief = Path(args.brief).resolve()
     if not shutil.which("pandoc"):
         print("bench: pandoc is not installed (SCOPER_WITH_BENCH=1 scripts/setup.sh)")

@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import compile_scoper  # noqa: E402
 from bench.corpus import make_briefs  # noqa: E402
 from scoper.check import CheckContext  # noqa: E402
 from scoper.config import Config  # noqa: E402
@@ -35,6 +36,7 @@ def main() -> int:
     parser.add_argument("--briefs", type=int, default=100)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
+    compile_scoper()
     folder = Path(tempfile.mkdtemp(prefix="scoper-bench-check-"))
     paths = make_briefs(folder, args.briefs)
     context = CheckContext(today=dt.date(2026, 11, 28))

@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
 
+from bench import compile_scoper  # noqa: E402
 from bench.corpus import make_varied_briefs  # noqa: E402
 
 TARGETS = {"cold": 1.0, "unchanged": 0.03, "one": 0.25, "growth": 5.5}
@@ -129,6 +130,7 @@ def main() -> int:
     parser.add_argument("--growth", type=int, default=200, help="0 to skip")
     parser.add_argument("--check", type=int, default=1000, help="0 to skip")
     args = parser.parse_args()
+    compile_scoper()
     md2pdf = shutil.which("md2pdf", path=str(BIN)) or shutil.which("md2pdf")
     if not md2pdf:
         print("bench: md2pdf is not installed (SCOPER_WITH_BENCH=1 scripts/setup.sh)")

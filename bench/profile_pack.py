@@ -28,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import compile_scoper  # noqa: E402
 from bench.corpus import make_varied_briefs  # noqa: E402
 
 
@@ -144,6 +145,7 @@ def main() -> int:
     parser.add_argument("--briefs", type=int, default=40)
     parser.add_argument("--functions", action="store_true", help="profile the main process")
     args = parser.parse_args()
+    compile_scoper()
     work = Path(tempfile.mkdtemp(prefix="scoper-profile-"))
     briefs = work / "briefs"
     briefs.mkdir()

@@ -27,9 +27,10 @@ from scoper.render.theme import Theme, theme_for
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
+    from scoper.brief.xref import PaperLinks
+
     # Process pools are imported only when a PDF is wanted: HTML-only work stays light.
     from scoper.pdf.pool import PdfJob, PdfOutcome, PdfPool
-    from scoper.render.html import PaperLinks
 
 
 @dataclass(slots=True)
@@ -194,7 +195,7 @@ class Known:
 
     @classmethod
     def of(cls, reports: Iterable[FileReport], config: Config, public: bool) -> Known:
-        from scoper.render.html import paper_links
+        from scoper.brief.xref import paper_links
 
         briefs = [r.brief for r in reports if r.ok and r.brief is not None]
         suffix = ""

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 import os
-import pickle
 import select
 import signal
 import time
@@ -38,6 +37,8 @@ def svg_png(data: bytes, scale: float = 2.0) -> bytes:
     MAX_PNG_PIXELS). Raises DrawingFailed."""
     if not hasattr(os, "fork"):  # Windows: no fork; drawn here, without the limits
         return _draw(data, scale)
+    import pickle  # here: only a brief with an SVG picture needs it
+
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: draw, send the outcome, and never return into the caller

@@ -6,7 +6,6 @@ import contextlib
 import glob
 import os
 import re
-import tempfile
 import threading
 from pathlib import Path
 
@@ -57,13 +56,13 @@ def write_atomic(path: Path, data: bytes) -> None:
     replace the target in one rename.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    handle, temporary = _temporary(path)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        # mkstemp makes the file 0600; an output is made as any file the user makes, so a
+        # The file is made 0600; an output is made as any file the user makes, so a
         # writer whose umask is 077 keeps a TOP SECRET paper to themselves.
         os.chmod(temporary, 0o666 & ~current_umask())
         os.replace(temporary, path)
@@ -72,6 +71,22 @@ def write_atomic(path: Path, data: bytes) -> None:
             os.unlink(temporary)
         raise
     _remove_leftovers(path)
+
+
+def _temporary(path: Path) -> tuple[int, str]:
+    """A new file beside ``path``, named ``.NAME.XXXX.tmp``, opened as ``tempfile.mkstemp``
+    opens one (created, never an existing file or a link, readable by the user alone).
+    Written here because the tempfile module (with random) costs a Word-only build more to
+    import than this does to run."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    flags |= getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        temporary = str(path.parent / f".{path.name}.{os.urandom(6).hex()}.tmp")
+        try:
+            return os.open(temporary, flags, 0o600), temporary
+        except FileExistsError:
+            continue
+    raise FileExistsError(17, "no free name for a temporary file", str(path.parent))
 
 
 def _remove_leftovers(path: Path, older_than: float = 60) -> None:

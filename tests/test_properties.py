@@ -182,6 +182,18 @@ def test_a_plain_file_name_is_its_own_slug_as_slugify_would_make_it(stem: str) -
     assert brief_slug(Path(f"{stem}.md")) == portable_stem(slugify(stem, max_length=100) or "brief")
 
 
+@given(st.from_regex(r"[A-Za-z0-9]+( [A-Za-z0-9]+)*", fullmatch=True))
+@settings(max_examples=200, deadline=None)
+def test_a_plain_section_title_is_slugged_as_slugify_would(title: str) -> None:
+    """scoper.brief.parser slugs a title of plain words itself; slugify must agree."""
+    from slugify import slugify
+
+    from scoper.brief.parser import section_slug
+
+    assert section_slug(title) == slugify(title)
+    assert section_slug("Don't panic — 2026") == slugify("Don't panic — 2026")
+
+
 @given(
     st.lists(
         st.sampled_from(

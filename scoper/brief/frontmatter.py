@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import difflib
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -273,6 +272,8 @@ class _InvalidScalar:
 
 
 def suggest(word: str, choices: tuple[str, ...] | list[str]) -> str:
+    import difflib  # only when a value is wrong
+
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""
 

@@ -9,6 +9,8 @@ are found here; their items are read by :mod:`scoper.brief.items` as the kind ta
 
 from __future__ import annotations
 
+import re
+
 from markdown_it.token import Token
 
 from scoper.brief.frontmatter import load_front_matter, split_front_matter, validate_front_matter
@@ -300,9 +302,7 @@ class _BodyParser:
                     self.links.append(Link(str(child.attrGet("href") or ""), line))
 
     def _anchor(self, title: str) -> str:
-        from slugify import slugify
-
-        base = "s-" + (slugify(title) or "section")
+        base = "s-" + (section_slug(title) or "section")
         anchor, n = base, 2
         while anchor in self.anchors:
             anchor, n = f"{base}-{n}", n + 1
@@ -340,3 +340,17 @@ class _BodyParser:
                 (outro if section.items else intro).append((start, stop))
         section.intro, section.outro = self.prose(intro), self.prose(outro)
         return section
+
+
+_PLAIN_TITLE = re.compile(r"[A-Za-z0-9]+(?: [A-Za-z0-9]+)*")
+
+
+def section_slug(title: str) -> str:
+    """The slug of a section's title, as slugify makes it. A title of plain words is
+    slugged here (slugify would give the same: tests/test_properties.py), so that most
+    briefs do not load slugify and its Unicode tables."""
+    if _PLAIN_TITLE.fullmatch(title):
+        return title.lower().replace(" ", "-")
+    from slugify import slugify
+
+    return str(slugify(title))

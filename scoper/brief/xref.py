@@ -9,9 +9,11 @@ What a paper's links may point at is worked out from the model here, so that the
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 
 from scoper.brief.model import Brief
 from scoper.brief.numbers import paragraph_numbers
+from scoper.brief.shortened import short_title
 
 ITEM_PREFIXES = {"evidence": "E", "actions": "A", "risks": "R", "partners": "P"}
 """The letter of each kind of item's anchors: its items are numbered from 1 in source order."""
@@ -67,3 +69,38 @@ def paper_refs(brief: Brief) -> list[tuple[str, int]]:
         if ref is not None:
             found.append((ref, link.line))
     return found
+
+
+PaperLinks = Mapping[str, tuple[str, str]]
+"""Where a paper's ``ref:`` links go: a paper's ref to (the link, its short title)."""
+
+
+def paper_links(
+    briefs: Iterable[Brief], suffix: str, *, public: bool = False
+) -> dict[str, tuple[str, str]]:
+    """Where each of a run's papers is beside the others: its ref to its file name (its
+    slug and ``suffix``, such as ``.pdf``) and short title (``public``: the public
+    version's). A ref or file name that two briefs share names no one paper, so links to
+    it stay text (``duplicate-ref`` and ``output-clash`` report them)."""
+    briefs = list(briefs)
+    refs = _counts(b.meta.ref for b in briefs)
+    slugs = _counts(b.slug for b in briefs)
+    return {
+        b.meta.ref: (
+            b.slug + suffix,
+            short_title((b.meta.public_title if public else None) or b.meta.title),
+        )
+        for b in briefs
+        if refs[b.meta.ref] == 1 and slugs[b.slug] == 1
+    }
+
+
+def _counts(values: Iterable[str]) -> dict[str, int]:
+    from collections import Counter
+
+    return dict(Counter(values))
+
+
+def links_of(brief: Brief, papers: PaperLinks) -> list[tuple[str, tuple[str, str] | None]]:
+    """What the paper's ``ref:`` links resolve to (part of what its output depends on)."""
+    return sorted({ref: papers.get(ref) for ref, _ in paper_refs(brief)}.items())

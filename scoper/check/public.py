@@ -3,7 +3,6 @@ marks written so that they would not work."""
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterator
 
@@ -123,6 +122,8 @@ def bad_marking(brief: Brief, context: CheckContext) -> Iterator[Problem]:
             here = brief.line_of(token.map, line)
             for name in token.meta.get("unknown_marks", []):
                 mark = name if "=" in name else f".{name}"
+                import difflib  # only for a misspelt mark
+
                 close = difflib.get_close_matches(name, MARK_CLASSES, n=1, cutoff=0.6)
                 hint = f"; did you mean '.{close[0]}'?" if close else ""
                 yield problem(

@@ -24,11 +24,11 @@ from docx.shared import Cm, RGBColor
 from scoper import __version__
 from scoper.brief.model import Action, Brief, Evidence, Partner, Risk, Section
 from scoper.brief.numbers import numbering_on, paragraph_numbers
+from scoper.brief.shortened import description, short_title
 from scoper.config import Config
 from scoper.docx import ooxml
 from scoper.docx.prose import Writer, picture_reader
 from scoper.docx.styles import ACCENT, GRADE_COLOURS, TINT, ensure_styles
-from scoper.render.html import description, short_title
 from scoper.render.theme import Theme, theme_for
 
 SOURCE_PROPERTY = "scoper-brief"

@@ -95,7 +95,7 @@ class Keys:
 
     def paper(self, brief: Brief, links: object = ()) -> str:
         """What a paper's HTML and PDF depend on; ``links``, what its ``ref:`` links
-        resolve to (scoper.render.html.links_of): a paper renamed or retitled is a change
+        resolve to (scoper.brief.xref.links_of): a paper renamed or retitled is a change
         to the papers that link to it."""
         images = [(src, digest) for _, src, digest in self.images(brief)]
         return key_of(

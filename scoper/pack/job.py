@@ -10,6 +10,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from scoper.brief.xref import links_of, paper_links
 from scoper.build import paper_job
 from scoper.config import Config
 from scoper.output import output_path, write_atomic
@@ -18,14 +19,7 @@ from scoper.pack.files import digest_of
 from scoper.pack.model import Pack, PackPaper
 from scoper.pack.parts import PartCache, part_key
 from scoper.problems import Problem, problem
-from scoper.render.html import (
-    BACK_PARTS,
-    PackPart,
-    links_of,
-    paper_links,
-    render_html,
-    render_pack_html,
-)
+from scoper.render.html import BACK_PARTS, PackPart, render_html, render_pack_html
 from scoper.render.theme import Theme
 
 if TYPE_CHECKING:

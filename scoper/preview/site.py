@@ -190,7 +190,7 @@ class Site:
     def _links(self, config: Config, suffix: str) -> dict[str, tuple[str, str]]:
         """Where ``ref:`` links go: the other briefs' pages (``/paper/SLUG``, or its
         ``.pdf``), as links relative to the page they are on."""
-        from scoper.render.html import paper_links
+        from scoper.brief.xref import paper_links
 
         return paper_links(
             (
@@ -269,10 +269,10 @@ class Site:
     def _pdf_job(
         self, brief: Brief, config: Config, problems: list[Problem]
     ) -> tuple[PdfJob | None, str]:
+        from scoper.brief.xref import links_of
         from scoper.build import paper_job
         from scoper.check import qa_notes
         from scoper.pack.cache import key_of, paper_key
-        from scoper.render.html import links_of
         from scoper.render.theme import theme_for
 
         theme = theme_for(config)

@@ -6,7 +6,7 @@ value is escaped except the HTML that the Markdown parser made (which has raw HT
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -16,6 +16,8 @@ from scoper import __version__
 from scoper.brief.markdown import ImageResolver
 from scoper.brief.model import Brief
 from scoper.brief.numbers import ParagraphNumbers, numbering_on, paragraph_numbers
+from scoper.brief.shortened import description, short_title
+from scoper.brief.xref import PaperLinks
 from scoper.check.qa import qa_notes
 from scoper.config import Config
 from scoper.problems import Problem
@@ -25,10 +27,6 @@ if TYPE_CHECKING:
     from scoper.pack.model import Pack
 
 Target = Literal["screen", "pdf"]
-SHORT_TITLE_CHARS = 60
-
-PaperLinks = Mapping[str, tuple[str, str]]
-"""Where a paper's ``ref:`` links go: a paper's ref to (the link, its short title)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,59 +38,12 @@ class PaperView:
     generator: str
 
 
-def short_title(title: str, limit: int = SHORT_TITLE_CHARS) -> str:
-    if len(title) <= limit:
-        return title
-    cut = title[:limit].rsplit(" ", 1)[0].rstrip(",;:—–- ")
-    return cut + "…"
-
-
-def description(brief: Brief, words: int = 60) -> str:
-    """The summary's opening words, for the PDF subject and the HTML description."""
-    summary = brief.summary_text.split()
-    text = " ".join(summary[:words])
-    return text + ("…" if len(summary) > words else "")
-
-
 def paper_view(brief: Brief) -> PaperView:
     return PaperView(
         short_title=short_title(brief.meta.title),
         description=description(brief),
         generator=f"scoper {__version__}",
     )
-
-
-def paper_links(
-    briefs: Iterable[Brief], suffix: str, *, public: bool = False
-) -> dict[str, tuple[str, str]]:
-    """Where each of a run's papers is beside the others: its ref to its file name (its
-    slug and ``suffix``, such as ``.pdf``) and short title (``public``: the public
-    version's). A ref or file name that two briefs share names no one paper, so links to
-    it stay text (``duplicate-ref`` and ``output-clash`` report them)."""
-    briefs = list(briefs)
-    refs = _counts(b.meta.ref for b in briefs)
-    slugs = _counts(b.slug for b in briefs)
-    return {
-        b.meta.ref: (
-            b.slug + suffix,
-            short_title((b.meta.public_title if public else None) or b.meta.title),
-        )
-        for b in briefs
-        if refs[b.meta.ref] == 1 and slugs[b.slug] == 1
-    }
-
-
-def _counts(values: Iterable[str]) -> dict[str, int]:
-    from collections import Counter
-
-    return dict(Counter(values))
-
-
-def links_of(brief: Brief, papers: PaperLinks) -> list[tuple[str, tuple[str, str] | None]]:
-    """What the paper's ``ref:`` links resolve to (part of what its output depends on)."""
-    from scoper.brief.xref import paper_refs
-
-    return sorted({ref: papers.get(ref) for ref, _ in paper_refs(brief)}.items())
 
 
 def paras_for(brief: Brief, config: Config) -> ParagraphNumbers:
