@@ -39,10 +39,6 @@ ITEM_MARK_LEAKS = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 1: a mark line at the start of a structured item, a field or its field list is dropped",
-)
 @pytest.mark.parametrize("body", ITEM_MARK_LEAKS.values(), ids=ITEM_MARK_LEAKS.keys())
 def test_a_mark_line_inside_a_structured_item(tmp_path: Path, body: str) -> None:
     code, _, found = _public(tmp_path, body)
@@ -66,12 +62,9 @@ def test_marks_around_items_that_hold(tmp_path: Path, body: str) -> None:
     assert code != 0 or found == {}, found
 
 
-@pytest.mark.xfail(
-    strict=True, reason="finding 1: the marked item text reaches every public output"
-)
 def test_the_item_mark_leak_reaches_every_public_output(tmp_path: Path) -> None:
-    """Finding 1's reach: the public HTML, PDF text, Word file, public pack (PDF, HTML,
-    tracker CSV, snapshot) and ``export --public`` all carry the marked words."""
+    """Finding 1's reach, fixed: the public HTML, PDF text, Word file, public pack (PDF,
+    HTML, tracker CSV, snapshot) and ``export --public`` carry none of the marked words."""
     briefs = tmp_path / "briefs"
     body = SUMMARY + TAIL + "\n" + ITEM_MARK_LEAKS["risk-text"]
     _brief(briefs, "rt.md", body)
@@ -100,10 +93,6 @@ NESTED_FOOTNOTES = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 2: a footnote defined inside a marked footnote puts the rest of the marked note in the body",
-)
 @pytest.mark.parametrize("body", NESTED_FOOTNOTES.values(), ids=NESTED_FOOTNOTES.keys())
 def test_a_footnote_defined_inside_a_marked_footnote(tmp_path: Path, body: str) -> None:
     code, _, found = _public(tmp_path, body)
@@ -151,10 +140,6 @@ UNREAD_SENSITIVE_FIELDS = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 3: a Sensitive: field where it is not read (prose sections, empty value) is published unmarked",
-)
 @pytest.mark.parametrize(
     "body", UNREAD_SENSITIVE_FIELDS.values(), ids=UNREAD_SENSITIVE_FIELDS.keys()
 )
@@ -203,10 +188,6 @@ print("OPENED", [p for p in opened if "evil.example" in p])
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 4: scoper review opens a brief path naming another machine (UNC on Windows)",
-)
 @pytest.mark.parametrize(
     "named", ["//evil.example/share/brief.md", r"\\evil.example\share\brief.md"]
 )
@@ -244,10 +225,6 @@ def test_review_of_a_file_naming_dev_zero_and_a_fifo(tmp_path: Path) -> None:
 # -- 5. files read outside the output folder through planted links -------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 5: a snapshot planted as a link is read from outside the output folder",
-)
 def test_a_snapshot_link_planted_in_the_output_folder(tmp_path: Path) -> None:
     """The output folder is untrusted (SECURITY.md), and the manifest and kept parts are
     never read through a link; last week's snapshot is. A link to another team's snapshot
@@ -296,13 +273,62 @@ def test_a_public_folder_link_is_still_refused(tmp_path: Path) -> None:
 # -- 6. a mark on a thematic break ---------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 6: a mark before a thematic break marks only the rule; the paragraph after is published",
-)
 def test_a_mark_before_a_thematic_break(tmp_path: Path) -> None:
     """``{.sensitive}`` then ``***`` marks the rule, as the plugin reads it, and withholds
     nothing a reader could see: the case the round-7 fix refuses (a mark that marks
     nothing). Safe: refused, or the paragraph withheld."""
     code, _, found = _public(tmp_path, "{.sensitive}\n***\nLEAK-AFTERRULE para\n\n")
     assert code != 0 or found == {}, found
+
+
+# -- the fixes, as a writer meets them ----------------------------------------------------------
+
+
+def test_a_mark_that_marks_nothing_is_reported_at_its_line_by_check(tmp_path: Path) -> None:
+    """A 'Sensitive:' line under an option and a mark before a rule are reported by
+    ``scoper check`` as ``bad-marking`` at their lines, before anyone asks for a public
+    version."""
+    from tests.test_redteam import HEAD
+
+    body = "## Options\n- Option A\n  - Sensitive: yes\n\n{.sensitive}\n***\n\nAfter.\n\n"
+    path = _brief(tmp_path, "rt.md", SUMMARY + body + TAIL)
+    lines = (HEAD + SUMMARY + body).split("\n")
+    field = lines.index("  - Sensitive: yes") + 1
+    rule = lines.index("{.sensitive}") + 1
+    checked = _scoper("check", str(path))
+    reported = [line for line in checked.stdout.splitlines() if "bad-marking" in line]
+    assert any(f"rt.md:{field}:" in line for line in reported), checked.stdout
+    assert any(f"rt.md:{rule}:" in line for line in reported), checked.stdout
+
+
+def test_a_footnote_defined_inside_another_is_an_error_at_its_line(tmp_path: Path) -> None:
+    """The full version would put the rest of the outer note into the body: the brief is
+    refused with a ``too-deep`` error naming the inner definition's line."""
+    from tests.test_redteam import HEAD
+
+    body = "We met.[^1]\n\n[^1]: Outer note.\n\n    [^2]: Inner note.\n\n    More of the outer.\n\n"
+    path = _brief(tmp_path, "rt.md", SUMMARY + body + TAIL)
+    inner = (HEAD + SUMMARY + body).split("\n").index("    [^2]: Inner note.") + 1
+    checked = _scoper("check", str(path))
+    assert checked.returncode != 0
+    assert f"rt.md:{inner}: error" in checked.stdout and "too-deep" in checked.stdout, (
+        checked.stdout
+    )
+
+
+def test_a_marked_token_a_reader_drops_still_refuses_the_public_version(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Fail closed: with the item reader's fix undone (it drops the marked block again),
+    the words of every marked block, kept as parsed, stop the public version at the end."""
+    from scoper.brief import items
+    from scoper.brief.parser import parse_brief
+    from scoper.brief.public import PublicRefused, public_brief
+    from tests.test_redteam import HEAD
+
+    monkeypatch.setattr(items, "_mark_of", lambda token, mark: None)
+    for body in ITEM_MARK_LEAKS.values():
+        brief = parse_brief(HEAD + SUMMARY + body + TAIL, "rt.md", default_ref="rt", slug="rt")
+        assert brief.marked_texts
+        with pytest.raises(PublicRefused, match="withheld words"):
+            public_brief(brief)

@@ -37,6 +37,10 @@ class _RawItem:
     """Everything of the item after its first paragraph, except the fields."""
     name_field: Field | None = None
     """The table form's first column, for partners."""
+    mark: str | None = None
+    """A ``{.sensitive}`` line on a block the item reader takes apart (the item's first
+    paragraph, its field list, a field's line): the exemption, or "". It marks the whole
+    item, since the block that carried it is not kept as a block."""
 
 
 class ItemReader:
@@ -66,7 +70,13 @@ class ItemReader:
                 self._indentation_problem(raws[-1], raw)
             stray_run = True
             raws[-1].fields.append(stray)
-        return self._marked([self._typed(raw) for raw in raws], start)
+        return self._marked([self._typed_marked(raw) for raw in raws], start)
+
+    def _typed_marked(self, raw: _RawItem) -> Item:
+        item = self._typed(raw)
+        if raw.mark is not None and item.sensitive is None:
+            item.sensitive = raw.mark
+        return item
 
     def _marked(self, items: list[Item], start: int) -> list[Item]:
         """``{.sensitive}`` before a list or table of items marks every item in it."""
@@ -123,7 +133,12 @@ class ItemReader:
             token = self.tokens[a]
             if position == 0 and token.type == "paragraph_open":
                 item.head = self.tokens[a + 1]
+                item.mark = _mark_of(token, item.mark)
             elif token.type == "bullet_list_open" and self._is_field_list(a, b):
+                item.mark = _mark_of(token, item.mark)
+                for field_start, _ in self.stream.blocks(a + 1, b - 1):
+                    for taken in self.tokens[field_start : field_start + 2]:
+                        item.mark = _mark_of(taken, item.mark)
                 item.fields += self._field_list(a, b)
             else:
                 rest.append((a, b))
@@ -242,8 +257,10 @@ class ItemReader:
         fields: dict[str, Field] = {}
         extra: list[Field] = []
         for fld in written:
-            if not fld.text:
-                continue  # "Owner:" with nothing after it is no owner
+            if not fld.text and fld.name != "sensitive":
+                # "Owner:" with nothing after it is no owner; but "Sensitive:" alone asks
+                # for a mark, and is read as "yes" (failing open would publish the item).
+                continue
             if fld.name in readable and fld.name not in fields:
                 fields[fld.name] = fld
             elif fld.name in readable:
@@ -416,3 +433,8 @@ def _split_label(inline: Token) -> tuple[str, list[Token]] | None:
             value[0] = _text_token(value[0].content.lstrip())
         return label, value
     return None
+
+
+def _mark_of(token: Token, mark: str | None) -> str | None:
+    """The mark already found, else the token's own."""
+    return mark if mark is not None else token.meta.get("sensitive")

@@ -74,16 +74,36 @@ def marks_plugin(md: MarkdownIt) -> None:
 def _marks_rule(state: StateCore) -> None:
     if "{" not in state.src:
         return  # no braces, no attributes: most briefs (a check of many briefs is quicker)
-    for token in state.tokens:
+    tokens = state.tokens
+    for index, token in enumerate(tokens):
         _read_marks(token)
-        for child in token.children or []:
+        children = token.children or []
+        for number, child in enumerate(children):
             _read_marks(child)
             if child.type == "image":
                 _lift_marks(child)
             if "sensitive" in child.meta:
                 state.env["scoper_marked"] = True
+                _note_marked_text(state, children, number)
         if "sensitive" in token.meta:
             state.env["scoper_marked"] = True
+            _note_marked_text(state, tokens, index)
+
+
+def _note_marked_text(state: StateCore, tokens: list[Token], index: int) -> None:
+    """Keep the words of a marked block or span, as parsed: the public version checks at
+    the end that none of them is published (scoper.brief.public), whatever reader of the
+    model might drop the token that carried the mark."""
+    depth, words = 0, []
+    for token in tokens[index:]:
+        depth += token.nesting
+        words.append(token.content)
+        words += [child.content for child in token.children or []]
+        if depth <= 0:
+            break
+    # Each token's words apart (a paragraph's, each span's): a part of the block left in
+    # the public version is found on its own.
+    state.env.setdefault("scoper_marked_texts", []).extend(w for w in words if w.strip())
 
 
 def _mark_lines(state: StateCore) -> None:
@@ -96,7 +116,9 @@ def _mark_lines(state: StateCore) -> None:
         if token.type != "attrs_block" or "sensitive" not in _classes(token.attrs):
             continue
         after = next((t for t in tokens[index + 1 :] if t.type != "attrs_block"), None)
-        if after is None or after.nesting < 0:
+        # A rule (***) is a block with nothing in it to withhold: the writer meant what
+        # follows it.
+        if after is None or after.nesting < 0 or after.type == "hr":
             line = token.map[0] if token.map else 0
             unattached = state.env.setdefault("scoper_unattached_marks", [])
             unattached.append(line)
@@ -110,8 +132,18 @@ def _classes(attrs: object) -> list[str]:
 def _footnote_definition_marks(state: StateCore) -> None:
     """A mark line before a footnote's definition (in a quote or a list item, after a blank
     line or another attribute line, as before any block) lands on the definition's opening
-    token, which the footnote plugin later drops: read it here, by the footnote's label."""
+    token, which the footnote plugin later drops: read it here, by the footnote's label.
+
+    A footnote defined inside another's definition is noted too: the plugin's tail cannot
+    nest them, and would put the rest of the outer note into the body."""
+    depth = 0
     for token in state.tokens:
+        if token.type == "footnote_reference_open":
+            if depth and token.map:
+                state.env.setdefault("scoper_nested_footnotes", []).append(token.map[0])
+            depth += 1
+        elif token.type == "footnote_reference_close":
+            depth -= 1
         if token.type == "footnote_reference_open" and "insecure_attrs" in token.meta:
             _read_marks(token)
             if "sensitive" in token.meta:

@@ -279,6 +279,9 @@ class Brief:
     """In a public version, how many passages were withheld; None for the full paper."""
     marked: bool = False
     """Some block or span of the body is marked ``{.sensitive}``."""
+    marked_texts: tuple[str, ...] = ()
+    """The words of every block and span marked ``{.sensitive}``, as parsed: whatever
+    the public version withholds, none of these may be left in it."""
     unattached_marks: tuple[int, ...] = ()
     """Brief lines of ``{.sensitive}`` lines that no block follows (the last line of a quote,
     a list item or the body): they mark nothing, so the public version refuses them."""

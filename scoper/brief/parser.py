@@ -81,6 +81,7 @@ def parse_brief(
         body_line=split.body_first_line,
         marked=bool(body.env.get("scoper_marked")),
         unattached_marks=body.unattached_marks(),
+        marked_texts=body.marked_texts(),
     )
     if has_errors(problems):
         # What did parse, for the check rules: the writer gets every problem at once.
@@ -100,6 +101,7 @@ class _BodyParser:
         self.stream = Stream(path, [], first_line)
         self.resolve_image = resolve_image
         self.sections: list[Section] = []
+        self.unread_marks: list[int] = []
         self.preamble = Prose()
         self.footnotes = Prose()
         self.images: list[Image] = []
@@ -114,8 +116,17 @@ class _BodyParser:
         return self.stream.tokens
 
     def unattached_marks(self) -> tuple[int, ...]:
-        found = self.env.get("scoper_unattached_marks")
-        return tuple(self.stream.offset + line for line in found) if isinstance(found, list) else ()
+        """Marks that mark nothing: a mark line with no block after it, and a
+        'Sensitive:' line where no such field is read."""
+        return tuple(sorted([*self._env_lines("scoper_unattached_marks"), *self.unread_marks]))
+
+    def marked_texts(self) -> tuple[str, ...]:
+        found = self.env.get("scoper_marked_texts")
+        return tuple(str(text) for text in found) if isinstance(found, list) else ()
+
+    def _env_lines(self, key: str) -> list[int]:
+        found = self.env.get(key)
+        return [self.stream.offset + line for line in found] if isinstance(found, list) else []
 
     def problem(self, line: int, rule: str, message: str) -> None:
         self.stream.problem(line, rule, message)
@@ -132,6 +143,13 @@ class _BodyParser:
         if not stream.problems:
             stream.tokens = self.md.parse(body, self.env)
             stream.problems += token_limits(stream.tokens, stream.path, stream.offset)
+        for line in self._env_lines("scoper_nested_footnotes"):
+            self.problem(
+                line,
+                "too-deep",
+                "a footnote is defined inside another footnote's definition, which footnotes "
+                "cannot hold; define it at the left margin, after the other",
+            )
         if stream.problems or self._too_much():
             return
         end = next(
@@ -191,6 +209,31 @@ class _BodyParser:
             self.sections.append(section)
         self._check_sections(seen)
         self._check_images()
+        self.unread_marks = self._unread_fields()
+
+    def _unread_fields(self) -> list[int]:
+        """Lines of a list item 'Sensitive: ...' where scoper reads no such field (a free
+        section, Options): the writer asked for a mark that does nothing."""
+        read = {
+            found.line
+            for section in self.sections
+            for item in section.items
+            for found in [*item.fields.values(), *item.extra_fields]
+            if found.name == "sensitive"
+        }
+        lines = []
+        for index in range(2, len(self.tokens)):
+            token = self.tokens[index]
+            if (
+                token.type == "inline"
+                and self.tokens[index - 1].type == "paragraph_open"
+                and self.tokens[index - 2].type == "list_item_open"
+                and _SENSITIVE_FIELD.match(token.content)
+            ):
+                line = self.stream.line_of(token)
+                if line not in read and self.stream.line_of(self.tokens[index - 2]) not in read:
+                    lines.append(line)
+        return lines
 
     def _check_sections(self, seen: dict[SectionKind, int]) -> None:
         for section in self.sections:
@@ -354,3 +397,7 @@ def section_slug(title: str) -> str:
     from slugify import slugify
 
     return str(slugify(title))
+
+
+_SENSITIVE_FIELD = re.compile(r"^\s*(?:\*\*|__)?sensitive(?:\*\*|__)?\s*:", re.IGNORECASE)
+"""A list item written as the 'Sensitive:' field (bold or not)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from markdown_it.token import Token
@@ -62,10 +62,7 @@ class _Redactor:
         for token in tokens:
             parts += [token.content, _attr_text(token)]
             parts += [t for c in token.children or [] for t in (c.content, _attr_text(c))]
-        for part in parts:
-            phrase = _normal(part)
-            if len(phrase.split()) >= 3 and len(phrase) >= 15:
-                self.words.add(phrase)
+        self.words |= _telling(parts)
 
     def prose(self, prose: Prose) -> Prose:
         return Prose(tuple(self._tokens(list(prose.tokens))))
@@ -195,9 +192,10 @@ def public_brief(brief: Brief, marking: str = "", *, verified: bool = True) -> B
         )
     if verified and brief.unattached_marks:
         raise PublicRefused(
-            f"{brief.path}:{brief.unattached_marks[0]}: no public version: this "
-            "'{.sensitive}' line has no block after it (the last line of a quote, a list item "
-            "or the brief), so it marks nothing; put it directly before the passage it withholds"
+            f"{brief.path}:{brief.unattached_marks[0]}: no public version: this mark "
+            "marks nothing where it stands (a '{.sensitive}' line with no passage after it, or "
+            "before a rule; a 'Sensitive:' line outside Evidence, Partners, Actions and Risks); "
+            "put '{.sensitive}' directly before the passage it withholds"
         )
     redactor = _Redactor()
     sections = [
@@ -230,11 +228,14 @@ def public_brief(brief: Brief, marking: str = "", *, verified: bool = True) -> B
         footnotes=footnotes,
         withheld=redactor.withheld,
         warnings=[],
+        marked_texts=(),
     )
     # Images and links are listed again from what is left, for the checks and the keys.
     public.images, public.links = _references(public)
     if verified:
-        _check_nothing_left(public, redactor.words)
+        # What was marked, as parsed, not only what the redactor took: a reader of the
+        # model that dropped a marked token (so the redactor never saw it) is caught here.
+        _check_nothing_left(public, redactor.words | _telling(brief.marked_texts))
     return public
 
 
@@ -303,6 +304,12 @@ def _descendants(token: Token) -> list[Token]:
         found.append(inner)
         stack += list(inner.children or [])
     return found
+
+
+def _telling(parts: Iterable[str]) -> set[str]:
+    """The passages long enough to tell what was withheld, normalised."""
+    phrases = {_normal(part) for part in parts}
+    return {phrase for phrase in phrases if len(phrase.split()) >= 3 and len(phrase) >= 15}
 
 
 def _normal(text: str) -> str:

@@ -113,8 +113,9 @@ def bad_marking(brief: Brief, context: CheckContext) -> Iterator[Problem]:
             brief.path,
             line,
             "bad-marking",
-            "this '{.sensitive}' line has no block after it (the last line of a quote, a list "
-            "item or the brief), so it marks nothing; put it directly before the passage",
+            "this mark marks nothing where it stands (a '{.sensitive}' line with no passage "
+            "after it, or before a rule; a 'Sensitive:' line outside Evidence, Partners, "
+            "Actions and Risks); put '{.sensitive}' directly before the passage",
             plain="A mark for the public version stands where it marks nothing.",
         )
     for prose, line, _item, _found in _proses(brief):

@@ -199,6 +199,11 @@ def _changed(brief: Path, digest: str) -> str | None:
     untrusted: only a regular file within the size limit is read (not /dev/zero, a FIFO)."""
     from scoper.brief.source import read_at_most
 
+    if not _local_brief(brief):
+        return (
+            f"the brief {brief} is not a brief on this machine (a .md file with no host in "
+            "its path), so it is not opened: lines are as they were when the paper was made"
+        )
     try:
         now = hashlib.sha256(read_at_most(brief, MAX_BRIEF_BYTES)).hexdigest()
     except (OSError, ValueError):
@@ -383,3 +388,16 @@ def _date(text: str) -> dt.date | None:
         return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date()
     except ValueError:
         return None
+
+
+def _local_brief(brief: Path) -> bool:
+    """Whether a brief path named by a Word file may be opened: a Markdown file, on this
+    machine. A path with a host (``\\\\host\\share``, ``//host/share``) would be opened
+    over the network, and on Windows would send the user's credentials to that host."""
+    text = str(brief)
+    if brief.suffix.lower() != ".md" or "\0" in text:
+        return False
+    if text[:2].replace("\\", "/") == "//":
+        return False
+    drive = os.path.splitdrive(text)[0]
+    return not drive.replace("\\", "/").startswith("//")

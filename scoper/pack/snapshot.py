@@ -314,13 +314,16 @@ def _public_holds_only_public(shot: Snapshot) -> None:
         )
 
 
-def read_snapshot(path: Path) -> Snapshot:
+def read_snapshot(path: Path, *, follow: bool = True) -> Snapshot:
+    """The snapshot in ``path``. ``follow=False`` for one found in the output folder: a
+    link planted there could show another team's papers on this pack's changes page."""
     from scoper.pack.files import read_limited
 
-    data = read_limited(path, MAX_BYTES)
+    data = read_limited(path, MAX_BYTES, follow)
     if data is None:
         raise SnapshotError(
-            f"it cannot be read (not a regular file, missing, or over {MAX_BYTES // 1_000_000} MB)"
+            "it cannot be read (not a regular file, a link in the output folder, missing, "
+            f"or over {MAX_BYTES // 1_000_000} MB)"
         )
     shot = parse_snapshot(data)
     _public_holds_only_public(shot)
@@ -353,14 +356,14 @@ def find_baseline(out_dir: Path, period: dt.date, public: bool) -> Baseline:
     compares only with public snapshots, a full one only with full ones."""
     try:
         found = [p for p in out_dir.glob("*" + SUFFIX) if not p.name.startswith(".")]
-        found.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+        found.sort(key=lambda p: p.lstat().st_mtime, reverse=True)
     except OSError:
         return Baseline(None, None)
     best: tuple[Snapshot, Path] | None = None
     skipped: list[tuple[Path, str]] = []
     for path in found[:MAX_CANDIDATES]:
         try:
-            shot = read_snapshot(path)
+            shot = read_snapshot(path, follow=False)
         except SnapshotError as error:
             skipped.append((path, str(error)))
             continue
