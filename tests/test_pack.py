@@ -471,6 +471,56 @@ def test_superseded_papers_are_left_out_and_named_on_the_cover(tmp_path: Path) -
     assert "Not in this pack: 1 superseded paper" in cover and "PU-2026-899" in cover
 
 
+def _body_lines(page_text: str) -> list[str]:
+    """A page's lines other than its running head, markings and page number."""
+    import re
+
+    return [
+        line
+        for line in page_text.splitlines()
+        if line.strip()
+        and "OFFICIAL" not in line
+        and not re.fullmatch(r"\s*Page \d+ of \d+\s*", line)
+    ]
+
+
+def test_trackers_in_pieces_read_as_one_and_no_page_is_blank(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The trackers are laid out in pieces of whole months (or owners), each its own PDF:
+    with pieces of about ten rows, every action is still in each tracker once, in date
+    order, each month is headed once, the contents point at each part's first page, and no
+    page of the pack is blank (a closing part's PDF once began with an empty page)."""
+    from scoper.pack import model
+    from scoper.pack.parts import FOLDER
+
+    monkeypatch.setattr(model, "PIECE_ROWS", 10)
+    out = tmp_path / "out"
+    outcome = build_pack(sorted(EXAMPLES.glob("*.md")), Config(), out, today=TODAY)
+    assert outcome.ok and outcome.pack is not None
+    pieces = outcome.pack.closing_pieces()
+    assert len(pieces) > 6 and all(p.groups for p in pieces if p.part == "part-tracker")
+    # Each piece was laid out (and kept) on its own, beside the front and the stamp.
+    assert len(list((out / FOLDER).glob("*.pdf"))) == len(pieces) + 2
+    reader = PdfReader(out / "pack.pdf")
+    texts = [page.extract_text() for page in reader.pages]
+    blank = [number + 1 for number, text in enumerate(texts) if not _body_lines(text)]
+    assert blank == []
+    marks = {
+        item.title: reader.get_destination_page_number(item)
+        for item in reader.outline
+        if not isinstance(item, list)
+    }
+    start, end = marks["Action tracker"], marks["Action tracker by owner"]
+    tracker = " ".join(" ".join(texts[start:end]).split())
+    rows = outcome.pack.tracker
+    assert len(rows) > 10
+    for month in outcome.pack.tracker_by_month:
+        assert tracker.count(month.label + " (") == 1, month.label
+    places = [tracker.find(" ".join(row.action.text.split())[:40]) for row in rows]
+    assert -1 not in places and places == sorted(places)
+
+
 def test_a_change_to_an_action_lays_out_only_the_trackers_again(tmp_path: Path) -> None:
     """Each closing part is laid out on its own: an action's new wording reaches the two
     trackers, so they are laid out again, while the register, the annex, the front and the

@@ -16,10 +16,10 @@ from scoper.config import Config
 from scoper.output import output_path, write_atomic
 from scoper.pack.cache import Keys, Manifest
 from scoper.pack.files import digest_of
-from scoper.pack.model import Pack, PackPaper
+from scoper.pack.model import BACK_PARTS, ClosingPiece, Pack, PackPaper, PackPart
 from scoper.pack.parts import PartCache, part_key
 from scoper.problems import Problem, problem
-from scoper.render.html import BACK_PARTS, PackPart, render_html, render_pack_html
+from scoper.render.html import render_html, render_pack_html
 from scoper.render.theme import Theme
 
 if TYPE_CHECKING:
@@ -172,7 +172,8 @@ class PackJob:
         # one long job at the end while the other waits.
         back = None
         if not pack_fresh:
-            back = {anchor: self.part(self.part_job(anchor, {})) for anchor, _ in BACK_PARTS}
+            pieces = self.pack.closing_pieces(self.config.owners)
+            back = [(piece, self.part(self.piece_job(piece))) for piece in pieces]
         # When most papers are new, the last run's length of the front is no guide:
         # the front is laid out once now, beside the papers, to learn its length, so
         # that it is laid out only once more, with the real page numbers, at the end.
@@ -186,7 +187,7 @@ class PackJob:
         if self.problems:
             return  # no partial pack: the last good one stays
         if back is not None:
-            self.assemble({anchor: future.result() for anchor, future in back.items()}, targets)
+            self.assemble([(piece, future.result()) for piece, future in back], targets)
             if not self.problems:
                 digests = {t.name: self.files.digest(t, None) for t in targets}
                 self.manifest.pack_made(self.pack.name, pack_key, digests)
@@ -238,11 +239,19 @@ class PackJob:
     def paper_job(self, paper: PackPaper) -> PdfJob:
         return paper_job(paper.brief, self.config, self.theme, paper.warnings, self.links_pdf)
 
-    def part_job(self, part: PackPart, pages: dict[str, int]) -> PdfJob:
+    def piece_job(self, piece: ClosingPiece) -> PdfJob:
+        return self.part_job(piece.part, {}, piece)
+
+    def part_job(
+        self, part: PackPart, pages: dict[str, int], piece: ClosingPiece | None = None
+    ) -> PdfJob:
         from scoper.pdf.pool import PdfJob
 
+        html = render_pack_html(
+            self.pack, self.config, part=part, pages=pages, theme=self.theme, piece=piece
+        )
         return PdfJob(
-            html=render_pack_html(self.pack, self.config, part=part, pages=pages, theme=self.theme),
+            html=html,
             roots=self.theme.roots,
             title=self.pack.title,
             created=self.pack.issued.isoformat(),
@@ -306,7 +315,10 @@ class PackJob:
         return pages
 
     def page_numbers(
-        self, front_pages: int, lengths: dict[str, int], back: dict[str, PdfOutcome]
+        self,
+        front_pages: int,
+        lengths: dict[str, int],
+        back: list[tuple[ClosingPiece, PdfOutcome]],
     ) -> dict[str, int]:
         """The 1-based page of the pack PDF on which each paper and closing part starts."""
         pages: dict[str, int] = {}
@@ -314,19 +326,20 @@ class PackJob:
         for paper in self.pack.papers:
             pages[paper.anchor] = paper.first_page = next_page
             next_page += lengths[paper.brief.slug]
-        for anchor, _ in BACK_PARTS:
-            pages[anchor] = next_page
-            next_page += back[anchor].pages
+        for piece, laid_out in back:
+            pages.setdefault(piece.part, next_page)
+            next_page += laid_out.pages
         return pages
 
-    def assemble(self, back: dict[str, PdfOutcome], targets: list[Path]) -> None:
+    def assemble(self, back: list[tuple[ClosingPiece, PdfOutcome]], targets: list[Path]) -> None:
         from scoper.pack.assemble import Part, merge, page_count
         from scoper.pack.snapshot import snapshot_of
         from scoper.pack.tracker import tracker_csv
 
-        for anchor, title in BACK_PARTS:
-            if back[anchor].pdf is None:
-                message = f"the pack's {title.lower()}: {back[anchor].error}"
+        titles = dict(BACK_PARTS)
+        for piece, laid_out in back:
+            if laid_out.pdf is None:
+                message = f"the pack's {titles[piece.part].lower()}: {laid_out.error}"
                 self.report(problem(str(targets[0]), 0, "pdf-failed", message))
                 return
         pdfs = self.paper_pdfs()
@@ -339,7 +352,7 @@ class PackJob:
         if self.front_estimate is not None:
             estimate = self.front_estimate.result()
             front_pages = estimate.pages or front_pages
-        body_pages = sum(lengths.values()) + sum(part.pages for part in back.values())
+        body_pages = sum(lengths.values()) + sum(laid_out.pages for _, laid_out in back)
         for _ in range(3):
             pages = self.page_numbers(front_pages, lengths, back)
             front_future = self.part(self.part_job("front", pages))
@@ -375,7 +388,7 @@ class PackJob:
             Part(pdfs[p.brief.slug], p.anchor, {}, file=f"{p.brief.slug}.pdf")
             for p in self.pack.papers
         ]
-        parts += [Part(back[anchor].pdf or b"", anchor, {}) for anchor, _ in BACK_PARTS]
+        parts += [Part(laid_out.pdf or b"", piece.anchor, {}) for piece, laid_out in back]
         pdf = merge(parts, self.pack.title, stamp.pdf)
         html = render_pack_html(self.pack, self.config, part="all", pages=pages, theme=self.theme)
         csv_data = tracker_csv(self.pack, self.config.owners) if self.actions_csv else None

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from scoper.brief.model import CLASSIFICATIONS, Action, Brief, Partner
 from scoper.problems import RULES, Problem
@@ -116,6 +116,81 @@ class OwnerGroup:
         """The other ways the briefs wrote this owner, as grouped here."""
         written = dict.fromkeys(" ".join((r.action.owner or "").split()) for r in self.rows)
         return [name for name in written if name and name != self.owner]
+
+
+@dataclass(frozen=True, slots=True)
+class MonthGroup:
+    """The tracker's actions due in one month, in date order."""
+
+    month: dt.date | None
+    """The month's first day; None for actions with no due date (last)."""
+    rows: list[TrackerRow]
+
+    @property
+    def label(self) -> str:
+        return self.month.strftime("%B %Y") if self.month else "No due date"
+
+
+def month_groups(rows: list[TrackerRow]) -> list[MonthGroup]:
+    """The tracker's rows (in date order) grouped by the month they are due."""
+    groups: list[MonthGroup] = []
+    for row in rows:
+        month = row.action.due.replace(day=1) if row.action.due else None
+        if not groups or groups[-1].month != month:
+            groups.append(MonthGroup(month, []))
+        groups[-1].rows.append(row)
+    return groups
+
+
+PackPart = Literal["all", "front", "part-tracker", "part-owners", "part-register", "part-annex"]
+"""The whole pack (its HTML file), or one part of its PDF: the front (cover, grid, changes,
+contents), or one closing part, named by its anchor."""
+
+BACK_PARTS: tuple[tuple[PackPart, str], ...] = (
+    ("part-tracker", "Action tracker"),
+    ("part-owners", "Action tracker by owner"),
+    ("part-register", "Partner register"),
+    ("part-annex", "Quality annex"),
+)
+"""The pack's closing parts, as the contents lists them: (anchor, title)."""
+
+PIECE_ROWS = 200
+"""About how many tracker rows one piece of a tracker holds (some 17 pages)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClosingPiece:
+    """One PDF of the pack's closing parts: a whole part, or a share of a tracker's months
+    (or owners), whole groups only, the first with the part's heading.
+
+    The closing parts are laid out apart, side by side, and kept apart (a change that
+    reaches one month of the tracker lays out only that piece again); and a tracker of
+    hundreds of papers in one table would take the renderer time and memory that grow
+    faster than its rows."""
+
+    part: PackPart
+    number: int = 0
+    """0 for the piece that opens the part (its heading and introduction)."""
+    groups: tuple[MonthGroup | OwnerGroup, ...] = ()
+    """The tracker's months, or owners, in this piece; none for the register and annex."""
+
+    @property
+    def anchor(self) -> str:
+        return self.part if self.number == 0 else f"{self.part}-{self.number + 1}"
+
+
+def _pieces(
+    part: PackPart, groups: list[MonthGroup] | list[OwnerGroup], rows: int
+) -> list[ClosingPiece]:
+    shares: list[list[MonthGroup | OwnerGroup]] = [[]]
+    size = 0
+    for group in groups:
+        if shares[-1] and size + len(group.rows) > rows:
+            shares.append([])
+            size = 0
+        shares[-1].append(group)
+        size += len(group.rows)
+    return [ClosingPiece(part, number, tuple(share)) for number, share in enumerate(shares)]
 
 
 def owner_groups(
@@ -225,6 +300,23 @@ class Pack:
     @property
     def tracker(self) -> list[TrackerRow]:
         return action_tracker(self.papers, self.issued)
+
+    @property
+    def tracker_by_month(self) -> list[MonthGroup]:
+        return month_groups(self.tracker)
+
+    def closing_pieces(
+        self, owners: tuple[tuple[str, tuple[str, ...]], ...] = (), rows: int | None = None
+    ) -> list[ClosingPiece]:
+        """The closing parts as the PDFs they are laid out in, in the pack's order, with
+        about ``rows`` (PIECE_ROWS) tracker rows a piece."""
+        rows = rows or PIECE_ROWS
+        return [
+            *_pieces("part-tracker", self.tracker_by_month, rows),
+            *_pieces("part-owners", self.tracker_by_owner(owners), rows),
+            ClosingPiece("part-register"),
+            ClosingPiece("part-annex"),
+        ]
 
     def tracker_by_owner(
         self, owners: tuple[tuple[str, tuple[str, ...]], ...] = ()

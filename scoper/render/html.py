@@ -24,7 +24,7 @@ from scoper.problems import Problem
 from scoper.render.theme import Theme, data_uri, environment, font_faces, stylesheet, theme_for
 
 if TYPE_CHECKING:
-    from scoper.pack.model import Pack
+    from scoper.pack.model import ClosingPiece, Pack, PackPart
 
 Target = Literal["screen", "pdf"]
 
@@ -101,22 +101,6 @@ def render_html(
     )
 
 
-PackPart = Literal["all", "front", "part-tracker", "part-owners", "part-register", "part-annex"]
-"""The whole pack (its HTML file), or one part of its PDF: the front (cover, grid, changes,
-contents), or one closing part, named by its anchor. Each closing part is laid out on its
-own, so that the workers lay them out side by side, and a change that reaches one (a new
-warning in the annex) does not lay out the others again."""
-
-
-BACK_PARTS: tuple[tuple[PackPart, str], ...] = (
-    ("part-tracker", "Action tracker"),
-    ("part-owners", "Action tracker by owner"),
-    ("part-register", "Partner register"),
-    ("part-annex", "Quality annex"),
-)
-"""The pack's closing parts, as the contents lists them: (anchor, title)."""
-
-
 def render_pack_html(
     pack: Pack,
     config: Config,
@@ -124,11 +108,17 @@ def render_pack_html(
     part: PackPart = "all",
     pages: dict[str, int] | None = None,
     theme: Theme | None = None,
+    piece: ClosingPiece | None = None,
 ) -> str:
     """The pack as HTML: the whole of it (one self-contained file), or for the PDF its
-    front (cover, contents) or one closing part (tracker, register, annex). ``pages`` gives
-    the page of the pack PDF that each paper and part starts on, for the contents."""
+    front (cover, contents) or one piece of its closing parts (``piece``: a share of a
+    tracker, the register, the annex). ``pages`` gives the page of the pack PDF that each
+    paper and part starts on, for the contents."""
     from scoper.pack.grid import cover_facts, grid
+    from scoper.pack.model import BACK_PARTS
+
+    if piece is not None:
+        part = piece.part
 
     theme = theme or theme_for(config)
     target: Target = "screen" if part == "all" else "pdf"
@@ -143,7 +133,12 @@ def render_pack_html(
         part=part,
         pages=pages or {},
         back_parts=BACK_PARTS,
-        tracker_by_owner=pack.tracker_by_owner(config.owners)
+        piece=piece,
+        # The trackers' groups: all of them in the whole pack, a piece's in the PDF.
+        tracker_by_month=list(piece.groups if piece else pack.tracker_by_month)
+        if part in ("all", "part-tracker")
+        else [],
+        tracker_by_owner=list(piece.groups if piece else pack.tracker_by_owner(config.owners))
         if part in ("all", "part-owners")
         else [],
         # In the PDF the contents' links are joined to the papers' pages after merging.
