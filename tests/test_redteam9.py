@@ -142,7 +142,9 @@ def test_a_long_marked_header_is_caught_by_the_final_check(tmp_path: Path) -> No
 
 
 def test_a_mark_in_a_free_tables_header_is_withheld(tmp_path: Path) -> None:
-    code, _, found = _public(tmp_path, "## Notes\n| a | [LEAK-FREEHEADER]{.sensitive} |\n|---|---|\n| 1 | 2 |\n\n")
+    code, _, found = _public(
+        tmp_path, "## Notes\n| a | [LEAK-FREEHEADER]{.sensitive} |\n|---|---|\n| 1 | 2 |\n\n"
+    )
     assert code == 0 and found == {}, found
 
 
@@ -209,12 +211,30 @@ ITEM_SHAPES_HELD = {
         "## External partners\n| Partner | Sector | Commitment |\n|---|---|---|\n| [LEAK-TABLENAME]{.sensitive} Ltd | commercial | committed |\n| Alliance | third-sector | committed |\n\n",
         EVIDENCE_AND_ACTIONS,
     ),
-    "field-line-that-is-a-span": ("## Risks\n- A risk.\n  - [Mitigation: LEAK-SPANFIELD x]{.sensitive}\n\n", TAIL),
-    "field-label-half-marked": ("## Risks\n- A risk.\n  - Miti[gation: LEAK-HALFLABEL]{.sensitive} x\n\n", TAIL),
-    "bold-label-marked-value": ("## Risks\n- A risk.\n  - **Mitigation:** [LEAK-BOLDVALUE]{.sensitive}\n\n", TAIL),
-    "heading-in-an-item": ("## Risks\n- A risk.\n\n  ### Heading [LEAK-ITEMHEADING]{.sensitive}\n\n", TAIL),
-    "heading-span-in-a-free-section": ("## Notes\n### Talks with [LEAK-HSPAN]{.sensitive} went well\n\nText.\n\n", TAIL),
-    "marked-level-3-heading": ("## Notes\n{.sensitive}\n### LEAK-MARKEDHEADING heading\n\nText.\n\n", TAIL),
+    "field-line-that-is-a-span": (
+        "## Risks\n- A risk.\n  - [Mitigation: LEAK-SPANFIELD x]{.sensitive}\n\n",
+        TAIL,
+    ),
+    "field-label-half-marked": (
+        "## Risks\n- A risk.\n  - Miti[gation: LEAK-HALFLABEL]{.sensitive} x\n\n",
+        TAIL,
+    ),
+    "bold-label-marked-value": (
+        "## Risks\n- A risk.\n  - **Mitigation:** [LEAK-BOLDVALUE]{.sensitive}\n\n",
+        TAIL,
+    ),
+    "heading-in-an-item": (
+        "## Risks\n- A risk.\n\n  ### Heading [LEAK-ITEMHEADING]{.sensitive}\n\n",
+        TAIL,
+    ),
+    "heading-span-in-a-free-section": (
+        "## Notes\n### Talks with [LEAK-HSPAN]{.sensitive} went well\n\nText.\n\n",
+        TAIL,
+    ),
+    "marked-level-3-heading": (
+        "## Notes\n{.sensitive}\n### LEAK-MARKEDHEADING heading\n\nText.\n\n",
+        TAIL,
+    ),
     "mark-before-a-field-in-a-loose-list": (
         "## Risks\n- A risk.\n\n  - Likelihood: low\n\n  - {.sensitive}\n    Mitigation: LEAK-LOOSEFIELD\n\n",
         TAIL,
