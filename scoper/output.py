@@ -98,3 +98,39 @@ def _remove_leftovers(path: Path, older_than: float = 60) -> None:
         with contextlib.suppress(OSError):
             if time.time() - leftover.stat().st_mtime > older_than:
                 leftover.unlink()
+
+
+class PinnedFolder:
+    """A folder that scoper writes into, reached through the folder itself rather than its
+    name: on Linux, ``/proc/self/fd/N`` of a descriptor opened on it (without following a
+    link) goes on naming that folder even if someone renames it and puts a link in its
+    place. A folder that others can write to (an output folder, ``OUTPUT/public``) could
+    otherwise be swapped for a link while a pack is written, and the pack written wherever
+    the link points. Elsewhere (no /proc), the folder's name is used, as checked once.
+
+    ``path`` is where to read and write; ``shown(text)`` puts the folder's own name back in
+    a message."""
+
+    def __init__(self, folder: Path) -> None:
+        self.name = folder
+        self.path = folder
+        self.opened = False
+        """Whether the folder was opened as a folder (not a link, a file, or missing)."""
+        flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
+        try:
+            descriptor = os.open(folder, flags | getattr(os, "O_CLOEXEC", 0))
+        except OSError:
+            return  # no such folder yet, or not one: the caller's own checks report it
+        self.opened = True
+        pinned = Path(f"/proc/self/fd/{descriptor}")
+        if not os.path.isdir(pinned):
+            os.close(descriptor)
+            return
+        self.path = pinned
+        import weakref
+
+        # Closed when the folder is no longer used (the preview makes many packs).
+        weakref.finalize(self, os.close, descriptor)
+
+    def shown(self, text: str) -> str:
+        return text.replace(str(self.path), str(self.name)) if self.path != self.name else text

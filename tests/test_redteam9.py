@@ -90,11 +90,6 @@ def _race_public_folder(tmp_path: Path) -> tuple[Path, bool, subprocess.Complete
     return victim, swapped, subprocess.CompletedProcess(command, child.returncode, stdout, stderr)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 1: OUTPUT/public is checked once, then written by path: a link swapped in "
-    "after the check has the public pack written into another folder",
-)
 def test_a_public_folder_swapped_for_a_link_during_the_pack(tmp_path: Path) -> None:
     victim, swapped, run = _race_public_folder(tmp_path)
     if not swapped:
@@ -120,11 +115,6 @@ TABLE_HEADER_LEAKS = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 2: a span marked in the header row of a table of items is dropped and "
-    "published as the column's label",
-)
 @pytest.mark.parametrize("case", TABLE_HEADER_LEAKS.values(), ids=TABLE_HEADER_LEAKS.keys())
 def test_a_mark_in_the_header_row_of_a_table_of_items(
     tmp_path: Path, case: tuple[str, str]
@@ -138,7 +128,9 @@ def test_a_long_marked_header_is_caught_by_the_final_check(tmp_path: Path) -> No
     body = "## Action points\n| Action | Owner | Due | [LEAK-HEADER cost to Treasury]{.sensitive} |\n|---|---|---|---|\n| Do it | Me | 2026-12-01 | 40m |\n\n"
     code, output, found = _public_whole(tmp_path, body, EVIDENCE_AND_PARTNERS)
     assert code != 0 and found == {}, (output, found)
-    assert "withheld words" in output
+    # Refused by the last checks: since round 9's fix, by the mark no part of the model
+    # holds (before the words are compared).
+    assert "withheld words" in output or "where scoper does not read one" in output
 
 
 def test_a_mark_in_a_free_tables_header_is_withheld(tmp_path: Path) -> None:
@@ -164,11 +156,6 @@ SENSITIVE_UNREAD = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 3: a 'Sensitive:' line written other ways (single emphasis, on the item's "
-    "own lines, misspelt) is neither read nor refused",
-)
 @pytest.mark.parametrize("body", SENSITIVE_UNREAD.values(), ids=SENSITIVE_UNREAD.keys())
 def test_a_sensitive_line_still_unread(tmp_path: Path, body: str) -> None:
     code, _, found = _public(tmp_path, body)

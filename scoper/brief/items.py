@@ -14,6 +14,7 @@ from markdown_it.token import Token
 
 from scoper.brief.frontmatter import full_date, suggest
 from scoper.brief.kinds import FieldSpec, ItemKind, choices
+from scoper.brief.markdown import MARK_READ
 from scoper.brief.model import SECTORS, Field, Item, PartialDate
 from scoper.brief.prose import Prose, inline_token, paragraph, plain_children, plain_inline
 from scoper.brief.stream import Span, Stream
@@ -82,6 +83,7 @@ class ItemReader:
         """``{.sensitive}`` before a list or table of items marks every item in it."""
         mark = self.tokens[start].meta.get("sensitive")
         if mark is not None:
+            self.tokens[start].meta[MARK_READ] = True
             for item in items:
                 if item.sensitive is None:
                     item.sensitive = mark
@@ -272,6 +274,8 @@ class ItemReader:
                 )
             else:
                 extra.append(fld)
+                if _close_to_sensitive(fld.name):
+                    self.stream.misspelt_marks.append(fld.line)
                 self.stream.problem(
                     fld.line,
                     "unknown-field",
@@ -436,5 +440,14 @@ def _split_label(inline: Token) -> tuple[str, list[Token]] | None:
 
 
 def _mark_of(token: Token, mark: str | None) -> str | None:
-    """The mark already found, else the token's own."""
+    """The mark already found, else the token's own (read: it marks the whole item)."""
+    if "sensitive" in token.meta:
+        token.meta[MARK_READ] = True
     return mark if mark is not None else token.meta.get("sensitive")
+
+
+def _close_to_sensitive(name: str) -> bool:
+    """A field name that is 'sensitive' misspelt (a letter or two off)."""
+    import difflib
+
+    return difflib.SequenceMatcher(None, name.lower(), "sensitive").ratio() >= 0.8

@@ -85,9 +85,17 @@ def _marks_rule(state: StateCore) -> None:
             if "sensitive" in child.meta:
                 state.env["scoper_marked"] = True
                 _note_marked_text(state, children, number)
+                state.env.setdefault("scoper_marked_tokens", []).append(child)
         if "sensitive" in token.meta:
             state.env["scoper_marked"] = True
             _note_marked_text(state, tokens, index)
+            state.env.setdefault("scoper_marked_tokens", []).append(token)
+
+
+MARK_READ = "scoper_mark_read"
+"""Set in a token's meta by a reader that moved the token's mark onto the model (a whole
+item, a section, a footnote) and then left the token out: the public version's last check
+counts every marked token as either in the model or read so."""
 
 
 def _note_marked_text(state: StateCore, tokens: list[Token], index: int) -> None:
@@ -147,6 +155,7 @@ def _footnote_definition_marks(state: StateCore) -> None:
         if token.type == "footnote_reference_open" and "insecure_attrs" in token.meta:
             _read_marks(token)
             if "sensitive" in token.meta:
+                token.meta[MARK_READ] = True  # the footnote's blocks are marked instead
                 marks = state.env.setdefault("scoper_footnote_marks", {})
                 marks[str(token.meta.get("label", ""))] = token.meta["sensitive"]
 

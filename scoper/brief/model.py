@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from scoper.brief.prose import EMPTY, Prose
 from scoper.problems import Problem
+
+if TYPE_CHECKING:
+    from markdown_it.token import Token
 
 CLASSIFICATIONS = ("OFFICIAL", "OFFICIAL-SENSITIVE", "SECRET", "TOP SECRET")
 STATUSES = ("draft", "review", "cleared", "final", "superseded")
@@ -282,6 +285,9 @@ class Brief:
     marked_texts: tuple[str, ...] = ()
     """The words of every block and span marked ``{.sensitive}``, as parsed: whatever
     the public version withholds, none of these may be left in it."""
+    marked_tokens: tuple[Token, ...] = ()
+    """Every token the marks rule found marked: the public version's last check finds each
+    in the model, or read into a mark of the model (``MARK_READ``), or refuses."""
     unattached_marks: tuple[int, ...] = ()
     """Brief lines of ``{.sensitive}`` lines that no block follows (the last line of a quote,
     a list item or the body): they mark nothing, so the public version refuses them."""

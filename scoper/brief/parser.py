@@ -23,7 +23,13 @@ from scoper.brief.kinds import (
     item_kind,
     section_kind,
 )
-from scoper.brief.markdown import ImageMissing, ImageResolver, is_relative_path, make_markdown
+from scoper.brief.markdown import (
+    MARK_READ,
+    ImageMissing,
+    ImageResolver,
+    is_relative_path,
+    make_markdown,
+)
 from scoper.brief.model import Brief, Image, Link, Section, SectionKind
 from scoper.brief.prose import Prose, plain_inline
 from scoper.brief.stream import Span, Stream
@@ -82,6 +88,7 @@ def parse_brief(
         marked=bool(body.env.get("scoper_marked")),
         unattached_marks=body.unattached_marks(),
         marked_texts=body.marked_texts(),
+        marked_tokens=body.marked_tokens(),
     )
     if has_errors(problems):
         # What did parse, for the check rules: the writer gets every problem at once.
@@ -123,6 +130,10 @@ class _BodyParser:
     def marked_texts(self) -> tuple[str, ...]:
         found = self.env.get("scoper_marked_texts")
         return tuple(str(text) for text in found) if isinstance(found, list) else ()
+
+    def marked_tokens(self) -> tuple[Token, ...]:
+        found = self.env.get("scoper_marked_tokens")
+        return tuple(t for t in found if isinstance(t, Token)) if isinstance(found, list) else ()
 
     def _env_lines(self, key: str) -> list[int]:
         found = self.env.get(key)
@@ -169,7 +180,12 @@ class _BodyParser:
                 current = (self.tokens[start + 1], self.stream.line_of(token), [])
                 sections.append(current)
             elif token.type == "heading_open" and token.tag == "h1" and current is None:
-                continue  # the title repeated: the title block shows it
+                # The title repeated: the title block shows it (from the front matter), so
+                # a mark in it withholds nothing that is shown.
+                for left_out in self.tokens[start:stop]:
+                    for inner in [left_out, *(left_out.children or [])]:
+                        inner.meta[MARK_READ] = True
+                continue
             elif current is None:
                 preamble.append((start, stop))
             else:
@@ -182,11 +198,11 @@ class _BodyParser:
                 current[2].append((start, stop))
 
         self.preamble = self.prose(preamble)
-        heading_marks = {
-            self.stream.line_of(token): token.meta["sensitive"]
-            for token in self.tokens[:end]
-            if token.type == "heading_open" and token.tag == "h2" and "sensitive" in token.meta
-        }
+        heading_marks = {}
+        for token in self.tokens[:end]:
+            if token.type == "heading_open" and token.tag == "h2" and "sensitive" in token.meta:
+                heading_marks[self.stream.line_of(token)] = token.meta["sensitive"]
+                token.meta[MARK_READ] = True  # the section is marked instead
         for heading, line, blocks in sections:
             title = plain_inline(heading).strip()
             if not title:
@@ -212,8 +228,11 @@ class _BodyParser:
         self.unread_marks = self._unread_fields()
 
     def _unread_fields(self) -> list[int]:
-        """Lines of a list item 'Sensitive: ...' where scoper reads no such field (a free
-        section, Options): the writer asked for a mark that does nothing."""
+        """Lines where a writer asked for the 'Sensitive:' field and scoper reads none: a
+        line starting 'Sensitive:' (any emphasis, a list item or not) in prose or in an
+        item's text, or '*Sensitive:*' within a line, that no item read as its field (a
+        free section, Options, a risk written as prose). Also the item fields whose name is
+        'Sensitive' misspelt (``ItemReader.misspelt_marks``)."""
         read = {
             found.line
             for section in self.sections
@@ -221,19 +240,16 @@ class _BodyParser:
             for found in [*item.fields.values(), *item.extra_fields]
             if found.name == "sensitive"
         }
-        lines = []
-        for index in range(2, len(self.tokens)):
-            token = self.tokens[index]
-            if (
-                token.type == "inline"
-                and self.tokens[index - 1].type == "paragraph_open"
-                and self.tokens[index - 2].type == "list_item_open"
-                and _SENSITIVE_FIELD.match(token.content)
-            ):
-                line = self.stream.line_of(token)
-                if line not in read and self.stream.line_of(self.tokens[index - 2]) not in read:
-                    lines.append(line)
-        return lines
+        lines = list(self.stream.misspelt_marks)
+        for token in self.tokens:
+            content = token.content if token.content.isascii() else _folded(token.content)
+            if token.type != "inline" or "ensitive" not in content.lower():
+                continue
+            first = self.stream.line_of(token)
+            for number, text in enumerate(content.split("\n")):
+                if _SENSITIVE_FIELD.search(text) and first + number not in read:
+                    lines.append(first + number)
+        return sorted(set(lines))
 
     def _check_sections(self, seen: dict[SectionKind, int]) -> None:
         for section in self.sections:
@@ -399,5 +415,17 @@ def section_slug(title: str) -> str:
     return str(slugify(title))
 
 
-_SENSITIVE_FIELD = re.compile(r"^\s*(?:\*\*|__)?sensitive(?:\*\*|__)?\s*:", re.IGNORECASE)
-"""A list item written as the 'Sensitive:' field (bold or not)."""
+def _folded(text: str) -> str:
+    """Text as it reads: compatibility forms folded (a full-width colon) and invisible
+    format characters (a zero-width space) taken out."""
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKC", text)
+    return "".join(c for c in folded if unicodedata.category(c) != "Cf")
+
+
+_SENSITIVE_FIELD = re.compile(
+    r"^[\W_]*sensitive[\W_]*:|[*_]\s*sensitive\s*:|sensitive\s*[*_]+\s*:", re.IGNORECASE
+)
+"""The 'Sensitive:' field as a writer may write it: at a line's start (a list item or not,
+any emphasis), or emphasised within a line ('*Sensitive:* yes', '**Sensitive**:')."""

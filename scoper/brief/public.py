@@ -194,8 +194,16 @@ def public_brief(brief: Brief, marking: str = "", *, verified: bool = True) -> B
         raise PublicRefused(
             f"{brief.path}:{brief.unattached_marks[0]}: no public version: this mark "
             "marks nothing where it stands (a '{.sensitive}' line with no passage after it, or "
-            "before a rule; a 'Sensitive:' line outside Evidence, Partners, Actions and Risks); "
+            "before a rule; a 'Sensitive:' field scoper does not read: outside Evidence, Partners, "
+            "Actions and Risks, within a line, or misspelt); "
             "put '{.sensitive}' directly before the passage it withholds"
+        )
+    if verified and (lost := _lost_mark(brief)) is not None:
+        raise PublicRefused(
+            f"{brief.path}:{lost}: no public version: a mark here is where scoper does not "
+            "read one (a table's header row of items, or another place the paper is not "
+            "made from its text), so what it marks could be published; mark the passage "
+            "where it is shown, or the whole item"
         )
     redactor = _Redactor()
     sections = [
@@ -229,6 +237,7 @@ def public_brief(brief: Brief, marking: str = "", *, verified: bool = True) -> B
         withheld=redactor.withheld,
         warnings=[],
         marked_texts=(),
+        marked_tokens=(),
     )
     # Images and links are listed again from what is left, for the checks and the keys.
     public.images, public.links = _references(public)
@@ -304,6 +313,22 @@ def _descendants(token: Token) -> list[Token]:
         found.append(inner)
         stack += list(inner.children or [])
     return found
+
+
+def _lost_mark(brief: Brief) -> int | None:
+    """The line of a marked token that no part of the model holds and that no reader took
+    into a mark of the model (a whole item, a section, a footnote): its words could reach
+    the paper by another road, unwithheld. None when every mark is accounted for."""
+    from scoper.brief.markdown import MARK_READ
+
+    lost = [t for t in brief.marked_tokens if not t.meta.get(MARK_READ)]
+    if not lost:
+        return None
+    held = {id(value) for value in _walk(dataclasses.replace(brief, marked_tokens=()))}
+    for token in lost:
+        if id(token) not in held:
+            return brief.line_of(token.map, brief.body_line)
+    return None
 
 
 def _telling(parts: Iterable[str]) -> set[str]:

@@ -22,6 +22,9 @@ class Stream:
     offset: int
     """The brief line of the body's first line."""
     problems: list[Problem] = field(default_factory=list)
+    misspelt_marks: list[int] = field(default_factory=list)
+    """Lines of an item's field named close to 'Sensitive' (``Sensitve:``): a mark the
+    writer asked for and scoper cannot read, which refuses the public version."""
 
     def line_of(self, token: Token, fallback: int = 0) -> int:
         if token.map:

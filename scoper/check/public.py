@@ -114,8 +114,9 @@ def bad_marking(brief: Brief, context: CheckContext) -> Iterator[Problem]:
             line,
             "bad-marking",
             "this mark marks nothing where it stands (a '{.sensitive}' line with no passage "
-            "after it, or before a rule; a 'Sensitive:' line outside Evidence, Partners, "
-            "Actions and Risks); put '{.sensitive}' directly before the passage",
+            "after it, or before a rule; a 'Sensitive:' field scoper does not read: outside "
+            "Evidence, Partners, Actions and Risks, within a line, or misspelt); put "
+            "'{.sensitive}' directly before the passage",
             plain="A mark for the public version stands where it marks nothing.",
         )
     for prose, line, _item, _found in _proses(brief):

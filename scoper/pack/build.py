@@ -7,15 +7,17 @@ parsed or rendered, and with one brief changed only its paper and the pack are.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scoper.check import CheckContext
 from scoper.config import Config
 from scoper.load import FileReport, load_files
+from scoper.output import PinnedFolder
 from scoper.pack.cache import MANIFEST, Keys, Manifest
 from scoper.pack.files import RunFiles
 from scoper.pack.job import PackJob, Progress, Silent
@@ -69,17 +71,74 @@ def build_pack(
     public: bool = False,
     since: Path | None = None,
 ) -> PackOutcome:
-    from scoper.pack.snapshot import MAX_BYTES, SnapshotError, period_of
-
     issued = today or dt.date.today()
     if public:
         # Its own folder: the public papers and their cache never meet the full ones.
         out_dir = out_dir / "public"
+        refused = "not a folder of its own (a link, or a file): the public pack goes only there"
         if out_dir.is_symlink() or (out_dir.exists() and not out_dir.is_dir()):
             # A link planted there would have the public pack written (and its papers
             # replaced, its snapshot read) wherever it points.
-            message = "not a folder of its own (a link, or a file): the public pack goes only there"
-            return PackOutcome(problems=[problem(str(out_dir), 0, "write-failed", message)])
+            return PackOutcome(problems=[problem(str(out_dir), 0, "write-failed", refused)])
+    made = [f for f in (out_dir.parent, out_dir) if not os.path.lexists(f)]
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        message = f"cannot write: {error.strerror}"
+        return PackOutcome(problems=[problem(str(out_dir), 0, "write-failed", message)])
+    # From here on the folder is reached through itself, not its name: a link swapped in
+    # for OUTPUT/public (or the output folder) while the pack is made is not followed.
+    folder = PinnedFolder(out_dir)
+    if public and not folder.opened:
+        return PackOutcome(problems=[problem(str(out_dir), 0, "write-failed", refused)])
+    outcome = _build_pack(
+        paths,
+        config,
+        folder.path,
+        week=week,
+        issued=issued,
+        keep_going=keep_going,
+        actions_csv=actions_csv,
+        timeout=timeout,
+        theme=theme,
+        progress=progress,
+        public=public,
+        since=since,
+    )
+    for empty in reversed(made):
+        # A pack that stopped before writing anything leaves no folder behind.
+        with contextlib.suppress(OSError):
+            empty.rmdir()
+    return _shown(outcome, folder)
+
+
+def _shown(outcome: PackOutcome, folder: PinnedFolder) -> PackOutcome:
+    """The outcome with the output folder's own name in its paths and messages."""
+    outcome.problems = [
+        replace(found, path=folder.shown(found.path), message=folder.shown(found.message))
+        for found in outcome.problems
+    ]
+    outcome.written = [Path(folder.shown(str(path))) for path in outcome.written]
+    return outcome
+
+
+def _build_pack(
+    paths: list[Path],
+    config: Config,
+    out_dir: Path,
+    *,
+    week: Week | None,
+    issued: dt.date,
+    keep_going: bool,
+    actions_csv: bool,
+    timeout: float | None,
+    theme: Theme | None,
+    progress: Progress | None,
+    public: bool,
+    since: Path | None,
+) -> PackOutcome:
+    from scoper.pack.snapshot import MAX_BYTES, SnapshotError, period_of
+
     theme = theme or theme_for(config)
     tell = progress or Silent()
     keys = Keys(config, theme, RunFiles(), public=public)

@@ -48,12 +48,22 @@ class PartCache:
     """The parts kept in one output folder."""
 
     def __init__(self, out_dir: Path) -> None:
+        from scoper.output import PinnedFolder
+
         self.folder = out_dir / FOLDER
         self.used: set[str] = set()
         self.usable = _own_folder(self.folder)
-        """Whether the folder is one to keep parts in: a real folder in the output folder
-        (or none yet). A link planted there would have parts written, and old ones removed,
-        wherever it points: then nothing is kept, read or removed."""
+        """Whether the folder is one to keep parts in: a real folder in the output folder.
+        A link planted there would have parts written, and old ones removed, wherever it
+        points: then nothing is kept, read or removed."""
+        if self.usable:
+            with contextlib.suppress(OSError):
+                self.folder.mkdir(exist_ok=True)
+            # Reached through itself from here on: a link swapped in for it during the
+            # run is not followed (see PinnedFolder).
+            pinned = PinnedFolder(self.folder)
+            self.usable, self.folder = pinned.opened, pinned.path
+            self.pinned = pinned
 
     def load(self, key: str) -> PdfOutcome | None:
         """The part made from ``key``, if it is kept and unchanged."""
@@ -87,7 +97,7 @@ class PartCache:
     def save(self, key: str, outcome: PdfOutcome) -> None:
         """Keep a part just laid out (a part that failed is not kept)."""
         self.used.add(key)
-        if outcome.pdf is None or not self.usable or not _own_folder(self.folder):
+        if outcome.pdf is None or not self.usable:
             return
         about = {
             "digest": hashlib.sha256(outcome.pdf).hexdigest(),
@@ -101,7 +111,7 @@ class PartCache:
 
     def prune(self) -> None:
         """Remove the parts this run did not use: only the last run's are worth keeping."""
-        if not self.usable or not _own_folder(self.folder):
+        if not self.usable:
             return
         with contextlib.suppress(OSError):
             for found in self.folder.iterdir():
