@@ -588,4 +588,7 @@ def schema() -> None:
 
 
 def main() -> None:
+    from scoper import collect_less
+
+    collect_less()  # the render and check workers are forked from this process
     cli(prog_name="scoper")

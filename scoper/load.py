@@ -114,6 +114,9 @@ _settings: tuple[Config, CheckContext] | None = None
 
 def _check_chunk(paths: list[Path]) -> list[tuple[Path, list[Problem], SetEntry | None]]:
     assert _settings is not None
+    from scoper import collect_less
+
+    collect_less()
     config, context = _settings
     found = []
     for path in paths:

@@ -90,6 +90,9 @@ def render_job(
         code = 1
         try:
             os.close(read_end)
+            from scoper import collect_less
+
+            collect_less()  # the layout's own objects: most of its time otherwise
             _limit_memory(memory_mb)
             _limit_cpu(timeout)
             data = pickle.dumps(_render_here(job), protocol=pickle.HIGHEST_PROTOCOL)
