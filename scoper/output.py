@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import glob
 import os
 import re
+import stat
 import threading
 from pathlib import Path
 
@@ -61,16 +63,47 @@ def write_atomic(path: Path, data: bytes) -> None:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
+            # The file is made 0600; an output is made as any file the user makes, so a
+            # writer whose umask is 077 keeps a TOP SECRET paper to themselves. Set on the
+            # open file, never by name: in a folder others can write to, the name may by
+            # now be a link to one of the user's own files.
+            if hasattr(os, "fchmod"):
+                os.fchmod(stream.fileno(), 0o666 & ~current_umask())
+            else:
+                os.chmod(temporary, 0o666 & ~current_umask())
             os.fsync(stream.fileno())
-        # The file is made 0600; an output is made as any file the user makes, so a
-        # writer whose umask is 077 keeps a TOP SECRET paper to themselves.
-        os.chmod(temporary, 0o666 & ~current_umask())
-        os.replace(temporary, path)
+            written = os.fstat(stream.fileno())
+            _same_file(temporary, written)
+            os.replace(temporary, path)
+            # What was renamed into place must be the file written: were it swapped for a
+            # link between the check and the rename, the link is taken away again.
+            if not _is_file(path, written):
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
+                raise OSError(errno.EEXIST, "the output folder changed while writing", str(path))
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
+            os.unlink(temporary)  # a link swapped in is removed, never what it points to
         raise
     _remove_leftovers(path)
+
+
+def _is_file(name: str | Path, written: os.stat_result | None) -> bool:
+    """Whether ``name`` is (still) a regular file, and the one ``written`` describes."""
+    try:
+        found = os.lstat(name)
+    except FileNotFoundError:
+        return False
+    if not stat.S_ISREG(found.st_mode):
+        return False
+    return written is None or (found.st_dev, found.st_ino) == (written.st_dev, written.st_ino)
+
+
+def _same_file(temporary: str, written: os.stat_result) -> None:
+    if not _is_file(temporary, written):
+        raise OSError(
+            errno.EEXIST, "the output folder changed while writing (a file swapped)", temporary
+        )
 
 
 def _temporary(path: Path) -> tuple[int, str]:

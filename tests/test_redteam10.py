@@ -45,10 +45,6 @@ def _public(tmp_path: Path, body: str) -> tuple[int, str, dict[str, list[str]]]:
 # -- 1. the atomic writer: chmod by name after the temporary file is written ------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 1: write_atomic chmods the temporary file by name, following a link swapped in for it",
-)
 def test_a_temporary_file_swapped_for_a_link_before_its_chmod(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -89,10 +85,6 @@ def test_a_temporary_file_swapped_for_a_link_before_its_chmod(
 # -- 2. Sensitive: within a line, as prose ------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 2: an emphasised 'sensitive' before a colon in prose refuses the public version",
-)
 @pytest.mark.parametrize(
     "body",
     [

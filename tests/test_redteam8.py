@@ -330,5 +330,7 @@ def test_a_marked_token_a_reader_drops_still_refuses_the_public_version(
     for body in ITEM_MARK_LEAKS.values():
         brief = parse_brief(HEAD + SUMMARY + body + TAIL, "rt.md", default_ref="rt", slug="rt")
         assert brief.marked_texts
-        with pytest.raises(PublicRefused, match="withheld words"):
+        # Refused by the last checks: the token no part of the model holds (round 9), or
+        # its words where they would be published (round 8).
+        with pytest.raises(PublicRefused, match=r"withheld words|where scoper does not read"):
             public_brief(brief)

@@ -425,7 +425,10 @@ def _folded(text: str) -> str:
 
 
 _SENSITIVE_FIELD = re.compile(
-    r"^[\W_]*sensitive[\W_]*:|[*_]\s*sensitive\s*:|sensitive\s*[*_]+\s*:", re.IGNORECASE
+    r"^[\W_]*sensitive[\W_]*:|(?<![\w*_])[*_]{1,2}sensitive(?::[*_]{1,2}|[*_]{1,2}\s*:)",
+    re.IGNORECASE,
 )
 """The 'Sensitive:' field as a writer may write it: at a line's start (a list item or not,
-any emphasis), or emphasised within a line ('*Sensitive:* yes', '**Sensitive**:')."""
+any emphasis), or the word alone emphasised within a line ('*Sensitive:* yes',
+'**Sensitive**:'); not prose that ends an emphasised phrase with it ('*commercially
+sensitive*: ...')."""
