@@ -118,7 +118,13 @@ def _render(
         if "docx" in formats:
             from scoper.docx.paper import render_docx
 
-            word = render_docx(brief, config, theme, qa=qa_notes(brief, problems))
+            word = render_docx(
+                brief,
+                config,
+                theme,
+                qa=qa_notes(brief, problems),
+                papers=known.docx if known else None,
+            )
             pending.outputs.append((output_path(out_dir, brief.slug, suffix + "docx"), word))
         if "pdf" in formats:
             pending.pdf_job = paper_job(
@@ -192,6 +198,7 @@ class Known:
 
     html: PaperLinks
     pdf: PaperLinks
+    docx: PaperLinks
 
     @classmethod
     def of(cls, reports: Iterable[FileReport], config: Config, public: bool) -> Known:
@@ -209,6 +216,7 @@ class Known:
         return cls(
             paper_links(briefs, suffix + ".html", public=public),
             paper_links(briefs, suffix + ".pdf", public=public),
+            paper_links(briefs, suffix + ".docx", public=public),
         )
 
 

@@ -62,7 +62,7 @@ def _buffer(data: bytes) -> object:
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("reflinks")
     results = build_many(
-        _briefs(work / "briefs"), Config(), work / "out", frozenset({"html", "pdf"})
+        _briefs(work / "briefs"), Config(), work / "out", frozenset({"html", "pdf", "docx"})
     )
     assert all(result.ok for result in results), [r.problems for r in results]
     [a] = [result for result in results if result.path.name == "a.md"]
@@ -90,6 +90,26 @@ def test_the_pdf_paper_links_to_the_other_papers_pdf_file_beside_it(built: Path)
     assert not [u for u in uris if "file:" in u or "scoper-" in u or "PU-2099" in u]
     text = " ".join(PdfReader(built / "a.pdf").pages[0].extract_text().split())
     assert "PU-2026-902 (Befriending at scale)" in text and "PU-2099-001" in text
+
+
+def test_the_word_paper_links_to_the_other_papers_word_file_beside_it(built: Path) -> None:
+    """In Word, as in HTML and PDF: a hyperlink to b.docx beside it (a relative target,
+    which Word opens from the paper's own folder), reading "ref (short title)"; the
+    unknown ref stays text."""
+    import docx
+
+    document = docx.Document(str(built / "a.docx"))
+    targets = [
+        rel.target_ref for rel in document.part.rels.values() if rel.reltype.endswith("/hyperlink")
+    ]
+    # The paper's own web links aside (https), the one known paper, and no ref: link.
+    assert [t for t in targets if not t.startswith("https://")] == ["b.docx"]
+    links = document.element.body.findall(".//" + docx.oxml.ns.qn("w:hyperlink"))
+    texts = ["".join(t.text or "" for t in link.iter(docx.oxml.ns.qn("w:t"))) for link in links]
+    assert " ".join(texts[0].split()) == "PU-2026-902 (Befriending at scale)"
+    assert not any("PU-2099-001" in text for text in texts)
+    body = " ".join(p.text for p in document.paragraphs)
+    assert "PU-2099-001" in body
 
 
 def test_a_link_to_a_paper_outside_the_pack_stays_a_file_link(built: Path) -> None:

@@ -25,6 +25,7 @@ from scoper import __version__
 from scoper.brief.model import Action, Brief, Evidence, Partner, Risk, Section
 from scoper.brief.numbers import numbering_on, paragraph_numbers
 from scoper.brief.shortened import description, short_title
+from scoper.brief.xref import PaperLinks
 from scoper.config import Config
 from scoper.docx import ooxml
 from scoper.docx.prose import Writer, picture_reader
@@ -39,16 +40,21 @@ REFERENCE_DOC = "reference.docx"
 
 
 def render_docx(
-    brief: Brief, config: Config, theme: Theme | None = None, qa: list[str] | None = None
+    brief: Brief,
+    config: Config,
+    theme: Theme | None = None,
+    qa: list[str] | None = None,
+    papers: PaperLinks | None = None,
 ) -> bytes:
     """The paper as a .docx file's bytes. ``qa`` lists outstanding warnings in plain words,
-    shown in a box on the first page of drafts and papers under review."""
+    shown in a box on the first page of drafts and papers under review; ``papers`` where
+    its ``ref:`` links go (the other papers' Word files beside it)."""
     theme = theme or theme_for(config)
     document = docx.Document(str(theme.file(REFERENCE_DOC)))
     ensure_styles(document)
     _clear_body(document)
     footnotes = ooxml.Footnotes(document)
-    writer = Writer(brief, footnotes, picture_reader(brief))
+    writer = Writer(brief, footnotes, picture_reader(brief), papers=papers or {})
     if numbering_on(brief, config.numbered_paragraphs):
         writer.paras = paragraph_numbers(brief)
     paper = _Paper(document, brief, config, writer)

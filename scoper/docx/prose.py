@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from scoper.brief.figures import Numbered, chart_table, figure_image, may_hold_f
 from scoper.brief.markdown import ALERT_KINDS, is_safe_link, link_scheme
 from scoper.brief.model import Brief
 from scoper.brief.prose import Prose, block_end, plain_children
+from scoper.brief.xref import paper_ref
 from scoper.docx import ooxml
 from scoper.docx.styles import ACCENT, ACCENT_TINT, TINT
 
@@ -50,6 +51,9 @@ class Writer:
     """Each footnote's content, by markdown-it's footnote id."""
     paras: dict[int, int] = field(default_factory=dict)
     """The paper's paragraph numbers (scoper.brief.numbers), by opening token."""
+    papers: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    """Where a ``ref:`` link goes: another paper's ref to its Word file beside this one and
+    its short title (scoper.brief.xref.paper_links); a ref not here stays text."""
     styles: ooxml.StyleIds = field(init=False)
 
     def __post_init__(self) -> None:
@@ -305,10 +309,18 @@ class Writer:
                 target.append(run._r)
             elif kind == "link_open":
                 href = str(child.attrGet("href") or "")
-                # Links to places in the paper read as their text in Word.
-                if link_scheme(href) and is_safe_link(href):
+                ref = paper_ref(href)
+                other = self.papers.get(ref) if ref is not None else None
+                if other is not None:
+                    # Another paper of this run: its Word file, beside this one.
+                    target = ooxml.add_hyperlink(paragraph, other[0])
+                # A paper not known here, and places in the paper, read as their text.
+                elif ref is None and link_scheme(href) and is_safe_link(href):
                     target = ooxml.add_hyperlink(paragraph, href)
             elif kind == "link_close":
+                other = self.papers.get(child.meta.get("paper_ref") or "")
+                if other is not None:
+                    self._run(paragraph, target, f" ({other[1]})", fmt)
                 target = paragraph._p
             elif kind == "file_link_close":
                 href = str(child.meta.get("href", ""))
