@@ -197,6 +197,51 @@ def test_pdf_on_demand_is_cached(site: Site) -> None:
     assert get(site, "/paper/knife-crime.pdf").body is first.body
 
 
+def test_a_failed_pdf_is_not_laid_out_again_until_its_brief_changes(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A brief whose PDF runs out of time would otherwise hold the one renderer for the
+    whole time limit on every reload."""
+    from concurrent.futures import Future
+
+    from scoper.pdf.pool import PdfOutcome
+    from scoper.preview import site as site_module
+
+    submitted: list[object] = []
+
+    class Pool:
+        def submit(self, job: object, timeout: float) -> Future[PdfOutcome]:
+            submitted.append(job)
+            done: Future[PdfOutcome] = Future()
+            done.set_result(PdfOutcome(None, [], "timed out after 30 s"))
+            return done
+
+    class Renderer:
+        pool = Pool()
+
+        def stop(self) -> None:
+            pass
+
+    monkeypatch.setattr(site_module, "_Renderer", Renderer)
+    first = get(site, "/paper/knife-crime.pdf")
+    again = get(site, "/paper/knife-crime.pdf")
+    assert first.status == again.status == 500
+    assert b"timed out after 30 s" in again.body and len(submitted) == 1
+    brief = site.folder / "knife-crime.md"
+    brief.write_text(brief.read_text().replace("knife", "Knife", 1))
+    assert get(site, "/paper/knife-crime.pdf").status == 500 and len(submitted) == 2
+
+
+def test_a_pdf_request_waits_for_another_at_most_one_time_limit(site: Site, tmp_path: Path) -> None:
+    (tmp_path / "scoper.toml").write_text("pdf-timeout = 1\n")
+    with site._pdf_lock:  # another PDF being laid out, for longer than the limit
+        started = dt.datetime.now()
+        response = get(site, "/paper/knife-crime.pdf")
+        waited = (dt.datetime.now() - started).total_seconds()
+    assert response.status == 503 and response.headers.get("Retry-After") == "5"
+    assert 1.5 <= waited < 10
+
+
 def test_pack_page(site: Site) -> None:
     response = get(site, "/pack/2026-W48")
     soup = BeautifulSoup(response.body, "html.parser")

@@ -99,6 +99,9 @@ class Site:
         self.briefs = Briefs(folder)
         self._turns = threading.BoundedSemaphore(WORKERS)
         self._pdfs: dict[str, bytes] = {}
+        self._failed: dict[str, str] = {}
+        """Why a PDF failed, by key: a brief whose PDF runs out of time is not laid out
+        again on every reload (only once it changes)."""
         self._pdf_lock = threading.Lock()
         self._renderer: _Renderer | None = None
         self._renderer_lock = threading.Lock()
@@ -285,25 +288,40 @@ class Site:
         return job, key
 
     def _pdf(self, job: PdfJob | None, key: str, config: Config) -> Response:
-        with self._pdf_lock:  # rendered once, then kept until something it depends on changes
-            if key not in self._pdfs:
-                if job is None:  # dropped from the kept ones while this request waited
-                    return _text(503, "Try again.", {"Retry-After": "1"})
-                with self._renderer_lock:
-                    if self._closed:  # stopping: no new worker
-                        return _text(503, "The preview is stopping.")
-                    if self._renderer is None:
-                        self._renderer = _Renderer()
-                    renderer = self._renderer
-                outcome = renderer.pool.submit(job, config.pdf_timeout).result()
-                if outcome.pdf is None:
-                    return self._problems_page(
-                        500, "The PDF failed", config, [outcome.error or "unknown"]
-                    )
-                while len(self._pdfs) >= KEPT_PDFS:  # the oldest go first
-                    del self._pdfs[next(iter(self._pdfs))]
-                self._pdfs[key] = outcome.pdf
-            return Response(200, self._pdfs[key], "application/pdf")
+        if key in self._failed:
+            return self._problems_page(500, "The PDF failed", config, [self._failed[key]])
+        # One PDF is laid out at a time: a request waits at most as long as one may take,
+        # then is told to try again, rather than queueing behind a slow brief for ever.
+        if not self._pdf_lock.acquire(timeout=config.pdf_timeout + 1):
+            return _text(503, "Another PDF is being made. Try again.", {"Retry-After": "5"})
+        try:
+            return self._pdf_locked(job, key, config)
+        finally:
+            self._pdf_lock.release()
+
+    def _pdf_locked(self, job: PdfJob | None, key: str, config: Config) -> Response:
+        """Rendered once, then kept until something it depends on changes."""
+        if key not in self._pdfs:
+            if job is None:  # dropped from the kept ones while this request waited
+                return _text(503, "Try again.", {"Retry-After": "1"})
+            with self._renderer_lock:
+                if self._closed:  # stopping: no new worker
+                    return _text(503, "The preview is stopping.")
+                if self._renderer is None:
+                    self._renderer = _Renderer()
+                renderer = self._renderer
+            outcome = renderer.pool.submit(job, config.pdf_timeout).result()
+            if outcome.pdf is None:
+                while len(self._failed) >= KEPT_PDFS:
+                    del self._failed[next(iter(self._failed))]
+                self._failed[key] = outcome.error or "unknown"
+                return self._problems_page(
+                    500, "The PDF failed", config, [outcome.error or "unknown"]
+                )
+            while len(self._pdfs) >= KEPT_PDFS:  # the oldest go first
+                del self._pdfs[next(iter(self._pdfs))]
+            self._pdfs[key] = outcome.pdf
+        return Response(200, self._pdfs[key], "application/pdf")
 
     def _pack(self, week_text: str | None, config: Config) -> Response:
         from scoper.pack.model import Pack, Week
