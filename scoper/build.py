@@ -178,7 +178,7 @@ def paper_job(
     elif config.pdf_variant == "pdf/a-3u":
         # The record carries its own source: the brief, exactly as it was written.
         source = Path(brief.path)
-        attachments = ((source.name, source.read_bytes(), "The brief this paper was made from"),)
+        attachments = ((source.name, brief.source, "The brief this paper was made from"),)
     return PdfJob(
         html=render_html(
             brief, config, target="pdf", theme=theme, problems=problems, papers=papers

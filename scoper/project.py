@@ -236,7 +236,7 @@ def next_ref(folder: Path, prefix: str, year: int) -> str:
     """The next free PREFIX-YEAR-NNN among the briefs in the folder, each brief's ref read
     by the front matter's own parser (a brief it cannot read takes no ref)."""
     from scoper.brief.frontmatter import load_front_matter, split_front_matter
-    from scoper.brief.source import decode
+    from scoper.brief.source import LARGEST_BRIEF_BYTES, decode, read_at_most
     from scoper.problems import BriefInvalid, Problem
 
     # ASCII digits, few enough for int() (a ref of 5,000 digits would be a traceback).
@@ -244,8 +244,11 @@ def next_ref(folder: Path, prefix: str, year: int) -> str:
     used = [0]
     for path in folder.glob("*.md"):
         try:
-            split = split_front_matter(decode(path.read_bytes(), str(path)), str(path))
-        except (OSError, BriefInvalid):
+            # Only a regular file, within a brief's largest size (a FIFO or a link to
+            # /dev/zero named *.md takes no ref, and never hangs or fills memory).
+            data = read_at_most(path, LARGEST_BRIEF_BYTES)
+            split = split_front_matter(decode(data, str(path)), str(path))
+        except (OSError, ValueError, BriefInvalid):
             continue
         if isinstance(split, Problem):
             continue

@@ -282,6 +282,9 @@ class Brief:
     """In a public version, how many passages were withheld; None for the full paper."""
     marked: bool = False
     """Some block or span of the body is marked ``{.sensitive}``."""
+    source: bytes = b""
+    """The brief file's bytes as read (empty for a brief parsed from text, and in a public
+    version): what the Word paper's digest and the PDF/A record's attachment are made of."""
     marked_texts: tuple[str, ...] = ()
     """The words of every block and span marked ``{.sensitive}``, as parsed: whatever
     the public version withholds, none of these may be left in it."""

@@ -425,10 +425,12 @@ def _folded(text: str) -> str:
 
 
 _SENSITIVE_FIELD = re.compile(
-    r"^[\W_]*sensitive[\W_]*:|(?<![\w*_])[*_]{1,2}sensitive(?::[*_]{1,2}|[*_]{1,2}\s*:)",
+    r"^[\W_]*sensitive[\W_]*:"
+    r"|(?:[.;!?(\[]\s*|\s[-\u2013\u2014]\s*)[*_]+\s*sensitive\s*(?::\s*[*_]+|[*_]+\s*:)",
     re.IGNORECASE,
 )
 """The 'Sensitive:' field as a writer may write it: at a line's start (a list item or not,
-any emphasis), or the word alone emphasised within a line ('*Sensitive:* yes',
-'**Sensitive**:'); not prose that ends an emphasised phrase with it ('*commercially
+any emphasis), or emphasised alone where a field would start within a line, after a
+sentence, a bracket or a dash ('The risk. *Sensitive:* yes', '***Sensitive***:'). Not
+prose that emphasises the word ('These figures are **sensitive**: ...', '*commercially
 sensitive*: ...')."""

@@ -238,6 +238,7 @@ def public_brief(brief: Brief, marking: str = "", *, verified: bool = True) -> B
         warnings=[],
         marked_texts=(),
         marked_tokens=(),
+        source=b"",
     )
     # Images and links are listed again from what is left, for the checks and the keys.
     public.images, public.links = _references(public)

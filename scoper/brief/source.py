@@ -126,6 +126,10 @@ def image_size_ok(path: Path) -> bool:
     return image_problem(path) is None
 
 
+LARGEST_BRIEF_BYTES = 100 * 1000 * 1000
+"""The largest brief any project may allow (``max-brief-mb`` is at most 100)."""
+
+
 def read_at_most(path: Path, limit: int) -> bytes:
     """A regular file's bytes, refusing anything else (a FIFO would block, a device never
     end) and never reading more than ``limit`` + 1 bytes, so a file that grows as it is
@@ -320,6 +324,10 @@ def read_brief(
         raise
     if images.refused:
         raise BriefInvalid(_with_refused_images(brief.warnings, images.refused, text, shown))
+    # The bytes as read, once: the Word paper's digest and the PDF/A record's attachment
+    # are made from them, never from the file read again (it may have changed, or been
+    # swapped for a FIFO, since).
+    brief.source = data
     return brief
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-from pathlib import Path
 from typing import Any
 
 import docx
@@ -110,10 +109,7 @@ def _properties(document: Any, brief: Brief) -> None:
         # Where the paper came from, for scoper review. Not in a public version: the path
         # names an official's folder, and the digest of the full brief would let anyone
         # confirm a guess at what was withheld.
-        try:
-            digest = hashlib.sha256(Path(brief.path).read_bytes()).hexdigest()
-        except OSError:
-            digest = ""
+        digest = hashlib.sha256(brief.source).hexdigest() if brief.source else ""
         properties |= {SOURCE_PROPERTY: brief.path, DIGEST_PROPERTY: digest}
     ooxml.custom_properties(document, properties)
     _language(document, "en-GB")

@@ -31,7 +31,6 @@ MAX_PART_BYTES = 10 * 1024 * 1024
 document part is well under 1 MB, and parsing 10 MB of XML takes a few hundred MB at most."""
 MAX_PROPERTIES_BYTES = 1024 * 1024
 """The custom properties part holds two short values."""
-MAX_BRIEF_BYTES = 100 * 1000 * 1000
 """The largest brief any scoper.toml lets scoper build (``max-brief-mb`` is at most 100)."""
 _UNREADABLE = (
     OSError,
@@ -197,7 +196,7 @@ def _properties(custom: etree._Element | None) -> dict[str, str]:
 def _changed(brief: Path, digest: str) -> str | None:
     """Why the lines may be off, if they may. The path comes from the Word file, which is
     untrusted: only a regular file within the size limit is read (not /dev/zero, a FIFO)."""
-    from scoper.brief.source import read_at_most
+    from scoper.brief.source import LARGEST_BRIEF_BYTES, read_at_most
 
     if not _local_brief(brief):
         return (
@@ -205,7 +204,7 @@ def _changed(brief: Path, digest: str) -> str | None:
             "its path), so it is not opened: lines are as they were when the paper was made"
         )
     try:
-        now = hashlib.sha256(read_at_most(brief, MAX_BRIEF_BYTES)).hexdigest()
+        now = hashlib.sha256(read_at_most(brief, LARGEST_BRIEF_BYTES)).hexdigest()
     except (OSError, ValueError):
         return (
             f"the brief {brief} cannot be read now: lines are as they were when the paper was made"
