@@ -426,11 +426,11 @@ def _folded(text: str) -> str:
 
 _SENSITIVE_FIELD = re.compile(
     r"^[\W_]*sensitive[\W_]*:"
-    r"|(?:[.;!?(\[]\s*|\s[-\u2013\u2014]\s*)[*_]+\s*sensitive\s*(?::\s*[*_]+|[*_]+\s*:)",
+    r"|(?:[.;!?(\[]\s*|\s[-\u2013\u2014]\s*)[*_]*\s*sensitive\s*(?::|[*_]+\s*:)",
     re.IGNORECASE,
 )
 """The 'Sensitive:' field as a writer may write it: at a line's start (a list item or not,
-any emphasis), or emphasised alone where a field would start within a line, after a
-sentence, a bracket or a dash ('The risk. *Sensitive:* yes', '***Sensitive***:'). Not
+any emphasis), or where a field would start within a line, after a sentence, a bracket or
+a dash, emphasised or not ('The risk. *Sensitive:* yes', '***Sensitive***:'). Not
 prose that emphasises the word ('These figures are **sensitive**: ...', '*commercially
 sensitive*: ...')."""
