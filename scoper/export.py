@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import PurePath
 from typing import Any
 
 from scoper.brief.figures import CHART_TYPES
@@ -55,7 +56,9 @@ def brief_data(brief: Brief, problems: list[Problem]) -> dict[str, Any]:
 
     meta = brief.meta
     return {
-        "path": brief.path,
+        # A public version names its brief by file name only: the folder may name an
+        # official (as the public Word file names no path at all).
+        "path": PurePath(brief.path).name if brief.withheld is not None else brief.path,
         "ref": meta.ref,
         "title": meta.title,
         "date": meta.date.isoformat(),

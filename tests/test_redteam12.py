@@ -1,4 +1,3 @@
-# ruff: noqa: E501  (briefs are written inline, one line of Markdown per string)
 """The twelfth hostile-input round (docs/redteam-2026-11-round12.md): round 11's fixes
 (``Brief.source``, the sentence-start ``Sensitive:`` form, ``scoper new`` reading within
 limits) attacked first, then the preview's PDF lock and remembered failures, then the pack's
@@ -51,10 +50,6 @@ def test_no_public_output_carries_the_brief_or_its_digest(
     assert any(name.endswith(".pdf") for name in outputs)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 5: the public PDF/A attachment names the brief's folder, which the public Word file leaves out",
-)
 def test_the_public_pdf_a_names_no_brief_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -108,10 +103,6 @@ def test_a_public_pack_in_pdf_a_carries_no_brief(tmp_path: Path) -> None:
 # -- 1. the pack's cache: a paper keyed by the brief read again, not by what it was made of ----
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 1: a pack keys its papers by the brief read again, so a paper made from the text before a mark is reused for the marked brief",
-)
 def test_a_brief_marked_while_a_public_pack_runs_is_not_published_by_later_packs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -158,10 +149,6 @@ def test_a_brief_marked_while_a_public_pack_runs_is_not_published_by_later_packs
 # -- 2. the front matter has no size cap of its own ------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 2: the front matter has no cap: 1.9 MB of YAML takes about 25 s to check",
-)
 def test_a_large_front_matter_is_checked_within_seconds(tmp_path: Path) -> None:
     """The body is capped (lines, items, markup) so a brief within 2 MB is read within a
     second; the front matter is not: 1.9 MB of YAML (a flow list of 900,000 one-letter
@@ -187,9 +174,6 @@ def test_a_large_front_matter_is_checked_within_seconds(tmp_path: Path) -> None:
 # -- 3. the preview: a failed PDF laid out again for every request that waited -------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="finding 3: requests waiting on the PDF lock lay a failed PDF out again"
-)
 def test_requests_that_waited_for_a_failed_pdf_do_not_lay_it_out_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -278,10 +262,6 @@ def test_a_failed_pdf_is_remembered_for_later_requests(
 # -- 4. 'Sensitive:' within a line: sentence ends the field pattern does not see ------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 4: in-line Sensitive: after an unspaced dash, a bold sentence or a closing quote is neither read nor refused",
-)
 @pytest.mark.parametrize(
     "line",
     [
@@ -312,10 +292,12 @@ def test_sensitive_within_a_line_where_the_fix_reads_it(tmp_path: Path, line: st
 @pytest.mark.parametrize(
     "line",
     [
-        "These figures are **sensitive**: do not share them.",
         "The timing is *politically sensitive*: the King's Speech is close.",
+        "The data are commercially sensitive: see the annex.",
     ],
 )
 def test_emphasised_sensitive_in_prose_is_still_published(tmp_path: Path, line: str) -> None:
+    """(The word alone in emphasis before a colon, '**sensitive**:', is refused since
+    round 12's fixes: see tests/test_redteam11.py.)"""
     code, output, _ = _public(tmp_path, "## Background\n" + line + "\n\n{EV}{PA}{AC}")
     assert code == 0, output

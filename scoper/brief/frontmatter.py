@@ -60,7 +60,19 @@ def split_front_matter(text: str, path: str) -> SplitBrief | Problem:
             "not a brief: a brief starts with YAML front matter between '---' lines "
             "(title and date at least)",
         )
+    size = 0
     for index in range(1, len(lines)):
+        size += len(lines[index]) + 1
+        if size > MAX_FRONT_MATTER_CHARS:
+            # A brief's front matter is a few lines: parsing megabytes of YAML would take
+            # the check (and every preview page waiting on it) tens of seconds.
+            return problem(
+                path,
+                1,
+                "too-large",
+                f"the front matter is over {MAX_FRONT_MATTER_CHARS // 1000:,} thousand "
+                "characters; a brief's front matter is a few lines (put the text in the body)",
+            )
         if _END_FENCE.match(lines[index]):
             return SplitBrief(
                 yaml_text="\n".join(lines[1:index]),
@@ -74,6 +86,10 @@ def split_front_matter(text: str, path: str) -> SplitBrief | Problem:
 
 
 MAX_YAML_DEPTH = 20
+MAX_FRONT_MATTER_CHARS = 64_000
+"""The front matter's largest size: a real brief's is under two thousand characters."""
+MAX_YAML_NODES = 5_000
+"""The most values (keys, items, scalars) the front matter may hold."""
 
 
 class _RestrictedLoader(yaml.SafeLoader):
@@ -81,6 +97,7 @@ class _RestrictedLoader(yaml.SafeLoader):
     laughs' expansion) and without deep nesting (which would exhaust Python's stack)."""
 
     depth = 0
+    nodes = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
@@ -93,6 +110,14 @@ class _RestrictedLoader(yaml.SafeLoader):
                 None,
                 None,
                 f"the front matter is nested more than {MAX_YAML_DEPTH} levels deep",
+                self.peek_event().start_mark,
+            )
+        self.nodes += 1
+        if self.nodes > MAX_YAML_NODES:
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                f"the front matter holds more than {MAX_YAML_NODES:,} values",
                 self.peek_event().start_mark,
             )
         self.depth += 1
@@ -126,7 +151,14 @@ def load_front_matter(
         loader = _RestrictedLoader(split.yaml_text)  # reading starts here: it may fail too
         root = loader.get_single_node()
     except yaml.composer.ComposerError as error:
-        rule = "yaml-unsafe" if "alias" in str(error.problem) else "yaml-syntax"
+        reason = str(error.problem)
+        rule = (
+            "yaml-unsafe"
+            if "alias" in reason
+            else "too-many"
+            if reason.endswith(" values")
+            else "yaml-syntax"
+        )
         return {}, [problem(path, _yaml_line(error, first), rule, str(error.problem))]
     except yaml.reader.ReaderError as error:
         line = first + split.yaml_text[: error.position].count("\n")

@@ -426,11 +426,14 @@ def _folded(text: str) -> str:
 
 _SENSITIVE_FIELD = re.compile(
     r"^[\W_]*sensitive[\W_]*:"
-    r"|(?:[.;!?(\[]\s*|\s[-\u2013\u2014]\s*)[*_]*\s*sensitive\s*(?::|[*_]+\s*:)",
+    r"|(?<!\w)[*_]+\s*sensitive\s*(?::\s*[*_]+|[*_]+\s*:)"
+    r"|[^\w\s,]\s*sensitive\s*:",
     re.IGNORECASE,
 )
 """The 'Sensitive:' field as a writer may write it: at a line's start (a list item or not,
-any emphasis), or where a field would start within a line, after a sentence, a bracket or
-a dash, emphasised or not ('The risk. *Sensitive:* yes', '***Sensitive***:'). Not
-prose that emphasises the word ('These figures are **sensitive**: ...', '*commercially
+any emphasis); the word alone in any emphasis before a colon, anywhere in a line ('The
+risk. *Sensitive:* yes', 'agreed—***Sensitive***:', which also refuses prose that
+emphasises the word alone before a colon: the message says to reword it); or the plain
+word and a colon after punctuation (a sentence's end, a bracket, a quote, a dash, a colon).
+Not prose where the word ends a phrase ('commercially sensitive: ...', '*commercially
 sensitive*: ...')."""

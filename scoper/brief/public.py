@@ -196,7 +196,8 @@ def public_brief(brief: Brief, marking: str = "", *, verified: bool = True) -> B
             "marks nothing where it stands (a '{.sensitive}' line with no passage after it, or "
             "before a rule; a 'Sensitive:' field scoper does not read: outside Evidence, Partners, "
             "Actions and Risks, within a line, or misspelt); "
-            "put '{.sensitive}' directly before the passage it withholds"
+            "put '{.sensitive}' directly before the passage it withholds (or, if the word "
+            "'sensitive' there is prose, not a mark, write it without the emphasis or colon)"
         )
     if verified and (lost := _lost_mark(brief)) is not None:
         raise PublicRefused(

@@ -116,7 +116,8 @@ def bad_marking(brief: Brief, context: CheckContext) -> Iterator[Problem]:
             "this mark marks nothing where it stands (a '{.sensitive}' line with no passage "
             "after it, or before a rule; a 'Sensitive:' field scoper does not read: outside "
             "Evidence, Partners, Actions and Risks, within a line, or misspelt); put "
-            "'{.sensitive}' directly before the passage",
+            "'{.sensitive}' directly before the passage (or, if the word 'sensitive' there is "
+            "prose, not a mark, write it without the emphasis or colon)",
             plain="A mark for the public version stands where it marks nothing.",
         )
     for prose, line, _item, _found in _proses(brief):

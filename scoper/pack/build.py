@@ -177,6 +177,9 @@ def _build_pack(
     workers = min(os.cpu_count() or 1, len(paths) + 2)
     with PdfPool(workers, papers=len(paths) + 3) as pool:
         reports = load_files(paths, config, CheckContext.for_config(config, issued))
+        for report in reports:
+            if report.brief is not None and report.brief.source:
+                keys.files.read_as(report.path, report.brief.source)
         if public:
             reports, refused = _public_reports(reports, config)
             notes += refused

@@ -98,9 +98,12 @@ class Keys:
         resolve to (scoper.brief.xref.links_of): a paper renamed or retitled is a change
         to the papers that link to it."""
         images = [(src, digest) for _, src, digest in self.images(brief)]
+        # The bytes the paper is made from, as read: the file read again by name may have
+        # been saved since (a passage marked meanwhile must not key the old paper).
+        source = digest_of(brief.source) if brief.source else self.brief(Path(brief.path))
         return key_of(
             self.kind,
-            self.brief(Path(brief.path)),
+            source,
             images,
             self.logo,
             repr(self.config),

@@ -105,6 +105,12 @@ class RunFiles:
             self._digests[key] = None if data is None else digest_of(data)
         return self._data[key]
 
+    def read_as(self, path: Path, data: bytes) -> None:
+        """The brief at ``path`` was read as ``data`` (by the loader): its digest for the
+        rest of the run is of those bytes, whatever the file holds by the time it is asked
+        for, so what is recorded is what the papers were made from."""
+        self._digests[Path(os.path.abspath(path))] = digest_of(data)
+
     def forget(self, path: Path) -> None:
         """Drop the bytes kept of ``path`` (its digest stays known)."""
         self._data.pop(Path(os.path.abspath(path)), None)

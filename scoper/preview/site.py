@@ -301,6 +301,8 @@ class Site:
 
     def _pdf_locked(self, job: PdfJob | None, key: str, config: Config) -> Response:
         """Rendered once, then kept until something it depends on changes."""
+        if key in self._failed:  # it failed while this request waited for the lock
+            return self._problems_page(500, "The PDF failed", config, [self._failed[key]])
         if key not in self._pdfs:
             if job is None:  # dropped from the kept ones while this request waited
                 return _text(503, "Try again.", {"Retry-After": "1"})
