@@ -90,6 +90,8 @@ MAX_FRONT_MATTER_CHARS = 64_000
 """The front matter's largest size: a real brief's is under two thousand characters."""
 MAX_YAML_NODES = 5_000
 """The most values (keys, items, scalars) the front matter may hold."""
+MAX_NUMBER_CHARS = 40
+"""The longest number the front matter may write (no value of a brief needs more)."""
 
 
 class _RestrictedLoader(yaml.SafeLoader):
@@ -125,6 +127,18 @@ class _RestrictedLoader(yaml.SafeLoader):
             return super().compose_node(parent, index)
         finally:
             self.depth -= 1
+
+    def construct_yaml_int(self, node: Any) -> int:
+        # YAML 1.1 reads '1:59:59:...' as one base-60 number: thousands of digits, more
+        # than Python will turn into text. No value of a brief is a number that long.
+        if len(str(node.value)) > MAX_NUMBER_CHARS:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a number longer than {MAX_NUMBER_CHARS} characters", node.start_mark
+            )
+        return int(super().construct_yaml_int(node))
+
+
+_RestrictedLoader.add_constructor("tag:yaml.org,2002:int", _RestrictedLoader.construct_yaml_int)
 
 
 # What PyYAML's safe constructors raise for a value they cannot build, such as

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import base64
 import errno
-import functools
+import hashlib
+import io
 import os
 import re
 import stat
@@ -83,21 +84,34 @@ def image_problem(path: Path) -> str | None:
     not readable as its type), or None. Read from the header (or, for SVG, measured)
     without drawing anything."""
     try:
-        info = path.stat()
-    except OSError as error:
-        return f"it cannot be read ({error.strerror})"
-    return _image_problem(path, info.st_mtime_ns, info.st_size)
+        data = read_at_most(path, MAX_IMAGE_BYTES)
+    except (OSError, ValueError) as error:
+        return f"it cannot be read ({getattr(error, 'strerror', None) or error})"
+    return bytes_problem(data, path.suffix.lower())
 
 
-@functools.lru_cache(maxsize=1024)
-def _image_problem(path: Path, mtime_ns: int, size: int) -> str | None:
-    """Keyed by the file's modification time and size: one look per version of a picture,
-    however often a run shows it."""
-    if path.suffix.lower() == ".svg":
+_MEASURED: dict[tuple[str, bytes], str | None] = {}
+"""What measuring each picture found, by its type and the digest of its bytes: one look
+per picture however often a run shows it (a file's name, time and size say nothing of
+what is in it now)."""
+
+
+def bytes_problem(data: bytes, suffix: str) -> str | None:
+    """Why a picture's bytes (of type ``suffix``) cannot go into a paper, or None."""
+    key = (suffix, hashlib.sha256(data).digest())
+    if key not in _MEASURED:
+        if len(_MEASURED) >= 1024:
+            _MEASURED.clear()
+        _MEASURED[key] = _measure(data, suffix)
+    return _MEASURED[key]
+
+
+def _measure(data: bytes, suffix: str) -> str | None:
+    if suffix == ".svg":
         from scoper.brief.svg import SvgRefused, check_svg
 
         try:
-            check_svg(read_at_most(path, MAX_IMAGE_BYTES))
+            check_svg(data)
         except SvgRefused as refused:
             return f"the SVG is refused: {refused}"
         return None
@@ -107,12 +121,12 @@ def _image_problem(path: Path, mtime_ns: int, size: int) -> str | None:
         with warnings.catch_warnings():
             # Pillow warns of (or refuses) "decompression bombs" itself; here it is a no.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
+            with Image.open(io.BytesIO(data)) as image:
                 width, height = image.size
     except (Image.DecompressionBombWarning, Image.DecompressionBombError):
         return f"it is more than {MAX_IMAGE_PIXELS / 1e6:g} megapixels"
     except Exception:  # not an image Pillow can read: the renderer could not draw it either
-        return f"it cannot be read as a {path.suffix.lstrip('.').upper()} image"
+        return f"it cannot be read as a {suffix.lstrip('.').upper()} image"
     if width * height > MAX_IMAGE_PIXELS:
         return (
             f"it is {width} by {height} pixels; an image may have "
@@ -177,17 +191,25 @@ def brief_image_file(folder: Path, src: str) -> Path | None:
     return candidate
 
 
-def image_file(folder: Path, src: str) -> Path | None:
-    """The file an image path of a brief names, if it may be shown: as
+def image_bytes(folder: Path, src: str) -> tuple[Path, bytes] | None:
+    """The file an image path of a brief names and its bytes, if it may be shown: as
     :func:`brief_image_file`, and a picture the renderer can draw in reasonable time (see
-    :func:`image_problem`). Raises :class:`ImageMissing` when there is no such file."""
+    :func:`image_problem`). Read once: the bytes measured are the bytes shown (a file
+    swapped for another between a measure and a read by name would go in unmeasured).
+    Raises :class:`ImageMissing` when there is no such file."""
     from urllib.parse import unquote
 
     relative = unquote(src.split("#", 1)[0].split("?", 1)[0])
     if not (folder.resolve() / relative).exists():
         raise ImageMissing(src)
     candidate = brief_image_file(folder, src)
-    return candidate if candidate is not None and image_problem(candidate) is None else None
+    if candidate is None:
+        return None
+    try:
+        data = read_at_most(candidate, MAX_IMAGE_BYTES)
+    except (OSError, ValueError):
+        return None
+    return (candidate, data) if bytes_problem(data, candidate.suffix.lower()) is None else None
 
 
 class FolderImages:
@@ -235,25 +257,14 @@ def image_resolver(folder: Path) -> ImageResolver:
     file."""
 
     def resolve(src: str) -> str | None:
-        found = image_file(folder, src)
+        found = image_bytes(folder, src)
         if found is None:
             return None
-        try:
-            info = found.stat()
-            return _data_uri(found, info.st_mtime_ns, info.st_size)
-        except (OSError, ValueError):
-            return None
+        path, data = found
+        mime = IMAGE_TYPES[path.suffix.lower()]
+        return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
     return resolve
-
-
-@functools.lru_cache(maxsize=32)
-def _data_uri(path: Path, mtime_ns: int, size: int) -> str:
-    """A picture as a data: URI, read once per version however often it is shown (a pack
-    renders each paper for the screen and for the PDF)."""
-    mime = IMAGE_TYPES[path.suffix.lower()]
-    data = read_at_most(path, MAX_IMAGE_BYTES)
-    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
 def _with_refused_images(

@@ -393,21 +393,18 @@ def picture_reader(brief: Brief) -> Callable[[str], tuple[bytes, str] | None]:
     """Pictures from the brief's folder only, with the same rules as the HTML paper's; an
     SVG drawn as PNG, since Word shows SVG only with a PNG beside it."""
     from scoper.brief.markdown import ImageMissing
-    from scoper.brief.source import image_file
+    from scoper.brief.source import image_bytes
 
     folder = Path(brief.path).parent
 
     def read(src: str) -> tuple[bytes, str] | None:
         try:
-            found = image_file(folder, src)
+            image = image_bytes(folder, src)
         except ImageMissing:
             return None
-        if found is None:
+        if image is None:
             return None
-        try:
-            data = found.read_bytes()
-        except OSError:
-            return None
+        found, data = image  # the bytes measured are the bytes drawn
         if found.suffix.lower() == ".svg":
             from scoper.drawing import DrawingFailed, PictureFailed
 
