@@ -84,10 +84,33 @@ def image_problem(path: Path) -> str | None:
     not readable as its type), or None. Read from the header (or, for SVG, measured)
     without drawing anything."""
     try:
-        data = read_at_most(path, MAX_IMAGE_BYTES)
+        data = read_image(path)
     except (OSError, ValueError) as error:
         return f"it cannot be read ({getattr(error, 'strerror', None) or error})"
     return bytes_problem(data, path.suffix.lower())
+
+
+_READ: dict[tuple[str, int, int, int], bytes] = {}
+"""Pictures' bytes by their file's path, inode, time and size: a picture shown in several
+places, or by several papers, is read once a version. Only ever used as bytes that are
+then measured (``bytes_problem``) and shown as they are, so a file replaced under the same
+name, time and size gives its old bytes, measured, never new ones unmeasured."""
+
+_READ_LIMIT = 64 * 1024 * 1024
+"""At most this many bytes of pictures are kept."""
+
+
+def read_image(path: Path) -> bytes:
+    """A picture file's bytes (a regular file, at most MAX_IMAGE_BYTES). Raises OSError,
+    or ValueError when it is larger."""
+    info = os.stat(path)
+    key = (os.fspath(path), info.st_ino, info.st_mtime_ns, info.st_size)
+    if key not in _READ:
+        data = read_at_most(path, MAX_IMAGE_BYTES)
+        if sum(map(len, _READ.values())) + len(data) > _READ_LIMIT:
+            _READ.clear()
+        _READ[key] = data
+    return _READ[key]
 
 
 _MEASURED: dict[tuple[str, bytes], str | None] = {}
@@ -206,7 +229,7 @@ def image_bytes(folder: Path, src: str) -> tuple[Path, bytes] | None:
     if candidate is None:
         return None
     try:
-        data = read_at_most(candidate, MAX_IMAGE_BYTES)
+        data = read_image(candidate)
     except (OSError, ValueError):
         return None
     return (candidate, data) if bytes_problem(data, candidate.suffix.lower()) is None else None

@@ -180,10 +180,14 @@ class PackJob:
         if back is not None and 2 * len(stale) > len(self.pack.papers):
             self.front_estimate = self.submit(self.part_job("front", self.rough_pages()), part=True)
         jobs = sorted(((p, self.paper_job(p)) for p in stale), key=lambda pj: -len(pj[1].html))
-        pending = [(paper, self.submit(job)) for paper, job in jobs]
+        pending = {self.submit(job): paper for paper, job in jobs}
         self.write_paper_html()
-        for paper, future in pending:
-            self.paper_done(paper, future.result())
+        from concurrent.futures import as_completed
+
+        # Reported as each is done (the longest went first, so file order would say
+        # nothing for seconds).
+        for future in as_completed(pending):
+            self.paper_done(pending[future], future.result())
         if self.problems:
             return  # no partial pack: the last good one stays
         if back is not None:
