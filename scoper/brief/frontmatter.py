@@ -137,8 +137,16 @@ class _RestrictedLoader(yaml.SafeLoader):
             )
         return int(super().construct_yaml_int(node))
 
+    def construct_yaml_float(self, node: Any) -> float:
+        if len(str(node.value)) > MAX_NUMBER_CHARS:  # base 60 again: '1:59:...:59.5'
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a number longer than {MAX_NUMBER_CHARS} characters", node.start_mark
+            )
+        return float(super().construct_yaml_float(node))
+
 
 _RestrictedLoader.add_constructor("tag:yaml.org,2002:int", _RestrictedLoader.construct_yaml_int)
+_RestrictedLoader.add_constructor("tag:yaml.org,2002:float", _RestrictedLoader.construct_yaml_float)
 
 
 # What PyYAML's safe constructors raise for a value they cannot build, such as

@@ -75,16 +75,19 @@ def brief_slug(path: Path) -> str:
     return portable_stem(slugify(stem, max_length=100) or "brief")
 
 
+MAX_PAPER_IMAGE_BYTES = 40_000_000
+"""The most a paper may embed in pictures, each use of a picture counted."""
+
 MAX_IMAGE_PIXELS = 25_000_000
 """A small file can unpack to an enormous picture; a bigger one is refused."""
 
 
-def image_problem(path: Path) -> str | None:
+def image_problem(path: Path, inside: Path | None = None) -> str | None:
     """Why an image file of an allowed type cannot go into a paper (too big to draw, or
     not readable as its type), or None. Read from the header (or, for SVG, measured)
-    without drawing anything."""
+    without drawing anything. ``inside``: see :func:`read_image`."""
     try:
-        data = read_image(path)
+        data = read_image(path, inside)
     except (OSError, ValueError) as error:
         return f"it cannot be read ({getattr(error, 'strerror', None) or error})"
     return bytes_problem(data, path.suffix.lower())
@@ -100,13 +103,16 @@ _READ_LIMIT = 64 * 1024 * 1024
 """At most this many bytes of pictures are kept."""
 
 
-def read_image(path: Path) -> bytes:
+def read_image(path: Path, inside: Path | None = None) -> bytes:
     """A picture file's bytes (a regular file, at most MAX_IMAGE_BYTES). Raises OSError,
-    or ValueError when it is larger."""
-    info = os.stat(path)
+    or ValueError when it is larger. With ``inside`` (the brief's resolved folder), the
+    file is read only if, as opened, it is inside it (see :func:`read_at_most`)."""
+    info = os.stat(path) if inside is None else os.lstat(path)
+    if not stat.S_ISREG(info.st_mode):
+        raise OSError(errno.EINVAL, "not a regular file")
     key = (os.fspath(path), info.st_ino, info.st_mtime_ns, info.st_size)
     if key not in _READ:
-        data = read_at_most(path, MAX_IMAGE_BYTES)
+        data = read_at_most(path, MAX_IMAGE_BYTES, inside)
         if sum(map(len, _READ.values())) + len(data) > _READ_LIMIT:
             _READ.clear()
         _READ[key] = data
@@ -163,19 +169,39 @@ def image_size_ok(path: Path) -> bool:
     return image_problem(path) is None
 
 
+def _opened_inside(fd: int, folder: Path) -> bool:
+    """Whether the file open as ``fd`` is inside ``folder``, by the path the system gives
+    for the open file (a folder on its way swapped for a link shows there); True where
+    the system gives none."""
+    try:
+        opened = os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        return True
+    return Path(opened).is_relative_to(folder)
+
+
 LARGEST_BRIEF_BYTES = 100 * 1000 * 1000
 """The largest brief any project may allow (``max-brief-mb`` is at most 100)."""
 
 
-def read_at_most(path: Path, limit: int) -> bytes:
+def read_at_most(path: Path, limit: int, inside: Path | None = None) -> bytes:
     """A regular file's bytes, refusing anything else (a FIFO would block, a device never
     end) and never reading more than ``limit`` + 1 bytes, so a file that grows as it is
-    read cannot take all memory. Raises OSError, or ValueError when over ``limit``."""
+    read cannot take all memory. Raises OSError, or ValueError when over ``limit``.
+
+    With ``inside`` (a resolved folder), ``path`` (resolved too) is opened without
+    following a link at its last step, and the file opened must be inside that folder
+    (checked, where Linux says, on the open file itself): a link swapped in after the path
+    was checked is never read."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    if inside is not None:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
     fd = os.open(path, flags)  # non-blocking: opening a FIFO must not wait for a writer
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise OSError(errno.EINVAL, "not a regular file")
+        if inside is not None and not _opened_inside(fd, inside):
+            raise OSError(errno.EACCES, "not inside the brief's folder")
         chunks: list[bytes] = []
         left = limit + 1
         while left > 0:
@@ -229,7 +255,7 @@ def image_bytes(folder: Path, src: str) -> tuple[Path, bytes] | None:
     if candidate is None:
         return None
     try:
-        data = read_image(candidate)
+        data = read_image(candidate, folder.resolve())
     except (OSError, ValueError):
         return None
     return (candidate, data) if bytes_problem(data, candidate.suffix.lower()) is None else None
@@ -245,6 +271,8 @@ class FolderImages:
     def __init__(self, folder: Path) -> None:
         self.root = folder.resolve()
         self.refused: dict[str, str] = {}
+        self.shown = 0
+        """The bytes of pictures the paper embeds so far, each use counted."""
 
     def __call__(self, src: str) -> str | None:
         from urllib.parse import unquote
@@ -267,9 +295,18 @@ class FolderImages:
                 f"{MAX_IMAGE_BYTES / 1024 / 1024:g} MB at most"
             )
             return None
-        reason = image_problem(candidate)
+        reason = image_problem(candidate, self.root)
         if reason is not None:
             self.refused[src] = reason
+            return None
+        # Each use of a picture embeds it again: a paper of one picture shown a thousand
+        # times would be gigabytes.
+        self.shown += size
+        if self.shown > MAX_PAPER_IMAGE_BYTES:
+            self.refused[src] = (
+                f"the paper's pictures come to more than {MAX_PAPER_IMAGE_BYTES // 1_000_000} "
+                "MB, each use counted; show fewer or smaller pictures"
+            )
             return None
         return candidate.as_uri()
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from scoper import __version__
 from scoper.brief.markdown import is_relative_path
-from scoper.brief.source import MAX_IMAGE_BYTES, brief_image_file
+from scoper.brief.source import brief_image_file, read_image
 from scoper.config import Config
 from scoper.output import write_atomic
 from scoper.pack.files import MAX_OUTPUT_BYTES, RunFiles, digest_of, read_limited
@@ -83,7 +83,13 @@ class Keys:
         """The digest of an image, if it is a file that may be opened at all (see
         scoper.brief.source.brief_image_file); otherwise the image is known by its name."""
         found = brief_image_file(folder, src)
-        return self.files.digest(found, MAX_IMAGE_BYTES) if found else None
+        if found is None:
+            return None
+        try:
+            # The bytes the papers show (read once, inside the folder as opened).
+            return digest_of(read_image(found, folder.resolve()))
+        except (OSError, ValueError):
+            return None
 
     def images(self, brief: Brief) -> list[ImageInput]:
         folder = Path(os.path.abspath(Path(brief.path).parent))

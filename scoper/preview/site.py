@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 KEPT_PDFS = 32
 """PDFs the preview keeps rendered; older ones are made again when asked for."""
+KEPT_PDF_BYTES = 256 * 1024 * 1024
+"""And at most this many bytes of them."""
 WORKERS = 4
 """Pages made at once; more requests wait their turn (the machine has few cores, and a page
 is CPU work under one interpreter lock)."""
@@ -320,7 +322,11 @@ class Site:
                 return self._problems_page(
                     500, "The PDF failed", config, [outcome.error or "unknown"]
                 )
-            while len(self._pdfs) >= KEPT_PDFS:  # the oldest go first
+            # The oldest go first, to keep at most so many, and so many bytes.
+            while self._pdfs and (
+                len(self._pdfs) >= KEPT_PDFS
+                or sum(map(len, self._pdfs.values())) + len(outcome.pdf) > KEPT_PDF_BYTES
+            ):
                 del self._pdfs[next(iter(self._pdfs))]
             self._pdfs[key] = outcome.pdf
         return Response(200, self._pdfs[key], "application/pdf")
