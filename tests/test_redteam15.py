@@ -51,11 +51,6 @@ def _uses(count: int, name: str = "p.png") -> str:
 # -- 1. the per-paper cap is counted by the parser, never by the renderer ----------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 1: the 40 MB cap is counted when the brief is read; the renderer embeds "
-    "whatever the picture is when the paper is made, each use again, with no count",
-)
 def test_a_picture_swapped_between_read_and_render_stays_within_the_paper_cap(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -146,11 +141,6 @@ site.close()
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 2: the preview's pack page embeds every paper's pictures (each within "
-    "40 MB), made again on every request: no bound on one page's bytes or memory",
-)
 def test_the_preview_pack_page_is_bounded_when_each_paper_is_within_its_cap(
     tmp_path: Path,
 ) -> None:
@@ -176,11 +166,6 @@ def test_the_preview_pack_page_is_bounded_when_each_paper_is_within_its_cap(
 # -- 3. the logo: measured when the config is read, embedded by name later --------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 3: the logo is measured by load_config, then read again by name and "
-    "without a limit by data_uri: a file swapped in between is embedded unmeasured",
-)
 def test_the_logo_embedded_is_the_logo_measured(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -227,11 +212,6 @@ def test_the_logo_embedded_is_the_logo_measured(
 # -- 4. scoper review: the Word file itself ---------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 4: scoper review opens its FILE with zipfile, which waits for a FIFO's "
-    "writer for ever",
-)
 def test_review_of_a_fifo_named_docx_does_not_hang(tmp_path: Path) -> None:
     fifo = tmp_path / "comments.docx"
     os.mkfifo(fifo)

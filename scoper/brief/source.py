@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import contextlib
+import contextvars
 import errno
 import hashlib
 import io
@@ -10,6 +12,7 @@ import os
 import re
 import stat
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 from scoper.brief.frontmatter import UNPRINTABLE, unprintable_character
@@ -77,6 +80,39 @@ def brief_slug(path: Path) -> str:
 
 MAX_PAPER_IMAGE_BYTES = 40_000_000
 """The most a paper may embed in pictures, each use of a picture counted."""
+
+MAX_PACK_IMAGE_BYTES = MAX_PAPER_IMAGE_BYTES
+"""The most the pack's HTML (every paper in one page) may embed in pictures: no more than
+one paper may; pictures past it are left out of that page (shown by their alt text), and
+stay in each paper's own HTML and PDF."""
+
+_BUDGET: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
+    "scoper_picture_budget", default=None
+)
+
+
+@contextlib.contextmanager
+def picture_budget(limit: int) -> Iterator[None]:
+    """While a paper (or the pack's page) is made, the bytes of pictures it may still
+    embed: a picture past it is left out (its alt text shown), whatever the brief's check
+    allowed, since the file may have been swapped for a larger one since it was read."""
+    token = _BUDGET.set([limit])
+    try:
+        yield
+    finally:
+        _BUDGET.reset(token)
+
+
+def _spend(size: int) -> bool:
+    """Whether a picture of ``size`` bytes may still be embedded (and count it)."""
+    budget = _BUDGET.get()
+    if budget is None:
+        return True
+    if size > budget[0]:
+        return False
+    budget[0] -= size
+    return True
+
 
 MAX_IMAGE_PIXELS = 25_000_000
 """A small file can unpack to an enormous picture; a bigger one is refused."""
@@ -258,7 +294,9 @@ def image_bytes(folder: Path, src: str) -> tuple[Path, bytes] | None:
         data = read_image(candidate, folder.resolve())
     except (OSError, ValueError):
         return None
-    return (candidate, data) if bytes_problem(data, candidate.suffix.lower()) is None else None
+    if bytes_problem(data, candidate.suffix.lower()) is not None or not _spend(len(data)):
+        return None
+    return candidate, data
 
 
 class FolderImages:

@@ -12,12 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import stat
 import zipfile
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from lxml import etree  # python-docx's own XML library
 
@@ -103,7 +105,20 @@ class Review:
 def read_review(path: Path) -> Review:
     """Every comment and tracked change of a reviewed Word paper, in brief order."""
     try:
-        with _memory_cap(MAX_MEMORY_MB), zipfile.ZipFile(path) as package:
+        # Opened without waiting for a writer, and only a regular file: a FIFO named
+        # x.docx would otherwise hang the command.
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as error:
+        raise ReviewError(f"{path}: cannot be read ({error.strerror})") from None
+    with os.fdopen(descriptor, "rb") as stream:
+        if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+            raise ReviewError(f"{path}: not a Word (.docx) file (not a regular file)")
+        return _read_review(path, stream)
+
+
+def _read_review(path: Path, stream: BinaryIO) -> Review:
+    try:
+        with _memory_cap(MAX_MEMORY_MB), zipfile.ZipFile(stream) as package:
             document = _part(package, "word/document.xml")
             comments = _part(package, "word/comments.xml")
             custom = _part(package, "docProps/custom.xml", MAX_PROPERTIES_BYTES)

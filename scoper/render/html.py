@@ -57,7 +57,12 @@ def _css(theme: Theme, target: Target) -> Markup:
 
 def _house_style(config: Config) -> dict[str, object]:
     """The unit's own touches from scoper.toml: its logo and accent colour."""
-    logo = data_uri(config.logo, config.logo.stat().st_mtime_ns) if config.logo else None
+    logo = None
+    if config.logo:
+        try:
+            logo = data_uri(config.logo, config.logo.stat().st_mtime_ns)
+        except (OSError, ValueError):  # gone, or no longer a picture within the limits
+            logo = None
     return {"logo": logo, "accent": config.accent_colour}
 
 
@@ -86,19 +91,22 @@ def render_html(
 
         papers = {ref: (FILE_LINK + href, title) for ref, (href, title) in papers.items()}
     template = environment(theme).get_template("paper.html.j2")
-    return template.render(
-        brief=brief,
-        meta=brief.meta,
-        config=config,
-        view=paper_view(brief),
-        target=target,
-        css=_css(theme, target),
-        resolve_image=resolve_image,
-        qa=qa_notes(brief, problems),
-        paras=paras_for(brief, config),
-        papers=papers or {},
-        **_house_style(config),
-    )
+    from scoper.brief.source import MAX_PAPER_IMAGE_BYTES, picture_budget
+
+    with picture_budget(MAX_PAPER_IMAGE_BYTES):
+        return template.render(
+            brief=brief,
+            meta=brief.meta,
+            config=config,
+            view=paper_view(brief),
+            target=target,
+            css=_css(theme, target),
+            resolve_image=resolve_image,
+            qa=qa_notes(brief, problems),
+            paras=paras_for(brief, config),
+            papers=papers or {},
+            **_house_style(config),
+        )
 
 
 def render_pack_html(
@@ -125,40 +133,50 @@ def render_pack_html(
     template = environment(theme).get_template("pack.html.j2")
     whole, front = part == "all", part in ("all", "front")
     rows = grid(pack) if front else []
-    return template.render(
-        grid=rows,
-        facts=cover_facts(pack, rows),
-        pack=pack,
-        config=config,
-        part=part,
-        pages=pages or {},
-        back_parts=BACK_PARTS,
-        piece=piece,
-        # The trackers' groups: all of them in the whole pack, a piece's in the PDF.
-        tracker_by_month=list(piece.groups if piece else pack.tracker_by_month)
-        if part in ("all", "part-tracker")
-        else [],
-        tracker_by_owner=list(piece.groups if piece else pack.tracker_by_owner(config.owners))
-        if part in ("all", "part-owners")
-        else [],
-        # In the PDF the contents' links are joined to the papers' pages after merging.
-        link_prefix="#" if part == "all" else "scoper-pack:",
-        # What only the whole pack (the papers) or the front (the grid) shows is made only
-        # for them: each closing part is rendered on its own.
-        views={paper.brief.slug: paper_view(paper.brief) for paper in pack.papers} if front else {},
-        qa_of={paper.brief.slug: qa_notes(paper.brief, paper.warnings) for paper in pack.papers}
-        if whole
-        else {},
-        paras_of={paper.brief.slug: paras_for(paper.brief, config) for paper in pack.papers}
-        if whole
-        else {},
-        # ref: links between papers of the pack go to the paper's first page.
-        papers={
-            paper.brief.meta.ref: ("#" + paper.anchor, short_title(paper.brief.meta.title))
-            for paper in pack.papers
-        },
-        generator=f"scoper {__version__}",
-        target=target,
-        css=_css(theme, target),
-        **_house_style(config),
+    from scoper.brief.source import (
+        MAX_PACK_IMAGE_BYTES,
+        MAX_PAPER_IMAGE_BYTES,
+        picture_budget,
     )
+
+    budget = MAX_PACK_IMAGE_BYTES if part == "all" else MAX_PAPER_IMAGE_BYTES
+    with picture_budget(budget):
+        return template.render(
+            grid=rows,
+            facts=cover_facts(pack, rows),
+            pack=pack,
+            config=config,
+            part=part,
+            pages=pages or {},
+            back_parts=BACK_PARTS,
+            piece=piece,
+            # The trackers' groups: all of them in the whole pack, a piece's in the PDF.
+            tracker_by_month=list(piece.groups if piece else pack.tracker_by_month)
+            if part in ("all", "part-tracker")
+            else [],
+            tracker_by_owner=list(piece.groups if piece else pack.tracker_by_owner(config.owners))
+            if part in ("all", "part-owners")
+            else [],
+            # In the PDF the contents' links are joined to the papers' pages after merging.
+            link_prefix="#" if part == "all" else "scoper-pack:",
+            # What only the whole pack (the papers) or the front (the grid) shows is made only
+            # for them: each closing part is rendered on its own.
+            views={paper.brief.slug: paper_view(paper.brief) for paper in pack.papers}
+            if front
+            else {},
+            qa_of={paper.brief.slug: qa_notes(paper.brief, paper.warnings) for paper in pack.papers}
+            if whole
+            else {},
+            paras_of={paper.brief.slug: paras_for(paper.brief, config) for paper in pack.papers}
+            if whole
+            else {},
+            # ref: links between papers of the pack go to the paper's first page.
+            papers={
+                paper.brief.meta.ref: ("#" + paper.anchor, short_title(paper.brief.meta.title))
+                for paper in pack.papers
+            },
+            generator=f"scoper {__version__}",
+            target=target,
+            css=_css(theme, target),
+            **_house_style(config),
+        )

@@ -162,10 +162,20 @@ def font_faces(theme: Theme, embed: bool) -> str:
     return "\n".join(rules)
 
 
+MAX_LOGO_BYTES = 2_000_000
+"""The logo's largest size, as the config checks it."""
+
+
 @functools.cache
 def data_uri(path: Path, mtime_ns: int) -> str:
     """A small file (the unit's logo) as a data: URI, so papers stay self-contained."""
     from scoper.brief.model import IMAGE_TYPES
+    from scoper.brief.source import bytes_problem, read_image
 
+    # Read and measured here, as shown: the file checked with the config may have been
+    # replaced since (a regular file within the limits, read once a version).
+    data = read_image(path)
+    if len(data) > MAX_LOGO_BYTES or bytes_problem(data, path.suffix.lower()) is not None:
+        raise ValueError(f"{path}: the logo is no longer a picture within the limits")
     mime = IMAGE_TYPES[path.suffix.lower()]
-    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
