@@ -46,11 +46,6 @@ def _swap_after_read(monkeypatch: pytest.MonkeyPatch, swaps: dict[Path, bytes]) 
 # -- 1. round 15's budget: is it set for every render? -----------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 1: render_docx sets no picture_budget, so Word embeds swapped pictures "
-    "uncounted",
-)
 def test_word_paper_keeps_the_picture_budget_after_a_swap(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -48,6 +48,19 @@ def render_docx(
     """The paper as a .docx file's bytes. ``qa`` lists outstanding warnings in plain words,
     shown in a box on the first page of drafts and papers under review; ``papers`` where
     its ``ref:`` links go (the other papers' Word files beside it)."""
+    from scoper.brief.source import MAX_PAPER_IMAGE_BYTES, picture_budget
+
+    with picture_budget(MAX_PAPER_IMAGE_BYTES):  # as for the HTML and PDF paper
+        return _render_docx(brief, config, theme, qa, papers)
+
+
+def _render_docx(
+    brief: Brief,
+    config: Config,
+    theme: Theme | None,
+    qa: list[str] | None,
+    papers: PaperLinks | None,
+) -> bytes:
     theme = theme or theme_for(config)
     document = docx.Document(str(theme.file(REFERENCE_DOC)))
     ensure_styles(document)

@@ -335,6 +335,16 @@ class PackJob:
             next_page += laid_out.pages
         return pages
 
+    def _pack_html(self, pages: dict[str, int], made_for: object, html: str) -> tuple[object, str]:
+        """The pack's HTML for these page numbers (and this changes page), made again only
+        when they differ from what ``html`` was made for."""
+        wanted = (tuple(sorted(pages.items())), self.pack.changes is None)
+        if wanted != made_for:
+            html = render_pack_html(
+                self.pack, self.config, part="all", pages=pages, theme=self.theme
+            )
+        return wanted, html
+
     def assemble(self, back: list[tuple[ClosingPiece, PdfOutcome]], targets: list[Path]) -> None:
         from scoper.pack.assemble import Part, merge, page_count
         from scoper.pack.snapshot import snapshot_of
@@ -357,10 +367,15 @@ class PackJob:
             estimate = self.front_estimate.result()
             front_pages = estimate.pages or front_pages
         body_pages = sum(lengths.values()) + sum(laid_out.pages for _, laid_out in back)
+        html, html_made_for = "", None
         for _ in range(3):
             pages = self.page_numbers(front_pages, lengths, back)
             front_future = self.part(self.part_job("front", pages))
             stamp_future = self.part(self.stamp_job(front_pages + body_pages))
+            # The pack's HTML is made while the workers lay out the front: it needs the
+            # same page numbers, and is made again only if they move (or the changes page
+            # is dropped).
+            html_made_for, html = self._pack_html(pages, html_made_for, html)
             front, stamp = front_future.result(), stamp_future.result()
             if front.pdf is None and stamp.pdf is not None and self.pack.changes is not None:
                 # The changes page is read from last week's snapshot, a file in the output
@@ -394,7 +409,7 @@ class PackJob:
         ]
         parts += [Part(laid_out.pdf or b"", piece.anchor, {}) for piece, laid_out in back]
         pdf = merge(parts, self.pack.title, stamp.pdf)
-        html = render_pack_html(self.pack, self.config, part="all", pages=pages, theme=self.theme)
+        _, html = self._pack_html(pages, html_made_for, html)
         csv_data = tracker_csv(self.pack, self.config.owners) if self.actions_csv else None
         snapshot = snapshot_of(self.pack, self.pack.public).to_json()
         self.write(targets[0], pdf)
