@@ -157,11 +157,6 @@ def _blown_up_svg(side: int = 1000, canvas: int = 2500) -> bytes:
     ).encode("ascii")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 1: the Word paper's budget counts an SVG by its own bytes, not by the "
-    "PNG drawn from it, so a 4 MB SVG puts 58 MB into word/media",
-)
 def test_word_paper_budget_counts_the_png_drawn_from_an_svg(tmp_path: Path) -> None:
     """``picture_reader`` spends ``image_bytes``'s budget on the SVG's bytes, then embeds
     ``svg_to_png(data)``, up to 25 megapixels of RGBA, which no budget counts. One such

@@ -103,7 +103,7 @@ def picture_budget(limit: int) -> Iterator[None]:
         _BUDGET.reset(token)
 
 
-def _spend(size: int) -> bool:
+def spend_picture_bytes(size: int) -> bool:
     """Whether a picture of ``size`` bytes may still be embedded (and count it). Outside a
     render that set a budget, none may: a writer that forgets to set one shows alt text,
     which its tests see, rather than pictures without a bound."""
@@ -296,7 +296,9 @@ def image_bytes(folder: Path, src: str) -> tuple[Path, bytes] | None:
         data = read_image(candidate, folder.resolve())
     except (OSError, ValueError):
         return None
-    if bytes_problem(data, candidate.suffix.lower()) is not None or not _spend(len(data)):
+    if bytes_problem(data, candidate.suffix.lower()) is not None:
+        return None
+    if not spend_picture_bytes(len(data)):
         return None
     return candidate, data
 

@@ -406,12 +406,18 @@ def picture_reader(brief: Brief) -> Callable[[str], tuple[bytes, str] | None]:
             return None
         found, data = image  # the bytes measured are the bytes drawn
         if found.suffix.lower() == ".svg":
+            from scoper.brief.source import MAX_IMAGE_BYTES, spend_picture_bytes
             from scoper.drawing import DrawingFailed, PictureFailed
 
             try:
-                return svg_to_png(data), "image/png"
+                drawn = svg_to_png(data)
             except DrawingFailed as failed:
                 raise PictureFailed(src, str(failed)) from None
+            # What goes into the Word file is the PNG, which may be far larger than the
+            # SVG: it is held to a picture's limit and counted against the paper's budget.
+            if len(drawn) > MAX_IMAGE_BYTES or not spend_picture_bytes(len(drawn)):
+                return None
+            return drawn, "image/png"
         if found.suffix.lower() == ".webp":
             return None  # Word cannot show WebP
         return data, found.suffix.lower()
