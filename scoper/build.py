@@ -293,6 +293,11 @@ def build_many(
     Results come in the order of ``paths``; ``on_result`` is called as each is finished.
     A caller may pass a ``pool`` it started earlier (see scoper.cli.build); it is closed.
     """
+    if timeout is not None:
+        import dataclasses
+
+        # One time limit for the run: each PDF's, and the Word papers' drawings.
+        config = dataclasses.replace(config, pdf_timeout=timeout)
     theme = theme or theme_for(config)
     if pool is None and "pdf" in formats and paths:
         from scoper.pdf.pool import PdfPool

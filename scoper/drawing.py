@@ -32,9 +32,9 @@ class PictureFailed(Exception):
         self.src = src
 
 
-def svg_png(data: bytes, scale: float = 2.0) -> bytes:
+def svg_png(data: bytes, scale: float = 2.0, timeout: float = DRAWING_TIMEOUT) -> bytes:
     """``data`` drawn as a PNG at ``scale`` (fewer pixels if that would be more than
-    MAX_PNG_PIXELS). Raises DrawingFailed."""
+    MAX_PNG_PIXELS), in at most ``timeout`` seconds. Raises DrawingFailed."""
     if not hasattr(os, "fork"):  # Windows: no fork; drawn here, without the limits
         return _draw(data, scale)
     import pickle  # here: only a brief with an SVG picture needs it
@@ -45,7 +45,7 @@ def svg_png(data: bytes, scale: float = 2.0) -> bytes:
         code = 1
         try:
             os.close(read_end)
-            _limit(DRAWING_MEMORY_MB, DRAWING_TIMEOUT)
+            _limit(DRAWING_MEMORY_MB, timeout)
             try:
                 outcome: bytes | str = _draw(data, scale)
             except DrawingFailed as failed:
@@ -57,7 +57,7 @@ def svg_png(data: bytes, scale: float = 2.0) -> bytes:
             os._exit(code)
     os.close(write_end)
     finished, chunks = False, []
-    deadline = time.monotonic() + DRAWING_TIMEOUT
+    deadline = time.monotonic() + timeout
     try:
         while True:
             left = deadline - time.monotonic()
@@ -74,7 +74,7 @@ def svg_png(data: bytes, scale: float = 2.0) -> bytes:
             os.kill(pid, signal.SIGKILL)
         _, status = os.waitpid(pid, 0)
     if not finished:
-        raise DrawingFailed(f"drawing it took more than {DRAWING_TIMEOUT:g} seconds")
+        raise DrawingFailed(f"drawing it took more than {timeout:g} seconds")
     if not (os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 and chunks):
         raise DrawingFailed(f"drawing it took more than {DRAWING_MEMORY_MB} MB of memory")
     result = pickle.loads(b"".join(chunks))  # our own child's answer

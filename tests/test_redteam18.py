@@ -75,10 +75,6 @@ def test_drawn_png_is_counted_against_the_budget(tmp_path: Path) -> None:
 # -- 2. the Word paper's time within the documented limits ------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 1: the Word paper's SVG drawings have a 20 s limit each and none in all",
-)
 def test_word_paper_with_many_slow_drawings_is_bounded_in_time(tmp_path: Path) -> None:
     """Each distinct SVG is drawn in its own child with a 20 s limit, and nothing bounds
     the sum: the budget counts only bytes (an SVG of 2,000 full-canvas rects is 120 KB

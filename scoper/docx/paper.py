@@ -66,7 +66,9 @@ def _render_docx(
     ensure_styles(document)
     _clear_body(document)
     footnotes = ooxml.Footnotes(document)
-    writer = Writer(brief, footnotes, picture_reader(brief), papers=papers or {})
+    # The paper's drawings share the time limit a PDF has.
+    pictures = picture_reader(brief, config.pdf_timeout)
+    writer = Writer(brief, footnotes, pictures, papers=papers or {})
     if numbering_on(brief, config.numbered_paragraphs):
         writer.paras = paragraph_numbers(brief)
     paper = _Paper(document, brief, config, writer)

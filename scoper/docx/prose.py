@@ -389,9 +389,16 @@ def _footnote_contents(footnotes: Prose) -> dict[int, list[Token]]:
     return notes
 
 
-def picture_reader(brief: Brief) -> Callable[[str], tuple[bytes, str] | None]:
+def picture_reader(
+    brief: Brief, seconds: float = 30.0
+) -> Callable[[str], tuple[bytes, str] | None]:
     """Pictures from the brief's folder only, with the same rules as the HTML paper's; an
-    SVG drawn as PNG, since Word shows SVG only with a PNG beside it."""
+    SVG drawn as PNG, since Word shows SVG only with a PNG beside it. Drawing all of a
+    paper's SVGs may take ``seconds`` in all (each drawing has its own limit too): many
+    slow drawings within every other limit would otherwise hold a build for an hour."""
+    import time
+
+    deadline = time.monotonic() + seconds
     from scoper.brief.markdown import ImageMissing
     from scoper.brief.source import image_bytes
 
@@ -407,10 +414,15 @@ def picture_reader(brief: Brief) -> Callable[[str], tuple[bytes, str] | None]:
         found, data = image  # the bytes measured are the bytes drawn
         if found.suffix.lower() == ".svg":
             from scoper.brief.source import MAX_IMAGE_BYTES, spend_picture_bytes
-            from scoper.drawing import DrawingFailed, PictureFailed
+            from scoper.drawing import DRAWING_TIMEOUT, DrawingFailed, PictureFailed
 
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise PictureFailed(
+                    src, f"the paper's pictures took more than {seconds:g} seconds to draw"
+                )
             try:
-                drawn = svg_to_png(data)
+                drawn = svg_to_png(data, timeout=min(DRAWING_TIMEOUT, left))
             except DrawingFailed as failed:
                 raise PictureFailed(src, str(failed)) from None
             # What goes into the Word file is the PNG, which may be far larger than the
@@ -425,7 +437,7 @@ def picture_reader(brief: Brief) -> Callable[[str], tuple[bytes, str] | None]:
     return read
 
 
-def svg_to_png(data: bytes) -> bytes:
+def svg_to_png(data: bytes, timeout: float | None = None) -> bytes:
     """An SVG drawn as a PNG at print resolution, in a child process with time and memory
     limits (scoper.drawing). Drawings are kept in the user's cache, keyed by the SVG's
     bytes: loading the drawing library and drawing cost more than writing the rest of a
@@ -444,7 +456,7 @@ def svg_to_png(data: bytes) -> bytes:
 
     from scoper.drawing import svg_png
 
-    png = svg_png(data)
+    png = svg_png(data) if timeout is None else svg_png(data, timeout=timeout)
     if cached is not None:
         from scoper.output import write_atomic
 
