@@ -330,7 +330,11 @@ def test_a_chart_of_a_few_thousand_shapes_is_fine(tmp_path: Path) -> None:
     (tmp_path / "scatter.svg").write_text(
         f'<svg xmlns="http://www.w3.org/2000/svg" width="100" height="30">{marker}{points}</svg>'
     )
-    assert image_resolver(tmp_path)("scatter.svg").startswith("data:image/svg+xml;base64,")
+    from scoper.brief.source import MAX_PAPER_IMAGE_BYTES, picture_budget
+
+    with picture_budget(MAX_PAPER_IMAGE_BYTES):
+        drawn = image_resolver(tmp_path)("scatter.svg")
+    assert drawn is not None and drawn.startswith("data:image/svg+xml;base64,")
 
 
 # -- Brief files that are not files ---------------------------------------------------------

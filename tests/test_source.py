@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from scoper.brief.markdown import ImageMissing
-from scoper.brief.source import decode, find_briefs, image_resolver, read_brief
+from scoper.brief.source import (
+    MAX_PAPER_IMAGE_BYTES,
+    decode,
+    find_briefs,
+    image_resolver,
+    picture_budget,
+    read_brief,
+)
 from scoper.problems import BriefInvalid
 from tests.conftest import valid_brief
 
@@ -87,13 +94,16 @@ def test_image_resolver_reads_only_images_inside_the_folder(tmp_path: Path) -> N
     (tmp_path / "out.png").write_bytes(b"\x89PNG")
     os.symlink(tmp_path / "out.png", folder / "img" / "link.png")
     resolve = image_resolver(folder)
-    assert resolve("img/a.png").startswith("data:image/png;base64,iVBORw")
-    assert resolve("img/a%2Epng") == resolve("img/a.png")
-    for refused in ("img/notes.txt", "../out.png", "img/link.png", "img"):
-        assert resolve(refused) is None, refused
-    for missing in ("img/missing.png", "img/a%00.png"):
-        with pytest.raises(ImageMissing):
-            resolve(missing)
+    with picture_budget(MAX_PAPER_IMAGE_BYTES):  # as a render sets it
+        assert resolve("img/a.png").startswith("data:image/png;base64,iVBORw")
+        assert resolve("img/a%2Epng") == resolve("img/a.png")
+        for refused in ("img/notes.txt", "../out.png", "img/link.png", "img"):
+            assert resolve(refused) is None, refused
+        for missing in ("img/missing.png", "img/a%00.png"):
+            with pytest.raises(ImageMissing):
+                resolve(missing)
+    # Outside a render that set a budget, no picture is embedded (it fails closed).
+    assert resolve("img/a.png") is None
 
 
 def test_find_briefs_expands_folders_sorted_and_once(tmp_path: Path) -> None:
@@ -109,5 +119,6 @@ def test_images_of_too_many_pixels_are_refused(tmp_path: Path) -> None:
     Image.new("1", (6000, 6000)).save(tmp_path / "huge.png")  # small file, 36 megapixels
     Image.new("RGB", (40, 20)).save(tmp_path / "small.png")
     resolve = image_resolver(tmp_path)
-    assert resolve("huge.png") is None
-    assert resolve("small.png").startswith("data:image/png;base64,")
+    with picture_budget(MAX_PAPER_IMAGE_BYTES):
+        assert resolve("huge.png") is None
+        assert resolve("small.png").startswith("data:image/png;base64,")
