@@ -14,8 +14,6 @@ import time
 import zipfile
 from pathlib import Path
 
-import pytest
-
 from tests.test_redteam import SUMMARY, TAIL
 from tests.test_redteam4 import HEAD, _brief, _scoper
 from tests.test_redteam17 import _env
@@ -124,10 +122,6 @@ def test_cached_drawing_is_reused_and_still_counted(tmp_path: Path) -> None:
 # -- 2. the other drawings of a Word paper --------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 1: charts drawn from tables for Word are outside the paper's deadline",
-)
 def test_word_paper_with_many_charts_is_bounded_in_time(tmp_path: Path) -> None:
     """Round 18's fix gave a Word paper's SVG *pictures* one deadline, but a chart drawn
     from a table (``Writer._numbered`` -> ``svg_to_png(chart.svg)``) is drawn with no

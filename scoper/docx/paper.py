@@ -27,7 +27,7 @@ from scoper.brief.shortened import description, short_title
 from scoper.brief.xref import PaperLinks
 from scoper.config import Config
 from scoper.docx import ooxml
-from scoper.docx.prose import Writer, picture_reader
+from scoper.docx.prose import PaperDrawings, Writer, picture_reader
 from scoper.docx.styles import ACCENT, GRADE_COLOURS, TINT, ensure_styles
 from scoper.render.theme import Theme, theme_for
 
@@ -66,9 +66,10 @@ def _render_docx(
     ensure_styles(document)
     _clear_body(document)
     footnotes = ooxml.Footnotes(document)
-    # The paper's drawings share the time limit a PDF has.
-    pictures = picture_reader(brief, config.pdf_timeout)
-    writer = Writer(brief, footnotes, pictures, papers=papers or {})
+    # The paper's drawings (pictures and charts) share the time limit a PDF has.
+    drawings = PaperDrawings(config.pdf_timeout)
+    pictures = picture_reader(brief, drawings)
+    writer = Writer(brief, footnotes, pictures, drawings=drawings, papers=papers or {})
     if numbering_on(brief, config.numbered_paragraphs):
         writer.paras = paragraph_numbers(brief)
     paper = _Paper(document, brief, config, writer)

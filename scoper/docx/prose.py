@@ -51,6 +51,8 @@ class Writer:
     """Each footnote's content, by markdown-it's footnote id."""
     paras: dict[int, int] = field(default_factory=dict)
     """The paper's paragraph numbers (scoper.brief.numbers), by opening token."""
+    drawings: PaperDrawings = field(default_factory=lambda: PaperDrawings())
+    """The paper's SVG drawings (pictures and charts), within one time limit."""
     papers: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     """Where a ``ref:`` link goes: another paper's ref to its Word file beside this one and
     its short title (scoper.brief.xref.paper_links); a ref not here stays text."""
@@ -105,7 +107,8 @@ class Writer:
 
             chart = draw(data, entry.chart, entry.anchor)
             try:
-                png: bytes | None = svg_to_png(chart.svg)
+                # Within the paper's time and picture budget, as its pictures are.
+                png = self.drawings.png(chart.svg)
             except DrawingFailed:  # scoper's own chart: its table stands in for it
                 png = None
             if png is None:
@@ -389,20 +392,49 @@ def _footnote_contents(footnotes: Prose) -> dict[int, list[Token]]:
     return notes
 
 
+class PaperDrawings:
+    """One Word paper's SVGs drawn as PNGs (its pictures and its charts), within one time
+    limit for them all (each drawing has its own limit too: many slow drawings within
+    every other limit would otherwise hold a build for an hour), each PNG within a
+    picture's size and counted against the paper's picture budget."""
+
+    def __init__(self, seconds: float = 30.0) -> None:
+        import time
+
+        self.seconds = seconds
+        self.deadline = time.monotonic() + seconds
+
+    def png(self, svg: bytes) -> bytes | None:
+        """The SVG as a PNG, or None when the PNG is too large for the paper. Raises
+        DrawingFailed (the drawing failed, or the paper's time for drawing is spent)."""
+        import time
+
+        from scoper.brief.source import MAX_IMAGE_BYTES, spend_picture_bytes
+        from scoper.drawing import DRAWING_TIMEOUT, DrawingFailed
+
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise DrawingFailed(
+                f"the paper's pictures took more than {self.seconds:g} seconds to draw"
+            )
+        drawn = svg_to_png(svg, timeout=min(DRAWING_TIMEOUT, left))
+        # What goes into the Word file is the PNG, which may be far larger than the SVG.
+        if len(drawn) > MAX_IMAGE_BYTES or not spend_picture_bytes(len(drawn)):
+            return None
+        return drawn
+
+
 def picture_reader(
-    brief: Brief, seconds: float = 30.0
+    brief: Brief, drawings: PaperDrawings | None = None
 ) -> Callable[[str], tuple[bytes, str] | None]:
     """Pictures from the brief's folder only, with the same rules as the HTML paper's; an
-    SVG drawn as PNG, since Word shows SVG only with a PNG beside it. Drawing all of a
-    paper's SVGs may take ``seconds`` in all (each drawing has its own limit too): many
-    slow drawings within every other limit would otherwise hold a build for an hour."""
-    import time
-
-    deadline = time.monotonic() + seconds
+    SVG drawn as PNG, since Word shows SVG only with a PNG beside it (within the paper's
+    ``drawings``)."""
     from scoper.brief.markdown import ImageMissing
     from scoper.brief.source import image_bytes
 
     folder = Path(brief.path).parent
+    drawings = drawings or PaperDrawings()
 
     def read(src: str) -> tuple[bytes, str] | None:
         try:
@@ -413,23 +445,13 @@ def picture_reader(
             return None
         found, data = image  # the bytes measured are the bytes drawn
         if found.suffix.lower() == ".svg":
-            from scoper.brief.source import MAX_IMAGE_BYTES, spend_picture_bytes
-            from scoper.drawing import DRAWING_TIMEOUT, DrawingFailed, PictureFailed
+            from scoper.drawing import DrawingFailed, PictureFailed
 
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise PictureFailed(
-                    src, f"the paper's pictures took more than {seconds:g} seconds to draw"
-                )
             try:
-                drawn = svg_to_png(data, timeout=min(DRAWING_TIMEOUT, left))
+                drawn = drawings.png(data)
             except DrawingFailed as failed:
                 raise PictureFailed(src, str(failed)) from None
-            # What goes into the Word file is the PNG, which may be far larger than the
-            # SVG: it is held to a picture's limit and counted against the paper's budget.
-            if len(drawn) > MAX_IMAGE_BYTES or not spend_picture_bytes(len(drawn)):
-                return None
-            return drawn, "image/png"
+            return (drawn, "image/png") if drawn is not None else None
         if found.suffix.lower() == ".webp":
             return None  # Word cannot show WebP
         return data, found.suffix.lower()
