@@ -111,11 +111,6 @@ def test_large_table_in_html_is_quick(tmp_path: Path) -> None:
     assert time.monotonic() - started < 10
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 1: a Word paper's tables are written in quadratic time, outside any "
-    "limit (500 rows x 8 columns: ~178 s with --timeout 5)",
-)
 def test_word_paper_with_a_table_is_bounded_in_time(tmp_path: Path) -> None:
     """``Writer._table`` calls python-docx's ``table.cell(r, c)`` per cell, which rebuilds
     the table's cell list each time: time grows with the square of the cells. 500 rows of

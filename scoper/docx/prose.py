@@ -256,9 +256,12 @@ class Writer:
         columns = max(len(row) for row in rows)
         table = container.add_table(rows=len(rows), cols=columns)
         ooxml.table_look(table)
-        for r, row in enumerate(rows):
+        # Row by row: python-docx's table.cell(r, c) builds the whole table's cells on every
+        # call, so a table of a few thousand cells took minutes.
+        for r, (table_row, row) in enumerate(zip(table.rows, rows, strict=True)):
+            cells = table_row.cells
             for c, cell_token in enumerate(row):
-                cell = table.cell(r, c)
+                cell = cells[c]
                 paragraph = cell.paragraphs[0]
                 self.styles.set(paragraph, "Table Text")
                 self.mark(paragraph, self.brief.line_of(cell_token.map, line))
