@@ -129,20 +129,22 @@ class _RestrictedLoader(yaml.SafeLoader):
             self.depth -= 1
 
     def construct_yaml_int(self, node: Any) -> int:
-        # YAML 1.1 reads '1:59:59:...' as one base-60 number: thousands of digits, more
-        # than Python will turn into text. No value of a brief is a number that long.
-        if len(str(node.value)) > MAX_NUMBER_CHARS:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"a number longer than {MAX_NUMBER_CHARS} characters", node.start_mark
-            )
+        _short_number(node)
         return int(super().construct_yaml_int(node))
 
     def construct_yaml_float(self, node: Any) -> float:
-        if len(str(node.value)) > MAX_NUMBER_CHARS:  # base 60 again: '1:59:...:59.5'
-            raise yaml.constructor.ConstructorError(
-                None, None, f"a number longer than {MAX_NUMBER_CHARS} characters", node.start_mark
-            )
+        _short_number(node)
         return float(super().construct_yaml_float(node))
+
+
+def _short_number(node: Any) -> None:
+    """YAML 1.1 reads '1:59:59:...' (and '...:59.5') as one base-60 number: thousands of
+    digits, more than Python will turn into text. No value of a brief is a number that
+    long."""
+    if len(str(node.value)) > MAX_NUMBER_CHARS:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"a number longer than {MAX_NUMBER_CHARS} characters", node.start_mark
+        )
 
 
 _RestrictedLoader.add_constructor("tag:yaml.org,2002:int", _RestrictedLoader.construct_yaml_int)

@@ -81,11 +81,6 @@ def brief_slug(path: Path) -> str:
 MAX_PAPER_IMAGE_BYTES = 40_000_000
 """The most a paper may embed in pictures, each use of a picture counted."""
 
-MAX_PACK_IMAGE_BYTES = MAX_PAPER_IMAGE_BYTES
-"""The most the pack's HTML (every paper in one page) may embed in pictures: no more than
-one paper may; pictures past it are left out of that page (shown by their alt text), and
-stay in each paper's own HTML and PDF."""
-
 _BUDGET: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
     "scoper_picture_budget", default=None
 )

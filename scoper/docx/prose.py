@@ -462,7 +462,7 @@ def picture_reader(
     return read
 
 
-def svg_to_png(data: bytes, timeout: float | None = None) -> bytes:
+def svg_to_png(data: bytes, timeout: float) -> bytes:
     """An SVG drawn as a PNG at print resolution, in a child process with time and memory
     limits (scoper.drawing). Drawings are kept in the user's cache, keyed by the SVG's
     bytes: loading the drawing library and drawing cost more than writing the rest of a
@@ -481,7 +481,7 @@ def svg_to_png(data: bytes, timeout: float | None = None) -> bytes:
 
     from scoper.drawing import svg_png
 
-    png = svg_png(data) if timeout is None else svg_png(data, timeout=timeout)
+    png = svg_png(data, timeout=timeout)
     if cached is not None:
         from scoper.output import write_atomic
 

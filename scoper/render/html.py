@@ -133,14 +133,10 @@ def render_pack_html(
     template = environment(theme).get_template("pack.html.j2")
     whole, front = part == "all", part in ("all", "front")
     rows = grid(pack) if front else []
-    from scoper.brief.source import (
-        MAX_PACK_IMAGE_BYTES,
-        MAX_PAPER_IMAGE_BYTES,
-        picture_budget,
-    )
+    from scoper.brief.source import MAX_PAPER_IMAGE_BYTES, picture_budget
 
-    budget = MAX_PACK_IMAGE_BYTES if part == "all" else MAX_PAPER_IMAGE_BYTES
-    with picture_budget(budget):
+    # The whole pack's page, every paper in it, may embed no more than one paper may.
+    with picture_budget(MAX_PAPER_IMAGE_BYTES):
         return template.render(
             grid=rows,
             facts=cover_facts(pack, rows),
