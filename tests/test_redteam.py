@@ -55,7 +55,9 @@ TAIL = """
 """
 
 PNG = (Path(__file__).parent / "hostile" / "images" / "fine.png").read_bytes()
-LEAK = re.compile(rb"(?i)leak[a-z0-9-]*")
+LEAK = re.compile(rb"(?i)leak-[a-z0-9-]*")
+"""Every planted word is ``LEAK-...``: the hyphen keeps compressed PDF bytes, which now and
+then hold 'leak' and letters by chance, from counting as a leak."""
 
 
 def _docx_bytes(path: Path) -> bytes:
@@ -113,7 +115,7 @@ def public_outputs(
 
 
 def leaks(outputs: dict[str, bytes]) -> dict[str, list[str]]:
-    """The marked words (``LEAK...``, any case) found in each output."""
+    """The marked words (``LEAK-...``, any case) found in each output."""
     found = {}
     for name, data in outputs.items():
         words = sorted({w.decode() for w in LEAK.findall(data)})
