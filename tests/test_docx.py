@@ -207,6 +207,26 @@ def test_a_unit_restyles_the_paper_with_its_own_reference_document(
     assert document.styles["Heading 1"].font.name == "Georgia"
 
 
+def test_the_reference_document_holds_the_house_styles_and_nothing_left_over() -> None:
+    """The theme's reference.docx (scripts/make_reference_docx.py) has every house style
+    and the built-in ones a paper uses, but none of python-docx's template leftovers: its
+    120 table styles, the Word 2010 copy of the styles, its thumbnail of another page."""
+    from scoper.docx.styles import STYLES
+
+    path = ROOT / "templates" / "reference.docx"
+    with zipfile.ZipFile(path) as package:
+        names = set(package.namelist())
+    assert "word/stylesWithEffects.xml" not in names
+    assert not any(name.startswith(("docProps/thumbnail", "customXml/")) for name in names)
+    reference = docx.Document(str(path))
+    styles = {style.name for style in reference.styles}
+    wanted = {spec.name for spec in STYLES} | {"Normal", "Title", "List Paragraph"}
+    assert wanted <= styles
+    assert {"Table Grid", "Normal Table"} <= styles  # the tables' base styles stay
+    table_styles = [s for s in reference.styles if s.type == 3]  # WD_STYLE_TYPE.TABLE
+    assert len(table_styles) == 2
+
+
 def test_docx_only_build_never_imports_weasyprint(tmp_path: Path) -> None:
     out = tmp_path / "out"
     code = (

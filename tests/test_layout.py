@@ -290,3 +290,54 @@ def test_a_figure_that_does_not_fit_leaves_no_gap_before_it(
         assert caption_bottom - TOP_MARGIN > blank, name
         texts = [w.text for w in figure_page.body]
         assert "Source:" in texts[texts.index("1:") :], name
+
+
+@pytest.mark.parametrize("name", sorted(PUSHED_FIGURES))
+def test_a_figure_moved_on_a_spare_core_is_laid_out_the_same(
+    name: str,
+    papers: dict[str, tuple[BriefResult, Path]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A paper built on its own lays out its moved figure on the spare core, at the same
+    time as the paper as written: the pages are word for word those of the sequential
+    layout, and nothing is left behind (no process, no copy of the theme's fonts)."""
+    import os
+    import tempfile
+
+    from scoper.build import paper_job
+    from scoper.pdf.render import render_pdf
+    from scoper.render.theme import theme_for
+
+    result, sequential = papers[name]
+    assert result.brief is not None
+    config = Config(organisation="Prime Minister's Policy Unit")
+    job = paper_job(result.brief, config, theme_for(config), result.problems)
+    private = tmp_path / "tmp"
+    private.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private))  # where WeasyPrint copies fonts
+    from scoper.pdf.ahead import Ahead
+
+    answers = []
+    original = Ahead.result
+
+    def result(self: Ahead) -> object:
+        answers.append(original(self))
+        return answers[-1]
+
+    monkeypatch.setattr(Ahead, "result", result)
+    rendered = render_pdf(job.html, job.roots, job.title, job.created, job.variant, spare_core=True)
+    pdf = tmp_path / "ahead.pdf"
+    pdf.write_bytes(rendered.pdf)
+    words = [[(w.text, round(w.x), round(w.y)) for w in page.words] for page in pages_of(pdf)]
+    expected = [
+        [(w.text, round(w.x), round(w.y)) for w in page.words] for page in pages_of(sequential)
+    ]
+    assert words == expected
+    assert len(answers) == 1 and answers[0] is not None  # the spare core's layout was used
+    following, _ = PUSHED_FIGURES[name]
+    [at] = _phrase_page(pages_of(pdf), ["Figure", "1:"])
+    assert _phrase_page(pages_of(pdf), following) == [at - 1]
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # no child of this process is left, running or not
+    assert not list(private.iterdir())

@@ -16,6 +16,7 @@ from docx.opc.packuri import PackURI
 from docx.opc.part import Part, XmlPart
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
+from docx.oxml.parser import OxmlElement
 from docx.parts.story import StoryPart
 
 if TYPE_CHECKING:
@@ -56,10 +57,28 @@ class StyleIds:
         return paragraph
 
     def set(self, paragraph: Paragraph, name: str) -> None:
-        paragraph._p.style = self.ids.get(name)
+        _set_first(paragraph._p, "w:pPr", "w:pStyle", self.ids.get(name))
 
     def run(self, run: Run, name: str) -> None:
-        run._r.style = self.ids.get(name)
+        _set_first(run._r, "w:rPr", "w:rStyle", self.ids.get(name))
+
+
+def _set_first(element: Any, properties_tag: str, style_tag: str, style_id: str | None) -> None:
+    """Give a paragraph or run (``element``) the style ``style_id``: both the properties and
+    the style come first in their parent, so no search is needed. (python-docx's setter
+    looks for each of the forty elements that may follow, at every paragraph: a fifth of a
+    Word paper's time.)"""
+    if style_id is None:
+        return
+    properties = element.find(qn(properties_tag))
+    if properties is None:
+        properties = OxmlElement(properties_tag)
+        element.insert(0, properties)
+    style = properties.find(qn(style_tag))
+    if style is None:
+        style = OxmlElement(style_tag)
+        properties.insert(0, style)
+    style.set(qn("w:val"), style_id)
 
 
 def add_field(paragraph: Paragraph, instruction: str, shown: str = "1") -> None:

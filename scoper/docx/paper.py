@@ -251,7 +251,8 @@ class _Paper:
         paragraph = cell.paragraphs[0]
         self.writer.styles.set(paragraph, "Table Text")
         run = paragraph.add_run(text)
-        run.bold = bold or None
+        if bold:
+            run.bold = True
 
     def qa_box(self, notes: list[str]) -> None:
         table = self.document.add_table(rows=1, cols=1)

@@ -342,8 +342,11 @@ class Writer:
         run = paragraph.add_run(text)
         if style:
             self.styles.run(run, style)
-        run.bold = fmt.bold or None
-        run.italic = fmt.italic or None
+        # Only what is set: python-docx gives a run properties even to set one to None.
+        if fmt.bold:
+            run.bold = True
+        if fmt.italic:
+            run.italic = True
         if fmt.strike:
             run.font.strike = True
         if target is not paragraph._p:

@@ -130,7 +130,13 @@ def _render_here(job: PdfJob) -> PdfOutcome:
 
     try:
         rendered = render_pdf(
-            job.html, job.roots, job.title, job.created, job.variant, job.attachments
+            job.html,
+            job.roots,
+            job.title,
+            job.created,
+            job.variant,
+            job.attachments,
+            spare_core=_spare_core,
         )
     except MemoryError:
         return PdfOutcome(None, [], "the paper needs more memory than a render may take")
@@ -213,14 +219,23 @@ _warm_pending = False
 each in a child that would otherwise load fonts and shaping caches afresh."""
 
 
-def _load_renderer(ignore_interrupts: bool = False, warm: bool = False) -> None:
-    global _warm_pending
+_spare_core = False
+"""Whether this worker's renders have a core to themselves to spare (fewer papers than
+cores): a paper may then lay out its second version at the same time as its first (see
+:func:`scoper.pdf.render.render_pdf`)."""
+
+
+def _load_renderer(
+    ignore_interrupts: bool = False, warm: bool = False, spare_core: bool = False
+) -> None:
+    global _warm_pending, _spare_core
     if ignore_interrupts:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     from scoper.pdf.render import prepare
 
     prepare()
     _warm_pending = warm
+    _spare_core = spare_core
 
 
 def _ready() -> None:
@@ -249,7 +264,11 @@ class PdfPool:
             max_workers=max(1, workers),
             mp_context=context,
             initializer=_load_renderer,
-            initargs=(ignore_interrupts, papers > 2 * max(1, workers)),
+            initargs=(
+                ignore_interrupts,
+                papers > 2 * max(1, workers),
+                papers < (os.cpu_count() or 1),
+            ),
         )
         self._executor.submit(_ready)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import hashlib
 import logging
@@ -11,14 +12,18 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from scoper.pdf.floats import movable, swapped
 from scoper.pdf.tagfix import repair
+
+if TYPE_CHECKING:
+    from scoper.pdf.ahead import Ahead
 
 
 @contextlib.contextmanager
@@ -229,6 +234,7 @@ def render_pdf(
     created: str,
     variant: str = "pdf/ua-1",
     attachments: tuple[tuple[str, bytes, str], ...] = (),
+    spare_core: bool = False,
 ) -> RenderedPdf:
     """The PDF of an HTML paper (or part of the pack), with what the renderer logged.
 
@@ -236,7 +242,9 @@ def render_pdf(
     ``created`` (an ISO date) set the PDF's metadata, which otherwise comes from the HTML's
     ``<title>`` and ``<meta>`` elements. ``variant`` is pdf/ua-1 (tagged, accessible) or
     pdf/a-3u (for the record; tagged too); ``attachments`` are (file name, bytes,
-    description) embedded as the PDF's source files.
+    description) embedded as the PDF's source files. ``spare_core``: the machine has a core
+    with nothing else to do, which may lay out a second version of the paper at the same
+    time (see :func:`_moved_ahead`).
     """
     from weasyprint import Attachment
 
@@ -258,8 +266,8 @@ def render_pdf(
     logger.addHandler(handler)
     previous = logger.propagate
     logger.propagate = False  # the caller reports them as the brief's problems
+    figures = movable(html)
     fonts = _shared_fonts or FontConfiguration()
-
     kept: dict = {}
 
     def layout(html: str) -> Document:
@@ -273,15 +281,7 @@ def render_pdf(
             url_fetcher=LocalOnlyFetcher(list(roots)),
         ).render(font_config=fonts, stylesheets=_stylesheets(styles, roots, fonts, kept), **options)
 
-    try:
-        document = layout(html)
-        figures = movable(html)
-        pushed = _pushed(document, figures) if figures else []
-        if pushed:
-            # Laid out again only when a figure left a gap: most papers pay nothing.
-            again = layout(swapped(html, pushed))
-            if _better(again, document, figures):
-                document = again
+    def finish(document: Document) -> RenderedPdf:
         document.metadata.title = title
         document.metadata.created = created
         document.metadata.modified = created
@@ -294,11 +294,53 @@ def render_pdf(
         # What WeasyPrint tags wrongly is put right (see scoper.pdf.tagfix).
         pdf = repair(document.write_pdf(**options))
         return RenderedPdf(pdf, handler.messages, len(document.pages), anchors)
+
+    def moved() -> tuple[_Shape, RenderedPdf]:
+        handler.messages.clear()  # in the forked process: what it logs itself
+        document = layout(swapped(html, figures))
+        return _Shape.of(document, figures), finish(document)
+
+    ahead = None
+    try:
+        if figures and spare_core:
+            # The stylesheets parsed first, and their fonts registered, in this process: the
+            # forked one shares them (and WeasyPrint's folder of fonts, removed below).
+            _stylesheets(_split_styles(html)[1], roots, fonts, kept)
+            ahead = _moved_ahead(moved)
+        document = layout(html)
+        pushed = _pushed(document, figures) if figures else []
+        if pushed and ahead is not None and sorted(pushed) == sorted(figures):
+            # The same layout as below, done on the spare core meanwhile.
+            seen = list(handler.messages)
+            done = ahead.result()
+            if done is not None:
+                shape, rendered = done
+                if shape.better_than(_Shape.of(document, figures)):
+                    return dataclasses.replace(rendered, warnings=seen + rendered.warnings)
+                return finish(document)
+        if pushed:
+            # Laid out again only when a figure left a gap: most papers pay nothing.
+            again = layout(swapped(html, pushed))
+            if _Shape.of(again, figures).better_than(_Shape.of(document, figures)):
+                document = again
+        return finish(document)
     finally:
+        if ahead is not None:
+            ahead.cancel()
         logger.removeHandler(handler)
         logger.propagate = previous
         if fonts is not _shared_fonts:
             _remove_font_folder(fonts)
+
+
+def _moved_ahead(moved: Callable[[], tuple[_Shape, RenderedPdf]]) -> Ahead | None:
+    """The paper with its figures moved, laid out in a forked process on the spare core
+    while this one lays out the paper as written; None where processes cannot be forked."""
+    if not hasattr(os, "fork"):
+        return None
+    from scoper.pdf.ahead import Ahead
+
+    return Ahead(moved)
 
 
 PUSHED_GAP = 0.1
@@ -316,15 +358,34 @@ def _pushed(document: Document, figures: list[str]) -> list[str]:
     return pushed
 
 
-def _better(new: Document, old: Document, figures: list[str]) -> bool:
-    """Whether ``new`` has fewer pages than ``old``, or as many and less blank space on the
-    pages before a figure that starts a page (in either)."""
-    if len(new.pages) != len(old.pages):
-        return len(new.pages) < len(old.pages)
-    pages = _stranding(new, figures) | _stranding(old, figures)
-    return sum(_blank(new.pages[number]) for number in pages) < sum(
-        _blank(old.pages[number]) for number in pages
-    )
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """What decides between two layouts of a paper: its length, and the blank space on
+    each page before a figure that starts a page."""
+
+    pages: int
+    stranding: frozenset[int]
+    """The pages followed by a page that a figure starts."""
+    blanks: tuple[float, ...]
+    """The height left blank on each page."""
+
+    @classmethod
+    def of(cls, document: Document, figures: list[str]) -> _Shape:
+        return cls(
+            len(document.pages),
+            frozenset(_stranding(document, figures)),
+            tuple(_blank(page) for page in document.pages),
+        )
+
+    def better_than(self, old: _Shape) -> bool:
+        """Fewer pages than ``old``, or as many and less blank space on the pages before a
+        figure that starts a page (in either)."""
+        if self.pages != old.pages:
+            return self.pages < old.pages
+        pages = self.stranding | old.stranding
+        return sum(self.blanks[number] for number in pages) < sum(
+            old.blanks[number] for number in pages
+        )
 
 
 def _stranding(document: Document, figures: list[str]) -> set[int]:
