@@ -88,9 +88,13 @@ def main() -> int:
     median = {name: statistics.median(values) for name, values in times.items()}
     for name, values in times.items():
         print(f"{name:16} {median[name]:9.3f} {min(values):9.3f}")
+    # The targets of the issues: the layout issue (#15) keeps a paper's PDF no slower than
+    # pandoc's; the performance issue (#16) asks 0.8x of it, and 2.5x pandoc for HTML; the
+    # Word issue (#12) 3x pandoc's .docx.
     checks = [
         ("scoper pdf / pandoc pdf", median["scoper pdf"] / median["pandoc pdf"], 1.0),
-        ("scoper html / pandoc html", median["scoper html"] / median["pandoc html"], 3.0),
+        ("scoper pdf / pandoc pdf", median["scoper pdf"] / median["pandoc pdf"], 0.8),
+        ("scoper html / pandoc html", median["scoper html"] / median["pandoc html"], 2.5),
         ("scoper docx / pandoc docx", median["scoper docx"] / median["pandoc docx"], 3.0),
     ]
     failed = False

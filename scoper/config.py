@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from scoper.brief.model import CLASSIFICATIONS, IMAGE_TYPES
 from scoper.errors import ScoperError
 from scoper.pdf import PDF_VARIANTS
 from scoper.problems import RULES, Severity
+from scoper.usercache import others_can_write
 
 Grade = Severity | Literal["off"]
 GRADES = ("error", "warning", "off")
@@ -154,28 +154,6 @@ def load_config(start: Path | None = None) -> Config:
     except (OSError, ValueError) as error:
         raise ConfigError(shown, 0, f"cannot read {CONFIG_NAME}: {error}") from None
     return parse_config(data, path)
-
-
-def others_can_write(path: Path) -> str | None:
-    """Why someone other than this user (or the system) could change ``path``, or None:
-    writable by everyone, writable by a group and owned by someone else, or owned by
-    another user. A folder everyone may write to with the sticky bit (like /tmp) lets
-    each change only their own files, which the owner check covers."""
-    if not hasattr(os, "getuid"):  # Windows: its permissions are not POSIX bits
-        return None
-    try:
-        info = path.stat()  # of what a link points to: who can replace a link is the folder's
-    except OSError:
-        return None
-    me = os.getuid()
-    mode = info.st_mode
-    if info.st_uid not in (me, 0):
-        return f"it belongs to another user (uid {info.st_uid})"
-    if mode & stat.S_IWOTH and not (stat.S_ISDIR(mode) and mode & stat.S_ISVTX):
-        return "everyone may write to it"
-    if mode & stat.S_IWGRP and info.st_uid != me:
-        return "a group may write to it and it is not yours"
-    return None
 
 
 def _refuse_if_others_can_write(path: Path, shown: str) -> None:

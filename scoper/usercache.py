@@ -36,6 +36,28 @@ def cache_folder(name: str) -> Path | None:
     return folder if os.access(folder, os.W_OK) else None
 
 
+def others_can_write(path: Path) -> str | None:
+    """Why someone other than this user (or the system) could change ``path``, or None:
+    writable by everyone, writable by a group and owned by someone else, or owned by
+    another user. A folder everyone may write to with the sticky bit (like /tmp) lets
+    each change only their own files, which the owner check covers."""
+    if not hasattr(os, "getuid"):  # Windows: its permissions are not POSIX bits
+        return None
+    try:
+        info = path.stat()  # of what a link points to: who can replace a link is the folder's
+    except OSError:
+        return None
+    me = os.getuid()
+    mode = info.st_mode
+    if info.st_uid not in (me, 0):
+        return f"it belongs to another user (uid {info.st_uid})"
+    if mode & stat.S_IWOTH and not (stat.S_ISDIR(mode) and mode & stat.S_ISVTX):
+        return "everyone may write to it"
+    if mode & stat.S_IWGRP and info.st_uid != me:
+        return "a group may write to it and it is not yours"
+    return None
+
+
 def _private(base: Path, folder: Path) -> bool:
     """Whether only this user (and root) can change what is in ``folder``: see
     :func:`cache_folder`. Scoper's own folders that others could read are made 0700 (the
@@ -43,8 +65,6 @@ def _private(base: Path, folder: Path) -> bool:
     refused, not mended, since what they put in it may already be there."""
     if not hasattr(os, "getuid"):  # Windows: its permissions are not POSIX bits
         return True
-    from scoper.config import others_can_write
-
     me = os.getuid()
     try:
         resolved = base.resolve(strict=True)

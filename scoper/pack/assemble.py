@@ -46,55 +46,105 @@ def page_count(pdf: bytes) -> int:
 def merge(parts: list[Part], title: str, stamp: bytes | None = None) -> bytes:
     """One PDF of the parts, in order, under ``title``; ``stamp``, if given, numbers its
     pages (see scoper.pack.numbering)."""
-    out = Pdf.new()
-    sources: list[Pdf] = []  # pages are copied lazily: the sources stay open until saved
-    targets: dict[str, int] = {}
-    files: dict[str, int] = {}
-    names: list[tuple[str, Array]] = []
-    outlines: list[tuple[int, list[OutlineItem]]] = []
-    structure = _StructureTree(out)
-    for number, part in enumerate(parts):
+    with PackPdf() as pack:
+        for part in parts[1:]:
+            pack.add(part)
+        return pack.finish(parts[0], title, stamp)
+
+
+class PackPdf:
+    """The pack PDF, assembled in two steps: the papers and closing parts first, while the
+    renderers are still laying out the front (whose page numbers needed every paper's
+    length), then the front put before them, the pages numbered, and the whole saved. Use as
+    a context manager: the parts' PDFs stay open until the pack is saved, since pages are
+    copied lazily."""
+
+    def __init__(self) -> None:
+        self.out = Pdf.new()
+        self.sources: list[Pdf] = []
+        self.starts: list[int] = []
+        """Each added part's first page, counted without the front."""
+        self.parts: list[Part] = []
+        self.names: list[tuple[str, Array]] = []
+        self.structure = _StructureTree(self.out)
+
+    def add(self, part: Part) -> None:
+        """The next part after the front (a paper or a closing part)."""
         source = Pdf.open(io.BytesIO(part.pdf))
-        sources.append(source)
-        start = len(out.pages)
-        targets[part.anchor] = start
-        if part.file:
-            files[part.file] = start
-        targets.update({anchor: start + page for anchor, page in part.anchors.items()})
-        prefix = f"p{number}-"
+        self.sources.append(source)
+        self.parts.append(part)
+        start = len(self.out.pages)
+        self.starts.append(start)
+        # The front is part 0: its prefix is kept for it.
+        prefix = f"p{len(self.sources)}-"
         _prefix_link_names(source, prefix)
         with warnings.catch_warnings():
             # Named destinations are carried over below, with their prefix.
             warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
-            out.pages.extend(source.pages)
-        names += [
-            (prefix + name, _moved_destination(out, source, start, destination))
+            self.out.pages.extend(source.pages)
+        self.names += [
+            (prefix + name, _moved_destination(self.out, source, start, destination))
             for name, destination in _named_destinations(source)
         ]
-        with source.open_outline() as outline:
-            outlines.append((start, [_copy_item(item, source, start) for item in outline.root]))
-        structure.add(source, start)
+        self.structure.add(source, start)
 
-    _join_pack_links(out, targets, files)
-    if names:
-        tree = pikepdf.NameTree.new(out)
-        for name, destination in names:
-            tree[name] = destination
-        out.Root.Names = Dictionary(Dests=tree.obj)
-    with out.open_outline() as outline:
-        for _, items in outlines:
-            outline.root.extend(items)
-    structure.finish()
-    if stamp is not None:
-        from scoper.pack.numbering import stamp_pages
+    def finish(self, front: Part, title: str, stamp: bytes | None = None) -> bytes:
+        """The pack's bytes, with ``front`` as its first pages."""
+        out = self.out
+        source = Pdf.open(io.BytesIO(front.pdf))
+        self.sources.insert(0, source)
+        _prefix_link_names(source, "p0-")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
+            for index, page in enumerate(source.pages):
+                out.pages.insert(index, page)
+        length = len(source.pages)
+        names = [
+            ("p0-" + name, _moved_destination(out, source, 0, destination))
+            for name, destination in _named_destinations(source)
+        ]
+        self.structure.add(source, 0, first=True)
+        parts = [front, *self.parts]
+        starts = [0, *(start + length for start in self.starts)]
+        targets: dict[str, int] = {}
+        files: dict[str, int] = {}
+        for part, start in zip(parts, starts, strict=True):
+            targets[part.anchor] = start
+            if part.file:
+                files[part.file] = start
+            targets.update({anchor: start + page for anchor, page in part.anchors.items()})
+        _join_pack_links(out, targets, files)
+        names += self.names
+        if names:
+            tree = pikepdf.NameTree.new(out)
+            for name, destination in names:
+                tree[name] = destination
+            out.Root.Names = Dictionary(Dests=tree.obj)
+        with out.open_outline() as outline:
+            for part_source, start in zip(self.sources, starts, strict=True):
+                with part_source.open_outline() as own:
+                    outline.root.extend(_copy_item(item, part_source, start) for item in own.root)
+        self.structure.finish()
+        if stamp is not None:
+            from scoper.pack.numbering import stamp_pages
 
-        stamp_pages(out, stamp)
-    _document_level(out, sources[0], sources, title)
-    buffer = io.BytesIO()
-    out.save(buffer, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    for source in sources:
-        source.close()
-    return buffer.getvalue()
+            stamp_pages(out, stamp)
+        _document_level(out, source, self.sources, title)
+        buffer = io.BytesIO()
+        streams = pikepdf.ObjectStreamMode.generate
+        out.save(buffer, compress_streams=True, object_stream_mode=streams)
+        return buffer.getvalue()
+
+    def close(self) -> None:
+        for source in self.sources:
+            source.close()
+        self.sources = []
+
+    def __enter__(self) -> PackPdf:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _named_destinations(source: Pdf) -> list[tuple[str, Object]]:
@@ -180,7 +230,9 @@ class _StructureTree:
         self.parent_tree: list[tuple[int, Object]] = []
         self.next_key = 0
 
-    def add(self, source: Pdf, start: int) -> None:
+    def add(self, source: Pdf, start: int, first: bool = False) -> None:
+        """``source``'s tree, its pages at ``start``: after the trees added so far, or
+        before them all when ``first``."""
         root = source.Root.get(Name.StructTreeRoot)
         if root is None:
             return
@@ -202,6 +254,7 @@ class _StructureTree:
         self.next_key = offset + highest + 1
         top = root.get(Name.K)
         elements = list(top) if isinstance(top, Array) else [top] if top is not None else []
+        copies = []
         for element in elements:
             copied = _copy(self.out, element)
             if not isinstance(copied, Dictionary):
@@ -209,7 +262,9 @@ class _StructureTree:
             if copied.get(Name.S) == Name.Document:
                 copied.S = Name.Part
             copied.P = self.document
-            self.document.K.append(copied)
+            copies.append(copied)
+        kids = [*copies, *self.document.K] if first else [*self.document.K, *copies]
+        self.document.K = Array(kids)
 
     def finish(self) -> None:
         if not len(self.document.K):

@@ -346,7 +346,7 @@ class PackJob:
         return wanted, html
 
     def assemble(self, back: list[tuple[ClosingPiece, PdfOutcome]], targets: list[Path]) -> None:
-        from scoper.pack.assemble import Part, merge, page_count
+        from scoper.pack.assemble import PackPdf, Part, page_count
         from scoper.pack.snapshot import snapshot_of
         from scoper.pack.tracker import tracker_csv
 
@@ -367,48 +367,49 @@ class PackJob:
             estimate = self.front_estimate.result()
             front_pages = estimate.pages or front_pages
         body_pages = sum(lengths.values()) + sum(laid_out.pages for _, laid_out in back)
-        html, html_made_for = "", None
-        for _ in range(3):
-            pages = self.page_numbers(front_pages, lengths, back)
-            front_future = self.part(self.part_job("front", pages))
-            stamp_future = self.part(self.stamp_job(front_pages + body_pages))
-            # The pack's HTML is made while the workers lay out the front: it needs the
-            # same page numbers, and is made again only if they move (or the changes page
-            # is dropped).
-            html_made_for, html = self._pack_html(pages, html_made_for, html)
-            front, stamp = front_future.result(), stamp_future.result()
-            if front.pdf is None and stamp.pdf is not None and self.pack.changes is not None:
-                # The changes page is read from last week's snapshot, a file in the output
-                # folder anyone who can write there may have planted: a front it makes too
-                # long to lay out loses the changes page, not the pack.
-                message = f"the changes page could not be laid out ({front.error}): left out"
-                self.warnings.append(problem(str(targets[0]), 0, "bad-snapshot", message))
-                self.pack.changes = None
-                continue
+        with PackPdf() as assembly:
+            html, html_made_for = "", None
+            for _ in range(3):
+                pages = self.page_numbers(front_pages, lengths, back)
+                front_future = self.part(self.part_job("front", pages))
+                stamp_future = self.part(self.stamp_job(front_pages + body_pages))
+                # While the workers lay out the front: the pack's HTML (it needs the same
+                # page numbers, and is made again only if they move, or the changes page is
+                # dropped), and the papers and closing parts put together.
+                html_made_for, html = self._pack_html(pages, html_made_for, html)
+                if not assembly.parts:
+                    for paper in self.pack.papers:
+                        slug = paper.brief.slug
+                        assembly.add(Part(pdfs[slug], paper.anchor, {}, file=f"{slug}.pdf"))
+                    for piece, laid_out in back:
+                        assembly.add(Part(laid_out.pdf or b"", piece.anchor, {}))
+                front, stamp = front_future.result(), stamp_future.result()
+                if front.pdf is None and stamp.pdf is not None and self.pack.changes is not None:
+                    # The changes page is read from last week's snapshot, a file in the
+                    # output folder anyone who can write there may have planted: a front it
+                    # makes too long to lay out loses the changes page, not the pack.
+                    message = f"the changes page could not be laid out ({front.error}): left out"
+                    self.warnings.append(problem(str(targets[0]), 0, "bad-snapshot", message))
+                    self.pack.changes = None
+                    continue
+                if front.pdf is None or stamp.pdf is None:
+                    failed = front if front.pdf is None else stamp
+                    message = f"the pack's cover: {failed.error}"
+                    self.report(problem(str(targets[0]), 0, "pdf-failed", message))
+                    return
+                if front.pages == front_pages:
+                    break
+                front_pages = front.pages
             if front.pdf is None or stamp.pdf is None:
+                # The changes page was dropped on the last pass and the front still failed.
                 failed = front if front.pdf is None else stamp
-                message = f"the pack's cover: {failed.error}"
-                self.report(problem(str(targets[0]), 0, "pdf-failed", message))
+                self.report(
+                    problem(str(targets[0]), 0, "pdf-failed", f"the pack's cover: {failed.error}")
+                )
                 return
-            if front.pages == front_pages:
-                break
-            front_pages = front.pages
-        if front.pdf is None or stamp.pdf is None:
-            # The changes page was dropped on the last pass and the front still failed.
-            failed = front if front.pdf is None else stamp
-            self.report(
-                problem(str(targets[0]), 0, "pdf-failed", f"the pack's cover: {failed.error}")
-            )
-            return
-        self.manifest.front_pages = front_pages
-        self.tell.step("rendered the pack's closing parts and cover")
-        parts = [Part(front.pdf, "part-cover", {})]
-        parts += [
-            Part(pdfs[p.brief.slug], p.anchor, {}, file=f"{p.brief.slug}.pdf")
-            for p in self.pack.papers
-        ]
-        parts += [Part(laid_out.pdf or b"", piece.anchor, {}) for piece, laid_out in back]
-        pdf = merge(parts, self.pack.title, stamp.pdf)
+            self.manifest.front_pages = front_pages
+            self.tell.step("rendered the pack's closing parts and cover")
+            pdf = assembly.finish(Part(front.pdf, "part-cover", {}), self.pack.title, stamp.pdf)
         _, html = self._pack_html(pages, html_made_for, html)
         csv_data = tracker_csv(self.pack, self.config.owners) if self.actions_csv else None
         snapshot = snapshot_of(self.pack, self.pack.public).to_json()
