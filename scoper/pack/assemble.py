@@ -55,55 +55,68 @@ def merge(parts: list[Part], title: str, stamp: bytes | None = None) -> bytes:
 class PackPdf:
     """The pack PDF, assembled in two steps: the papers and closing parts first, while the
     renderers are still laying out the front (whose page numbers needed every paper's
-    length), then the front put before them, the pages numbered, and the whole saved. Use as
-    a context manager: the parts' PDFs stay open until the pack is saved, since pages are
-    copied lazily."""
+    length), then the front put before them, the pages numbered, and the whole saved.
+
+    Each part's PDF is closed as soon as what the pack needs of it is copied (pikepdf copies
+    objects, stream data included, when they are copied): a pack of 200 papers held every
+    part open until it was saved, a third of the memory it took."""
 
     def __init__(self) -> None:
         self.out = Pdf.new()
-        self.sources: list[Pdf] = []
         self.starts: list[int] = []
         """Each added part's first page, counted without the front."""
         self.parts: list[Part] = []
         self.names: list[tuple[str, Array]] = []
+        self.outline: list[OutlineItem] = []
+        self.attachments: list[Object] = []
         self.structure = _StructureTree(self.out)
 
     def add(self, part: Part) -> None:
         """The next part after the front (a paper or a closing part)."""
-        source = Pdf.open(io.BytesIO(part.pdf))
-        self.sources.append(source)
         self.parts.append(part)
         start = len(self.out.pages)
         self.starts.append(start)
         # The front is part 0: its prefix is kept for it.
-        prefix = f"p{len(self.sources)}-"
+        prefix = f"p{len(self.parts)}-"
+        with Pdf.open(io.BytesIO(part.pdf)) as source:
+            names, outline, attachments = self._copy(source, prefix, start)
+        self.names += names
+        self.outline += outline
+        self.attachments += attachments
+
+    def _copy(
+        self, source: Pdf, prefix: str, start: int, before: bool = False
+    ) -> tuple[list[tuple[str, Array]], list[OutlineItem], list[Object]]:
+        """Copy ``source``'s pages to ``start`` (inserted there when ``before``, else added
+        at the end), with its structure tree; its named destinations (with ``prefix``),
+        outline and attached files, for the pack's own."""
+        out = self.out
         _prefix_link_names(source, prefix)
         with warnings.catch_warnings():
             # Named destinations are carried over below, with their prefix.
             warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
-            self.out.pages.extend(source.pages)
-        self.names += [
-            (prefix + name, _moved_destination(self.out, source, start, destination))
+            if before:
+                for index, page in enumerate(source.pages):
+                    out.pages.insert(start + index, page)
+            else:
+                out.pages.extend(source.pages)
+        names = [
+            (prefix + name, _moved_destination(out, source, start, destination))
             for name, destination in _named_destinations(source)
         ]
-        self.structure.add(source, start)
+        self.structure.add(source, start, first=before)
+        with source.open_outline() as own:
+            outline = [_copy_item(item, source, out, start) for item in own.root]
+        attachments = [_copy(out, spec) for spec in source.Root.get(Name.AF, [])]
+        return names, outline, attachments
 
     def finish(self, front: Part, title: str, stamp: bytes | None = None) -> bytes:
         """The pack's bytes, with ``front`` as its first pages."""
         out = self.out
-        source = Pdf.open(io.BytesIO(front.pdf))
-        self.sources.insert(0, source)
-        _prefix_link_names(source, "p0-")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
-            for index, page in enumerate(source.pages):
-                out.pages.insert(index, page)
-        length = len(source.pages)
-        names = [
-            ("p0-" + name, _moved_destination(out, source, 0, destination))
-            for name, destination in _named_destinations(source)
-        ]
-        self.structure.add(source, 0, first=True)
+        with Pdf.open(io.BytesIO(front.pdf)) as source:
+            names, outline, attachments = self._copy(source, "p0-", 0, before=True)
+            _document_level(out, source, title)
+            length = len(source.pages)
         parts = [front, *self.parts]
         starts = [0, *(start + length for start in self.starts)]
         targets: dict[str, int] = {}
@@ -120,25 +133,21 @@ class PackPdf:
             for name, destination in names:
                 tree[name] = destination
             out.Root.Names = Dictionary(Dests=tree.obj)
-        with out.open_outline() as outline:
-            for part_source, start in zip(self.sources, starts, strict=True):
-                with part_source.open_outline() as own:
-                    outline.root.extend(_copy_item(item, part_source, start) for item in own.root)
+        with out.open_outline() as pack_outline:
+            pack_outline.root.extend(outline + self.outline)
         self.structure.finish()
         if stamp is not None:
             from scoper.pack.numbering import stamp_pages
 
             stamp_pages(out, stamp)
-        _document_level(out, source, self.sources, title)
+        _attach(out, attachments + self.attachments)
         buffer = io.BytesIO()
         streams = pikepdf.ObjectStreamMode.generate
         out.save(buffer, compress_streams=True, object_stream_mode=streams)
         return buffer.getvalue()
 
     def close(self) -> None:
-        for source in self.sources:
-            source.close()
-        self.sources = []
+        self.out.close()
 
     def __enter__(self) -> PackPdf:
         return self
@@ -200,7 +209,10 @@ def _join_pack_links(out: Pdf, targets: dict[str, int], files: dict[str, int]) -
                 annotation.Dest = Array([out.pages[number].obj, Name.Fit])
 
 
-def _copy_item(item: OutlineItem, source: Pdf, start: int) -> OutlineItem:
+def _copy_item(item: OutlineItem, source: Pdf, out: Pdf, start: int) -> OutlineItem:
+    """``item`` of ``source``'s outline, and its children, pointing at the same places among
+    the pack's pages (the part's first at ``start``). The destinations name the pages
+    themselves, not their numbers, which the front moves when it is put before them."""
     destination: object = item.destination
     if destination is None and item.action is not None:
         destination = item.action.get(Name.D)
@@ -209,12 +221,13 @@ def _copy_item(item: OutlineItem, source: Pdf, start: int) -> OutlineItem:
         page = start + source.pages.index(pikepdf.Page(destination[0]))
         given = destination[3] if len(destination) > 3 and destination[1] == Name.XYZ else None
         top = float(given) if isinstance(given, int | float | Decimal) else None
-        copied = (
-            OutlineItem(item.title, page, "XYZ", top=top)
+        place = (
+            pikepdf.make_page_destination(out, page, "XYZ", top=top)
             if top is not None
-            else (OutlineItem(item.title, page))
+            else pikepdf.make_page_destination(out, page)
         )
-    copied.children.extend(_copy_item(child, source, start) for child in item.children)
+        copied = OutlineItem(item.title, place)
+    copied.children.extend(_copy_item(child, source, out, start) for child in item.children)
     return copied
 
 
@@ -282,9 +295,8 @@ class _StructureTree:
         self.out.Root.MarkInfo = Dictionary(Marked=True)
 
 
-def _document_level(out: Pdf, front: Pdf, sources: list[Pdf], title: str) -> None:
-    """Title, language and metadata for the whole pack; for pdf/a-3u, the colour profile
-    and every paper's source, attached."""
+def _document_level(out: Pdf, front: Pdf, title: str) -> None:
+    """Title, language and metadata for the whole pack; for pdf/a-3u, the colour profile."""
     # The front part was rendered with the pack's title and date: its document information
     # and its XMP agree, as PDF/A requires, so the pack takes both from it.
     for key, value in front.docinfo.items():
@@ -297,16 +309,20 @@ def _document_level(out: Pdf, front: Pdf, sources: list[Pdf], title: str) -> Non
         out.Root.Metadata = _copy(out, front.Root.Metadata)
     if Name.OutputIntents in front.Root:
         out.Root.OutputIntents = _copy(out, front.Root.OutputIntents)
-    files = Array()
-    for source in sources:
-        for specification in source.Root.get(Name.AF, []):
-            files.append(_copy(out, specification))
-    if len(files):
-        out.Root.AF = files
-        names = pikepdf.NameTree.new(out)
-        for specification in files:
-            names[str(specification.get(Name.UF, specification.get(Name.F)))] = specification
-        out.Root.Names.EmbeddedFiles = names.obj
+
+
+def _attach(out: Pdf, specifications: list[Object]) -> None:
+    """Every part's attached files (for pdf/a-3u, each paper's source), attached to the
+    pack."""
+    if not specifications:
+        return
+    out.Root.AF = Array(specifications)
+    if Name.Names not in out.Root:
+        out.Root.Names = Dictionary()
+    names = pikepdf.NameTree.new(out)
+    for specification in specifications:
+        names[str(specification.get(Name.UF, specification.get(Name.F)))] = specification
+    out.Root.Names.EmbeddedFiles = names.obj
 
 
 def _copy(out: Pdf, value: Object) -> Object:

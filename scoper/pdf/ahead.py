@@ -4,6 +4,10 @@ A paper whose figure may have to move is laid out twice, one layout after the ot
 its figure left a gap (see scoper.pdf.floats). When the machine has a core with nothing
 else to do (one paper built on its own), the second layout can start at the same time as
 the first, in a forked copy of the renderer, and is simply dropped when it is not needed.
+
+The forked process inherits the renderer's limits (each process its own share of memory
+and CPU time, so a paper laid out ahead may briefly take twice the memory of one render),
+and ends with its parent: a renderer stopped at its time limit takes it along.
 """
 
 from __future__ import annotations
