@@ -13,22 +13,21 @@ from scoper.pdf.ahead import Ahead
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 
 
-def _no_child_left() -> bool:
-    try:
-        os.waitpid(-1, os.WNOHANG)
-    except ChildProcessError:
-        return True
-    return False
+def _gone(pid: int | None) -> bool:
+    """Whether the child has ended and been reaped (its /proc entry removed)."""
+    assert pid is not None and pid != os.getpid()
+    return not os.path.exists(f"/proc/{pid}")
 
 
 def test_the_value_comes_back_from_the_child() -> None:
     parent = os.getpid()
     with Ahead(lambda: (os.getpid(), "x" * 3_000_000)) as ahead:
+        child = ahead._pid
         value = ahead.result()
     assert value is not None
     pid, text = value
-    assert pid != parent and text == "x" * 3_000_000  # larger than a pipe holds at once
-    assert _no_child_left()
+    assert pid == child != parent and text == "x" * 3_000_000  # more than a pipe holds
+    assert _gone(child)
 
 
 def test_a_child_that_fails_gives_none() -> None:
@@ -36,16 +35,32 @@ def test_a_child_that_fails_gives_none() -> None:
         raise ValueError("no")
 
     with Ahead(fails) as ahead:
+        child = ahead._pid
         assert ahead.result() is None
-    assert _no_child_left()
+    assert _gone(child)
 
 
 def test_a_value_not_wanted_is_stopped_at_once() -> None:
     start = time.monotonic()
-    with Ahead(lambda: time.sleep(30)):
-        pass
+    with Ahead(lambda: time.sleep(30)) as ahead:
+        child = ahead._pid
+        assert not _gone(child)
     assert time.monotonic() - start < 5
-    assert _no_child_left()
+    assert _gone(child)
+
+
+def test_no_process_to_be_had_leaves_nothing_open(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When no process can be started the caller does the work itself, and the pipe made
+    for the child is closed."""
+    before = set(os.listdir("/proc/self/fd"))
+
+    def no_fork() -> int:
+        raise BlockingIOError("Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    with pytest.raises(OSError):
+        Ahead(lambda: 1)
+    assert set(os.listdir("/proc/self/fd")) <= before
 
 
 def test_the_child_ends_with_its_parent(tmp_path: object) -> None:

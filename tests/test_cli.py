@@ -117,7 +117,7 @@ def test_a_failed_pdf_writes_nothing_for_that_brief(
 ) -> None:
     import scoper.pdf.render
 
-    def explode(*args: object) -> None:
+    def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("layout failed")
 
     monkeypatch.setattr(scoper.pdf.render, "render_pdf", explode)

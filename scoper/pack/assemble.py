@@ -73,7 +73,7 @@ class PackPdf:
 
     def add(self, part: Part) -> None:
         """The next part after the front (a paper or a closing part)."""
-        self.parts.append(part)
+        self.parts.append(Part(b"", part.anchor, part.anchors, part.file))  # where, not what
         start = len(self.out.pages)
         self.starts.append(start)
         # The front is part 0: its prefix is kept for it.

@@ -4,8 +4,8 @@ Each paper keeps the PDF laid out for it alone (so a changed brief re-lays out o
 paper), and that PDF numbers its pages "Page 1 of 4". In the room the pack is one document:
 "turn to page 15" must find a page that says 15. So after merging, every page gets the
 pack's number and total, drawn from a stamp: a small PDF the renderer makes once per pack,
-one tiny page per number. Each stamp page becomes a form XObject painted in the bottom
-margin, below the paper's own (smaller) number, inside ``/Artifact`` marked content with
+one line per number on a few tall pages. Each line becomes a form XObject painted in the
+bottom margin, below the paper's own (smaller) number, inside ``/Artifact`` marked content with
 ``/Type /Pagination``: page numbers are furniture, not content, for PDF/UA.
 
 The cost is one render of the stamp (``total`` lines of text, on a few tall pages), run
@@ -54,16 +54,18 @@ def stamp_html(total: int, font_css: str, label: str = "Page") -> str:
         f"@page {{ size: {STAMP_WIDTH_MM}mm {height}mm; margin: 0; }}\n"
         f"html {{ font-family: '{FONT_FAMILY}', sans-serif; font-size: 10pt; color: #0b0c0c; }}\n"
         "body { margin: 0; }\n"
-        f"p {{ margin: 0; text-align: right; line-height: {STAMP_HEIGHT_MM}mm; "
-        "white-space: nowrap; }\n"
+        # Each line a block of the stamp's height, whatever its fonts' own heights: line N
+        # is where :func:`_line_forms` cuts it out.
+        f"p {{ margin: 0; height: {STAMP_HEIGHT_MM}mm; overflow: hidden; "
+        f"line-height: {STAMP_HEIGHT_MM}mm; text-align: right; white-space: nowrap; }}\n"
         "</style></head><body>"
         f"{lines}</body></html>"
     )
 
 
 def stamp_pages(out: Pdf, stamp: bytes) -> None:
-    """Paint page N of the stamp onto page N of ``out`` (the assembled pack), as a
-    pagination artifact. The stamp must have one page per page of ``out``."""
+    """Paint line N of the stamp onto page N of ``out`` (the assembled pack), as a
+    pagination artifact. The stamp must have one line per page of ``out``."""
     import io
 
     with Pdf.open(io.BytesIO(stamp)) as source:
@@ -86,11 +88,6 @@ def stamp_pages(out: Pdf, stamp: bytes) -> None:
             page.contents_add(out.make_stream(drawn), prepend=False)
 
 
-_TEXT_BLOCK_OPERATORS = {"BT", "ET", "Tm", "Tf", "TJ", "Tj"}
-"""What a line of the stamp is drawn with: WeasyPrint draws each run of text as a block that
-sets its own position and font."""
-
-
 def _line_forms(source: Pdf, page: pikepdf.Page) -> list[pikepdf.Object]:
     """Each line of a stamp page as a form XObject the size of the stamp, top line first:
     the page's drawing with the other lines' text blocks left out, and the renderer's tags
@@ -109,7 +106,9 @@ def _line_forms(source: Pdf, page: pikepdf.Page) -> list[pikepdf.Object]:
         elif operator == "ET" and start is not None:
             block = operations[start : index + 1]
             kinds = [str(i.operator) for i in block]
-            if not set(kinds) <= _TEXT_BLOCK_OPERATORS or "Tm" not in kinds or "Tf" not in kinds:
+            # WeasyPrint draws each run of text as a block that sets its own position and
+            # font: one can be left out without moving the others.
+            if "Tm" not in kinds or "Tf" not in kinds:
                 raise ValueError(f"the page-number stamp has a text block it cannot place: {kinds}")
             baseline = float(block[kinds.index("Tm")].operands[5])
             blocks.append((start, index + 1, round(baseline, 2)))

@@ -28,13 +28,19 @@ class Ahead(Generic[T]):
     (leaving it stops the child if its value was not wanted)."""
 
     def __init__(self, work: Callable[[], T]) -> None:
+        """Raises OSError when no process can be started (the caller does the work itself)."""
         self._read, write = os.pipe()
         parent = os.getpid()
         gc.freeze()  # the child would otherwise copy every page the collector touches
         try:
             self._pid: int | None = os.fork()
-        finally:
+        except OSError:
             gc.unfreeze()
+            os.close(self._read)
+            os.close(write)
+            raise
+        if self._pid != 0:
+            gc.unfreeze()  # the child keeps them frozen: it only works, and ends
         if self._pid == 0:
             code = 1
             try:

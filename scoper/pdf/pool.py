@@ -84,8 +84,11 @@ def render_job(
     gc.freeze()  # the child would otherwise copy every page the collector touches
     try:
         pid = os.fork()
-    finally:
+    except BaseException:
         gc.unfreeze()
+        raise
+    if pid != 0:
+        gc.unfreeze()  # the child keeps them frozen: it renders one paper, and ends
     if pid == 0:  # the child: render, send the outcome, and never return into the caller
         code = 1
         try:
@@ -220,8 +223,8 @@ each in a child that would otherwise load fonts and shaping caches afresh."""
 
 
 _spare_core = False
-"""Whether this worker's renders have a core to themselves to spare (fewer papers than
-cores): a paper may then lay out its second version at the same time as its first (see
+"""Whether this worker's renders have a core to spare (see :class:`PdfPool`): a paper may
+then lay out its second version at the same time as its first (see
 :func:`scoper.pdf.render.render_pdf`)."""
 
 
@@ -238,6 +241,14 @@ def _load_renderer(
     _spare_core = spare_core
 
 
+def _usable_cores() -> int:
+    """The cores this process may run on (its affinity, where the system says), not all the
+    machine's."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def _ready() -> None:
     """A first job, so that the workers start (and load the renderer) straight away."""
 
@@ -251,12 +262,16 @@ class PdfPool:
         fork: bool = True,
         ignore_interrupts: bool = False,
         papers: int = 1,
+        speculate: bool = True,
     ) -> None:
         """``fork`` starts a worker in milliseconds; without it (in a process that already
         runs threads, where forking is unsafe) workers start a fresh Python.
         ``ignore_interrupts``: workers ignore Ctrl-C, for an owner that stops them itself.
         ``papers``: how many PDFs the owner expects to render; when each worker will have
-        several, workers warm up first (see :func:`scoper.pdf.render.warm_up`)."""
+        several, workers warm up first (see :func:`scoper.pdf.render.warm_up`).
+        ``speculate``: a render may lay out a second version of its paper at the same time
+        when every render has a core to spare (twice as many usable cores as renders at
+        once); an owner that keeps the other cores busy itself says no."""
         methods = multiprocessing.get_all_start_methods()
         method = "fork" if fork and "fork" in methods else "spawn"
         context = multiprocessing.get_context(method)
@@ -267,7 +282,7 @@ class PdfPool:
             initargs=(
                 ignore_interrupts,
                 papers > 2 * max(1, workers),
-                papers < (os.cpu_count() or 1),
+                speculate and 2 * min(max(1, workers), papers) <= _usable_cores(),
             ),
         )
         self._executor.submit(_ready)

@@ -309,20 +309,25 @@ def render_pdf(
             ahead = _moved_ahead(moved)
         document = layout(html)
         pushed = _pushed(document, figures) if figures else []
-        if pushed and ahead is not None and sorted(pushed) == sorted(figures):
+        seen = list(handler.messages)
+        if ahead is not None and sorted(pushed) == sorted(figures):
             # The same layout as below, done on the spare core meanwhile.
-            seen = list(handler.messages)
             done = ahead.result()
             if done is not None:
                 shape, rendered = done
                 if shape.better_than(_Shape.of(document, figures)):
                     return dataclasses.replace(rendered, warnings=seen + rendered.warnings)
                 return finish(document)
+        if ahead is not None:
+            ahead.cancel()  # not the layout wanted: its core back at once
         if pushed:
             # Laid out again only when a figure left a gap: most papers pay nothing.
             again = layout(swapped(html, pushed))
             if _Shape.of(again, figures).better_than(_Shape.of(document, figures)):
                 document = again
+            else:
+                # What the renderer said of the layout not kept is not the paper's.
+                handler.messages[:] = seen
         return finish(document)
     finally:
         if ahead is not None:
@@ -340,7 +345,10 @@ def _moved_ahead(moved: Callable[[], tuple[_Shape, RenderedPdf]]) -> Ahead | Non
         return None
     from scoper.pdf.ahead import Ahead
 
-    return Ahead(moved)
+    try:
+        return Ahead(moved)
+    except OSError:  # no process to be had: the paper is laid out here, in turn
+        return None
 
 
 PUSHED_GAP = 0.1

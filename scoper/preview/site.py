@@ -445,7 +445,9 @@ class _Renderer:
         # worker at once, so the new child processes are its. Ctrl-C reaches every process
         # of the terminal: the worker ignores it (the preview stops it itself) rather than
         # print a KeyboardInterrupt traceback while it loads the renderer.
-        self.pool = PdfPool(1, fork=False, ignore_interrupts=True)
+        # The preview's own work (rebuilding pages as they are saved) goes on beside the
+        # renderer: no second layout at the same time.
+        self.pool = PdfPool(1, fork=False, ignore_interrupts=True, speculate=False)
         self._workers = set(multiprocessing.active_children()) - before
 
     def stop(self) -> None:
