@@ -51,7 +51,9 @@ class StyleIds:
 
     def paragraph(self, container: Any, name: str | None = None, text: str = "") -> Paragraph:
         """A new paragraph at the end of ``container`` (the body, a cell, a header)."""
-        paragraph = container.add_paragraph(text)
+        paragraph = container.add_paragraph()
+        if text:
+            add_run(paragraph, text)
         if name:
             self.set(paragraph, name)
         return paragraph
@@ -79,6 +81,23 @@ def _set_first(element: Any, properties_tag: str, style_tag: str, style_id: str 
         style = OxmlElement(style_tag)
         properties.insert(0, style)
     style.set(qn("w:val"), style_id)
+
+
+def add_run(paragraph: Paragraph, text: str = "") -> Run:
+    """A run of ``text`` at the end of ``paragraph``, as python-docx's ``add_run`` makes it.
+    Text without tabs or line breaks is written as one ``w:t`` at once: python-docx reads
+    it character by character, a tenth of a Word paper's time."""
+    if not text or "\t" in text or "\n" in text or "\r" in text:
+        return paragraph.add_run(text)
+    from docx.text.run import Run
+
+    r = paragraph._p.add_r()
+    t = OxmlElement("w:t")
+    t.text = text
+    if text[0].isspace() or text[-1].isspace():
+        t.set(qn("xml:space"), "preserve")
+    r.append(t)
+    return Run(r, paragraph)
 
 
 def add_field(paragraph: Paragraph, instruction: str, shown: str = "1") -> None:

@@ -172,10 +172,10 @@ class _Paper:
         header.is_linked_to_previous = False
         marking = header.paragraphs[0]
         self.writer.styles.set(marking, "Marking")
-        marking.add_run(self.meta.classification)
+        ooxml.add_run(marking, self.meta.classification)
         running = self.writer.styles.paragraph(header, "Running Head")
         running.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
-        running.add_run(f"{self.meta.ref}\t{short_title(self.meta.title)}")
+        ooxml.add_run(running, f"{self.meta.ref}\t{short_title(self.meta.title)}")
         if self.meta.status == "draft":
             ooxml.watermark(running, "DRAFT")
         footer = section.footer
@@ -184,12 +184,12 @@ class _Paper:
         self.writer.styles.set(line, "Paper Footer")
         line.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
         organisation = f" · {self.config.organisation}" if self.config.organisation else ""
-        line.add_run(f"{self.meta.ref}{organisation}\tPage ")
+        ooxml.add_run(line, f"{self.meta.ref}{organisation}\tPage ")
         ooxml.add_field(line, "PAGE")
-        line.add_run(" of ")
+        ooxml.add_run(line, " of ")
         ooxml.add_field(line, "NUMPAGES")
         bottom = self.writer.styles.paragraph(footer, "Marking")
-        bottom.add_run(self.meta.classification)
+        ooxml.add_run(bottom, self.meta.classification)
 
     # -- the first page -------------------------------------------------------------------
 
@@ -207,10 +207,10 @@ class _Paper:
             ooxml.set_alt_text(logo, f"{self.config.organisation or 'Unit'} logo")
         kicker = self.writer.styles.paragraph(doc, "Kicker")
         organisation = f"{self.config.organisation} · " if self.config.organisation else ""
-        kicker.add_run(f"{organisation}Scoping paper")
+        ooxml.add_run(kicker, f"{organisation}Scoping paper")
         title = self.writer.styles.paragraph(doc, "Title")
         self.writer.mark(title, meta.lines.get("title", meta.lines.get("topic", 1)))
-        title.add_run(meta.title)
+        ooxml.add_run(title, meta.title)
         rows = [
             ("Reference", meta.ref, "Date", f"{meta.date.day} {meta.date:%B %Y}"),
             ("Status", meta.status.capitalize(), "Priority", f"{meta.priority} of 5"),
@@ -245,12 +245,12 @@ class _Paper:
         ooxml.table_rows_hold(table, header_rows=0)
         if meta.tags:
             tags = self.writer.styles.paragraph(doc, "Paper Footer")
-            tags.add_run("Tags: " + ", ".join(meta.tags))
+            ooxml.add_run(tags, "Tags: " + ", ".join(meta.tags))
 
     def _meta_cell(self, cell: Any, text: str, bold: bool = False) -> None:
         paragraph = cell.paragraphs[0]
         self.writer.styles.set(paragraph, "Table Text")
-        run = paragraph.add_run(text)
+        run = ooxml.add_run(paragraph, text)
         if bold:
             run.bold = True
 
@@ -261,7 +261,8 @@ class _Paper:
         head = cell.paragraphs[0]
         self.writer.styles.set(head, "Callout")
         points = f"{len(notes)} point{'s' if len(notes) != 1 else ''}"
-        head.add_run(f"Unit QA: {points} to resolve before this paper is cleared").bold = True
+        heading = f"Unit QA: {points} to resolve before this paper is cleared"
+        ooxml.add_run(head, heading).bold = True
         for note in notes:
             self.writer.styles.paragraph(cell, "Callout", f"•\t{note}")
         ooxml.table_rows_hold(table, header_rows=0)
@@ -303,9 +304,9 @@ class _Paper:
                 continue
             paragraph = self.writer.styles.paragraph(self.document, "Field")
             paragraph.paragraph_format.left_indent = Cm(0.6)
-            paragraph.add_run(f"{label}: ").bold = True
+            ooxml.add_run(paragraph, f"{label}: ").bold = True
             if found is None:
-                paragraph.add_run(missing[name]).italic = True
+                ooxml.add_run(paragraph, missing[name]).italic = True
                 self.writer.mark(paragraph, item.line)
                 continue
             self.writer.mark(paragraph, found.line)
@@ -314,7 +315,7 @@ class _Paper:
             paragraph = self.writer.styles.paragraph(self.document, "Field")
             paragraph.paragraph_format.left_indent = Cm(0.6)
             self.writer.mark(paragraph, extra.line)
-            paragraph.add_run(f"{extra.label}: ").bold = True
+            ooxml.add_run(paragraph, f"{extra.label}: ").bold = True
             self._inline_value(paragraph, extra)
 
     def _inline_value(self, paragraph: Any, found: Any) -> None:
@@ -332,13 +333,13 @@ class _Paper:
         for number, item in enumerate(items, start=1):
             label = self.writer.styles.paragraph(self.document, "Item Label")
             self.writer.mark(label, item.line)
-            label.add_run(f"E{number}  ")
-            grade = label.add_run(f"{(item.strength or '').upper()} EVIDENCE")
+            ooxml.add_run(label, f"E{number}  ")
+            grade = ooxml.add_run(label, f"{(item.strength or '').upper()} EVIDENCE")
             grade.font.color.rgb = RGBColor.from_string(
                 GRADE_COLOURS.get(item.strength or "", "505A5F")
             )
             if item.published:
-                label.add_run(f"  {item.published.text}")
+                ooxml.add_run(label, f"  {item.published.text}")
             self.writer.prose(self.document, item.body, item.line)
             self._fields(item, [("source", "Source")], {})
 
@@ -348,8 +349,8 @@ class _Paper:
             self.writer.mark(name, item.line)
             tags = self.writer.styles.paragraph(self.document, "Item Label")
             commitment = (item.commitment or "commitment not stated").replace("-", " ")
-            tags.add_run(
-                f"{item.sector.replace('-', ' ').capitalize()} · {commitment.capitalize()}"
+            ooxml.add_run(
+                tags, f"{item.sector.replace('-', ' ').capitalize()} · {commitment.capitalize()}"
             )
             self.writer.prose(self.document, item.body, item.line)
             self._fields(
@@ -369,7 +370,7 @@ class _Paper:
         for cell, heading in zip(table.rows[0].cells, headings, strict=True):
             paragraph = cell.paragraphs[0]
             self.writer.styles.set(paragraph, "Table Text")
-            run = paragraph.add_run(heading)
+            run = ooxml.add_run(paragraph, heading)
             run.bold = True
             run.font.color.rgb = RGBColor.from_string("FFFFFF")
             ooxml.shade(cell, self.accent)
@@ -388,7 +389,7 @@ class _Paper:
                 cell._element.remove(paragraph._p)
                 self.writer.prose(cell, value, line, "Table Text")
         else:
-            paragraph.add_run(text or "—")
+            ooxml.add_run(paragraph, text or "—")
 
     def actions(self, items: list[Action]) -> None:
         table = self._table(

@@ -129,7 +129,7 @@ class Writer:
         self.mark(paragraph, line)
         self.bookmarks[0] += 1
         ooxml.add_bookmark(paragraph, entry.anchor.replace("-", "_"), self.bookmarks[0])
-        paragraph.add_run(entry.label + (": " if entry.caption else ""))
+        ooxml.add_run(paragraph, entry.label + (": " if entry.caption else ""))
         self.inline(paragraph, entry.caption)
         if above:
             ooxml.keep_with_next(paragraph)
@@ -139,7 +139,7 @@ class Writer:
             return
         paragraph = self.styles.paragraph(container, "Caption Source")
         self.mark(paragraph, line)
-        paragraph.add_run("Source: ")
+        ooxml.add_run(paragraph, "Source: ")
         self.inline(paragraph, entry.source)
 
     def inline_paragraph(
@@ -173,7 +173,7 @@ class Writer:
                 paragraph.paragraph_format.first_line_indent = Cm(-0.9)
                 paragraph.paragraph_format.left_indent = Cm(0.9)
                 self.mark(paragraph, here)
-                paragraph.add_run(f"{number}\t").bold = True
+                ooxml.add_run(paragraph, f"{number}\t").bold = True
                 self.inline(paragraph, tokens[index + 1].children or [])
                 return block_end(tokens, index)
             self.inline_paragraph(container, tokens[index + 1].children or [], here, style)
@@ -203,7 +203,7 @@ class Writer:
             for text_line in token.content.rstrip("\n").split("\n"):
                 paragraph = self.styles.paragraph(container, style)
                 self.mark(paragraph, here)
-                self.styles.run(paragraph.add_run(text_line), "Code")
+                self.styles.run(ooxml.add_run(paragraph, text_line), "Code")
             return index + 1
         if kind.startswith("footnote_block"):
             return block_end(tokens, index) if token.nesting == 1 else index + 1
@@ -233,7 +233,7 @@ class Writer:
                     paragraph.paragraph_format.left_indent = Cm(0.75 * (level + 1))
                     paragraph.paragraph_format.first_line_indent = Cm(-0.5)
                     self.mark(paragraph, self.brief.line_of(token.map, here))
-                    paragraph.add_run(f"{marker}\t")
+                    ooxml.add_run(paragraph, f"{marker}\t")
                     self.inline(paragraph, children.children or [])
                     inner = block_end(tokens, inner)
                     first = False
@@ -281,7 +281,7 @@ class Writer:
         title = cell.paragraphs[0]
         self.styles.set(title, "Callout")
         self.mark(title, line)
-        title.add_run(ALERT_KINDS[kind]).bold = True
+        ooxml.add_run(title, ALERT_KINDS[kind]).bold = True
         ooxml.callout_borders(title, ACCENT)
         end = block_end(tokens, index)
         inner = index + 1
@@ -339,7 +339,7 @@ class Writer:
     def _run(
         self, paragraph: Paragraph, target: Any, text: str, fmt: _Format, style: str | None = None
     ) -> None:
-        run = paragraph.add_run(text)
+        run = ooxml.add_run(paragraph, text)
         if style:
             self.styles.run(run, style)
         # Only what is set: python-docx gives a run properties even to set one to None.
@@ -358,7 +358,7 @@ class Writer:
         alt = plain_children(token.children or [])
         found = self.picture(src) if src else None
         if found is None:
-            run = paragraph.add_run(f"[image not included: {alt or src}]")
+            run = ooxml.add_run(paragraph, f"[image not included: {alt or src}]")
             run.italic = True
             return
         data, _ = found
