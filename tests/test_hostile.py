@@ -279,6 +279,41 @@ def test_a_renderer_that_catches_the_time_limit_is_still_stopped() -> None:
     assert outcome.error == "stopped after 2 seconds: the layout ran away"
 
 
+def test_a_render_stopped_at_its_limit_leaves_no_files_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A render killed at its time limit cannot clean up after itself: the copy of the
+    theme's fonts WeasyPrint makes (800 KB) was left in the temporary folder every time.
+    Each render now has a folder of its own, made and removed by the process that started
+    it."""
+    import tempfile
+
+    from scoper.config import Config
+    from scoper.render.theme import font_faces, theme_for
+
+    theme = theme_for(Config())
+    bomb = _job_with_image((CORPUS / "images" / "use-bomb.svg").read_bytes())
+    styled = bomb.html.replace(
+        "<title>t</title>", f"<title>t</title><style>{font_faces(theme, False)}</style>"
+    )
+    job = PdfJob(html=styled, roots=theme.roots, title="t", created="2026-11-23")
+    private = tmp_path / "tmp"
+    private.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private))
+    made: list[str] = []
+    real_mkdtemp = tempfile.mkdtemp
+
+    def mkdtemp(*args: object, **kwargs: object) -> str:
+        made.append(real_mkdtemp(*args, **kwargs))  # type: ignore[arg-type]
+        return made[-1]
+
+    monkeypatch.setattr(tempfile, "mkdtemp", mkdtemp)
+    outcome = render_job(job, timeout=2)
+    assert outcome.error == "stopped after 2 seconds: the layout ran away"
+    assert made and all(folder.startswith(str(private)) for folder in made)
+    assert not list(private.iterdir())
+
+
 def test_an_image_the_renderer_cannot_draw_fails_the_paper() -> None:
     outcome = render_job(_job_with_image(b"\x89PNG not really", "image/png"))
     assert outcome.pdf is None

@@ -80,12 +80,25 @@ def render_job(
         from scoper.pdf.render import warm_up
 
         warm_up(job.html, job.roots)
-    read_end, write_end = os.pipe()
+    import shutil
+    import tempfile
+
+    # The child's own temporary folder (WeasyPrint copies the theme's fonts into one), made
+    # and removed here: a child killed at its limit cannot remove what it made.
+    scratch = tempfile.mkdtemp(prefix="scoper-render-")
+    try:
+        read_end, write_end = os.pipe()
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
     gc.freeze()  # the child would otherwise copy every page the collector touches
     try:
         pid = os.fork()
     except BaseException:
         gc.unfreeze()
+        os.close(read_end)
+        os.close(write_end)
+        shutil.rmtree(scratch, ignore_errors=True)
         raise
     if pid != 0:
         gc.unfreeze()  # the child keeps them frozen: it renders one paper, and ends
@@ -93,6 +106,7 @@ def render_job(
         code = 1
         try:
             os.close(read_end)
+            tempfile.tempdir = scratch
             from scoper import collect_less
 
             collect_less()  # the layout's own objects: most of its time otherwise
@@ -113,6 +127,7 @@ def render_job(
         if not finished:
             os.kill(pid, signal.SIGKILL)
         _, status = os.waitpid(pid, 0)
+        shutil.rmtree(scratch, ignore_errors=True)
     if not finished:
         return PdfOutcome(None, [], f"stopped after {timeout:g} seconds: the layout ran away")
     if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 and data:
