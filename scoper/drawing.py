@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import math
 import os
-import select
-import signal
-import time
 
 DRAWING_TIMEOUT = 20.0
 """Seconds one drawing may take (a chart takes well under one)."""
@@ -37,47 +34,21 @@ def svg_png(data: bytes, scale: float = 2.0, timeout: float = DRAWING_TIMEOUT) -
     MAX_PNG_PIXELS), in at most ``timeout`` seconds. Raises DrawingFailed."""
     if not hasattr(os, "fork"):  # Windows: no fork; drawn here, without the limits
         return _draw(data, scale)
-    import pickle  # here: only a brief with an SVG picture needs it
+    from scoper.forked import ChildFailed, Forked, TimedOut
 
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: draw, send the outcome, and never return into the caller
-        code = 1
+    def draw() -> bytes | str:
+        _limit(DRAWING_MEMORY_MB, timeout)
         try:
-            os.close(read_end)
-            _limit(DRAWING_MEMORY_MB, timeout)
-            try:
-                outcome: bytes | str = _draw(data, scale)
-            except DrawingFailed as failed:
-                outcome = str(failed)
-            with os.fdopen(write_end, "wb") as pipe:
-                pipe.write(pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL))
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(write_end)
-    finished, chunks = False, []
-    deadline = time.monotonic() + timeout
+            return _draw(data, scale)
+        except DrawingFailed as failed:
+            return str(failed)
+
     try:
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([read_end], [], [], left)[0]:
-                break
-            chunk = os.read(read_end, 1 << 20)
-            if not chunk:
-                finished = True
-                break
-            chunks.append(chunk)
-    finally:  # on time, or on anything else (Ctrl-C): no drawing is left running
-        os.close(read_end)
-        if not finished:
-            os.kill(pid, signal.SIGKILL)
-        _, status = os.waitpid(pid, 0)
-    if not finished:
-        raise DrawingFailed(f"drawing it took more than {timeout:g} seconds")
-    if not (os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 and chunks):
-        raise DrawingFailed(f"drawing it took more than {DRAWING_MEMORY_MB} MB of memory")
-    result = pickle.loads(b"".join(chunks))  # our own child's answer
+        result = Forked(draw).result(timeout)
+    except TimedOut:
+        raise DrawingFailed(f"drawing it took more than {timeout:g} seconds") from None
+    except ChildFailed:
+        raise DrawingFailed(f"drawing it took more than {DRAWING_MEMORY_MB} MB of memory") from None
     if isinstance(result, str):
         raise DrawingFailed(result)
     return bytes(result)

@@ -317,27 +317,27 @@ def test_a_figure_moved_on_a_spare_core_is_laid_out_the_same(
     private = tmp_path / "tmp"
     private.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(private))  # where WeasyPrint copies fonts
+    from scoper.forked import Forked
     from scoper.pdf import render
-    from scoper.pdf.ahead import Ahead
 
     answers, children, removed = [], [], []
-    original_result, original_init = Ahead.result, Ahead.__init__
+    original_result, original_init = Forked.result, Forked.__init__
     remove = render._remove_font_folder
 
-    def result(self: Ahead) -> object:
-        answers.append(original_result(self))
+    def result(self: Forked, timeout: float | None = None) -> object:
+        answers.append(original_result(self, timeout))
         return answers[-1]
 
-    def init(self: Ahead, work: object) -> None:
+    def init(self: Forked, work: object) -> None:
         original_init(self, work)  # type: ignore[arg-type]
-        children.append(self._pid)
+        children.append(self.pid)
 
     def removing(fonts: object) -> None:
         removed.append(getattr(fonts, "_folder", None))
         remove(fonts)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(Ahead, "result", result)
-    monkeypatch.setattr(Ahead, "__init__", init)
+    monkeypatch.setattr(Forked, "result", result)
+    monkeypatch.setattr(Forked, "__init__", init)
     monkeypatch.setattr(render, "_remove_font_folder", removing)
     rendered = render_pdf(job.html, job.roots, job.title, job.created, job.variant, spare_core=True)
     pdf, reference = tmp_path / "ahead.pdf", tmp_path / "sequential.pdf"

@@ -8,14 +8,10 @@ main process has to do anyway.
 
 from __future__ import annotations
 
-import gc
 import math
 import multiprocessing
 import os
-import pickle
-import select
 import signal
-import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,62 +79,34 @@ def render_job(
     import shutil
     import tempfile
 
+    from scoper.forked import ChildFailed, Forked, TimedOut
+
     # The child's own temporary folder (WeasyPrint copies the theme's fonts into one), made
     # and removed here: a child killed at its limit cannot remove what it made.
     scratch = tempfile.mkdtemp(prefix="scoper-render-")
-    try:
-        read_end, write_end = os.pipe()
-    except BaseException:
-        shutil.rmtree(scratch, ignore_errors=True)
-        raise
-    gc.freeze()  # the child would otherwise copy every page the collector touches
-    try:
-        pid = os.fork()
-    except BaseException:
-        gc.unfreeze()
-        os.close(read_end)
-        os.close(write_end)
-        shutil.rmtree(scratch, ignore_errors=True)
-        raise
-    if pid != 0:
-        gc.unfreeze()  # the child keeps them frozen: it renders one paper, and ends
-    if pid == 0:  # the child: render, send the outcome, and never return into the caller
-        code = 1
-        try:
-            os.close(read_end)
-            tempfile.tempdir = scratch
-            from scoper import collect_less
 
-            collect_less()  # the layout's own objects: most of its time otherwise
-            _limit_memory(memory_mb)
-            _limit_cpu(timeout)
-            data = pickle.dumps(_render_here(job), protocol=pickle.HIGHEST_PROTOCOL)
-            with os.fdopen(write_end, "wb") as pipe:
-                pipe.write(data)
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(write_end)
-    finished = False
+    def render() -> PdfOutcome:
+        tempfile.tempdir = scratch
+        from scoper import collect_less
+
+        collect_less()  # the layout's own objects: most of its time otherwise
+        _limit_memory(memory_mb)
+        _limit_cpu(timeout)
+        return _render_here(job)
+
     try:
-        data, finished = _read_until(read_end, time.monotonic() + timeout)
-    finally:  # on time, or on anything else (Ctrl-C): no renderer is left running
-        os.close(read_end)
-        if not finished:
-            os.kill(pid, signal.SIGKILL)
-        _, status = os.waitpid(pid, 0)
-        shutil.rmtree(scratch, ignore_errors=True)
-    if not finished:
+        return Forked(render).result(timeout)
+    except TimedOut:
         return PdfOutcome(None, [], f"stopped after {timeout:g} seconds: the layout ran away")
-    if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 and data:
-        outcome: PdfOutcome = pickle.loads(data)
-        return outcome
-    return PdfOutcome(
-        None,
-        [],
-        f"the renderer stopped ({_how(status)}): the paper may need more than "
-        f"{memory_mb} MB of memory",
-    )
+    except ChildFailed as failed:
+        return PdfOutcome(
+            None,
+            [],
+            f"the renderer stopped ({failed}): the paper may need more than "
+            f"{memory_mb} MB of memory",
+        )
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _render_here(job: PdfJob) -> PdfOutcome:
@@ -202,33 +170,6 @@ def _limit_cpu(timeout: float) -> None:
         resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
     except (ImportError, OSError, ValueError):
         pass
-
-
-def _read_until(fd: int, deadline: float) -> tuple[bytes, bool]:
-    """Everything written to ``fd`` until it is closed, and whether that was before
-    ``deadline`` (read as it comes, so that a large PDF cannot fill the pipe and stall)."""
-    chunks: list[bytes] = []
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return b"", False
-        ready, _, _ = select.select([fd], [], [], left)
-        if not ready:
-            return b"", False
-        chunk = os.read(fd, 1 << 20)
-        if not chunk:
-            return b"".join(chunks), True
-        chunks.append(chunk)
-
-
-def _how(status: int) -> str:
-    if os.WIFSIGNALED(status):
-        number = os.WTERMSIG(status)
-        try:
-            return f"killed by {signal.Signals(number).name}"
-        except ValueError:
-            return f"killed by signal {number}"
-    return f"exit status {os.waitstatus_to_exitcode(status)}"
 
 
 _warm_pending = False

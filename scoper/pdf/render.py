@@ -23,7 +23,7 @@ from scoper.pdf.floats import movable, swapped
 from scoper.pdf.tagfix import repair
 
 if TYPE_CHECKING:
-    from scoper.pdf.ahead import Ahead
+    from scoper.forked import Forked
 
 
 @contextlib.contextmanager
@@ -312,7 +312,7 @@ def render_pdf(
         seen = list(handler.messages)
         if ahead is not None and sorted(pushed) == sorted(figures):
             # The same layout as below, done on the spare core meanwhile.
-            done = ahead.result()
+            done = _value(ahead)
             if done is not None:
                 shape, rendered = done
                 if shape.better_than(_Shape.of(document, figures)):
@@ -338,16 +338,29 @@ def render_pdf(
             _remove_font_folder(fonts)
 
 
-def _moved_ahead(moved: Callable[[], tuple[_Shape, RenderedPdf]]) -> Ahead | None:
+def _moved_ahead(
+    moved: Callable[[], tuple[_Shape, RenderedPdf]],
+) -> Forked[tuple[_Shape, RenderedPdf]] | None:
     """The paper with its figures moved, laid out in a forked process on the spare core
     while this one lays out the paper as written; None where processes cannot be forked."""
     if not hasattr(os, "fork"):
         return None
-    from scoper.pdf.ahead import Ahead
+    from scoper.forked import Forked
 
     try:
-        return Ahead(moved)
+        return Forked(moved)
     except OSError:  # no process to be had: the paper is laid out here, in turn
+        return None
+
+
+def _value(ahead: Forked[tuple[_Shape, RenderedPdf]]) -> tuple[_Shape, RenderedPdf] | None:
+    """What the layout done ahead sent, or None if it failed (it has the renderer's limits
+    of time and memory, and is then laid out here, in turn)."""
+    from scoper.forked import ChildFailed
+
+    try:
+        return ahead.result()
+    except ChildFailed:
         return None
 
 
