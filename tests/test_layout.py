@@ -358,3 +358,73 @@ def test_a_figure_moved_on_a_spare_core_is_laid_out_the_same(
     assert len(children) == 1 and not os.path.exists(f"/proc/{children[0]}")
     assert len(removed) == 1 and str(removed[0]).startswith(str(private))
     assert not list(private.iterdir())
+
+
+def _render_counting_pages(
+    brief: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[list[int], Path, int]:
+    """``brief`` rendered to PDF in this process, with the pages WeasyPrint made in each
+    layout it started (a layout stopped early has made fewer than the paper's pages)."""
+    from scoper.build import _context, paper_job
+    from scoper.load import load_files
+    from scoper.pdf import render
+    from scoper.render.theme import theme_for
+
+    config = Config(organisation="Prime Minister's Policy Unit")
+    [report] = load_files([brief], config, _context(config, None))
+    assert report.ok and report.brief is not None, report.problems
+    job = paper_job(report.brief, config, theme_for(config), report.problems)
+    made: list[int] = []
+    make = render._make_all_pages
+    assert make is not None and render._PAGES_WATCHED
+
+    def counting(*args: object) -> object:
+        made.append(0)
+        for page in make(*args):
+            made[-1] += 1
+            yield page
+
+    monkeypatch.setattr(render, "_make_all_pages", counting)
+    rendered = render.render_pdf(job.html, job.roots, job.title, job.created, job.variant)
+    pdf = brief.with_suffix(".pdf")
+    pdf.write_bytes(rendered.pdf)
+    return made, pdf, rendered.pages
+
+
+def test_a_layout_with_a_figure_left_behind_stops_at_that_figure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The paper as written is laid out only until the page that the figure starts: the
+    layout with the figure moved is the one kept, so the rest is not laid out twice."""
+    shutil.copytree(LAYOUT, tmp_path / "layout")
+    made, pdf, pages = _render_counting_pages(tmp_path / "layout" / "figure-pushed.md", monkeypatch)
+    found = pages_of(pdf)
+    [at] = _phrase_page(found, ["Figure", "1:"])
+    following, _ = PUSHED_FIGURES["figure-pushed"]
+    assert _phrase_page(found, following) == [at - 1]  # moved, as before
+    # Stopped once the figure started page 2 (of the pages as written), then laid out whole.
+    assert made == [2, pages]
+
+
+def test_a_moved_figure_that_leaves_no_less_blank_goes_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A figure followed by a callout that cannot break, and is taller than the gap: moved,
+    the callout leaves the same gap, so the paper is laid out as written. The layout with the
+    figure moved is stopped at the page it was to fill."""
+    shutil.copytree(LAYOUT, tmp_path / "layout")
+    written = (LAYOUT / "figure-pushed.md").read_text(encoding="utf-8")
+    paragraph = written[written.index("As [Figure 1]") : written.index("## Evidence")]
+    sentence = "Admissions have risen in every year since 2021, fastest among men aged 55 to 74."
+    callout = "> [!NOTE]\n> Callout starts. " + " ".join([sentence] * 9) + "\n\n"
+    brief = tmp_path / "layout" / "figure-then-callout.md"
+    brief.write_text(written.replace(paragraph, callout), encoding="utf-8")
+    made, pdf, pages = _render_counting_pages(brief, monkeypatch)
+    found = pages_of(pdf)
+    [at] = _phrase_page(found, ["Figure", "1:"])
+    assert at > 0  # the figure did not fit on the first page
+    [callout_page] = _phrase_page(found, ["Callout", "starts."])
+    assert callout_page >= at  # after the figure, as written
+    # As written (stopped at the figure), moved (stopped at the first page, no better), and
+    # as written again to the end.
+    assert made == [2, 1, pages]

@@ -13,9 +13,10 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
@@ -64,9 +65,10 @@ def _one_library_listing() -> Iterator[None]:
 
 
 with _one_library_listing():
+    import weasyprint.layout
     from weasyprint import CSS, HTML
-    from weasyprint.document import Document, Page
-    from weasyprint.formatting_structure.boxes import Box, MarginBox
+    from weasyprint.document import Document
+    from weasyprint.formatting_structure.boxes import Box, MarginBox, PageBox
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import URLFetcher
 
@@ -269,66 +271,71 @@ def render_pdf(
     figures = movable(html)
     fonts = _shared_fonts or FontConfiguration()
     kept: dict = {}
-
-    def layout(html: str) -> Document:
-        # The theme's stylesheets are given parsed (the same for every paper), as the
-        # user's stylesheets: no other stylesheet is the page's own, so the cascade is the
-        # same (tests/test_layout.py compares word boxes).
-        page, styles = _split_styles(html)
-        return HTML(
-            string=page,
-            base_url=roots[-1].as_uri() + "/",
-            url_fetcher=LocalOnlyFetcher(list(roots)),
-        ).render(font_config=fonts, stylesheets=_stylesheets(styles, roots, fonts, kept), **options)
-
-    def finish(document: Document) -> RenderedPdf:
-        document.metadata.title = title
-        document.metadata.created = created
-        document.metadata.modified = created
-        anchors = {
-            name: number
-            for number, page in enumerate(document.pages)
-            for name in page.anchors
-            if name.startswith("part-")
-        }
-        # What WeasyPrint tags wrongly is put right (see scoper.pdf.tagfix).
-        pdf = repair(document.write_pdf(**options))
-        return RenderedPdf(pdf, handler.messages, len(document.pages), anchors)
-
-    def moved() -> tuple[_Shape, RenderedPdf]:
-        handler.messages.clear()  # in the forked process: what it logs itself
-        document = layout(swapped(html, figures))
-        return _Shape.of(document, figures), finish(document)
-
     ahead = None
     try:
+        # The stylesheets parsed first (what the renderer says of them is said once, of
+        # every layout); a forked layout shares them, and their fonts.
+        _stylesheets(_split_styles(html)[1], roots, fonts, kept)
+        parsing = list(handler.messages)
+
+        def layout(html: str, watch: _Watch | None = None) -> Document:
+            # Only what the renderer says of the layout kept is the paper's.
+            handler.messages[:] = parsing
+            # The theme's stylesheets are given parsed (the same for every paper), as the
+            # user's stylesheets: no other stylesheet is the page's own, so the cascade is
+            # the same (tests/test_layout.py compares word boxes).
+            page, styles = _split_styles(html)
+            token = _watching.set(watch)
+            try:
+                document = HTML(
+                    string=page,
+                    base_url=roots[-1].as_uri() + "/",
+                    url_fetcher=LocalOnlyFetcher(list(roots)),
+                ).render(
+                    font_config=fonts,
+                    stylesheets=_stylesheets(styles, roots, fonts, kept),
+                    **options,
+                )
+            finally:
+                _watching.reset(token)
+            if watch is not None and not _PAGES_WATCHED:
+                watch.finished(document)
+            return document
+
+        def finish(document: Document) -> RenderedPdf:
+            document.metadata.title = title
+            document.metadata.created = created
+            document.metadata.modified = created
+            anchors = {
+                name: number
+                for number, page in enumerate(document.pages)
+                for name in page.anchors
+                if name.startswith("part-")
+            }
+            # What WeasyPrint tags wrongly is put right (see scoper.pdf.tagfix).
+            pdf = repair(document.write_pdf(**options))
+            return RenderedPdf(pdf, list(handler.messages), len(document.pages), anchors)
+
+        def moved() -> tuple[_Shape, RenderedPdf]:
+            # In the forked process: every figure moved, laid out to the end.
+            document = layout(swapped(html, figures))
+            return _Shape.of(document, figures), finish(document)
+
         if figures and spare_core:
-            # The stylesheets parsed first, and their fonts registered, in this process: the
-            # forked one shares them (and WeasyPrint's folder of fonts, removed below).
-            _stylesheets(_split_styles(html)[1], roots, fonts, kept)
             ahead = _moved_ahead(moved)
+        if ahead is None:
+            return finish(_best_layout(layout, html, figures))
         document = layout(html)
-        pushed = _pushed(document, figures) if figures else []
-        seen = list(handler.messages)
-        if ahead is not None and sorted(pushed) == sorted(figures):
-            # The same layout as below, done on the spare core meanwhile.
+        if sorted(_pushed(document, figures)) == sorted(figures):
+            # The layout with every figure moved was done on the spare core meanwhile.
             done = _value(ahead)
             if done is not None:
                 shape, rendered = done
                 if shape.better_than(_Shape.of(document, figures)):
-                    return dataclasses.replace(rendered, warnings=seen + rendered.warnings)
+                    return rendered
                 return finish(document)
-        if ahead is not None:
-            ahead.cancel()  # not the layout wanted: its core back at once
-        if pushed:
-            # Laid out again only when a figure left a gap: most papers pay nothing.
-            again = layout(swapped(html, pushed))
-            if _Shape.of(again, figures).better_than(_Shape.of(document, figures)):
-                document = again
-            else:
-                # What the renderer said of the layout not kept is not the paper's.
-                handler.messages[:] = seen
-        return finish(document)
+        ahead.cancel()  # not the layout wanted: its core back at once
+        return finish(_best_layout(layout, html, figures, document))
     finally:
         if ahead is not None:
             ahead.cancel()
@@ -336,6 +343,106 @@ def render_pdf(
         logger.propagate = previous
         if fonts is not _shared_fonts:
             _remove_font_folder(fonts)
+
+
+def _best_layout(
+    layout: Callable[[str, _Watch | None], Document],
+    html: str,
+    figures: list[str],
+    first: Document | None = None,
+) -> Document:
+    """``html`` laid out, each of ``figures`` that would leave a gap at the foot of a page
+    put after the block that follows it, and kept there if that page then has less blank
+    (the figures that start a page are found as each page is laid out: a layout that will
+    not be kept is stopped there). ``first``: ``html`` already laid out."""
+    tried, watch = html, _Watch(figures)
+    untried: list[tuple[str, _Watch]] = []
+    """The layouts to go back to, should a figure moved not leave less blank."""
+    while True:
+        try:
+            if first is None:
+                return layout(tried, watch)
+            document, first = first, None
+            watch.finished(document)
+            return document
+        except _Pushed as pushed:
+            rest = [anchor for anchor in watch.figures if anchor not in pushed.figures]
+            untried.append((tried, dataclasses.replace(watch, figures=rest)))
+            tried = swapped(tried, pushed.figures)
+            watch = _Watch(rest, beat=(pushed.page, pushed.blank))
+        except _NoBetter:
+            tried, watch = untried.pop()
+
+
+class _Pushed(Exception):
+    """Figures start a page after a page left with a large gap."""
+
+    def __init__(self, page: int, blank: float, figures: list[str]) -> None:
+        super().__init__(page, blank, figures)
+        self.page, self.blank, self.figures = page, blank, figures
+
+
+class _NoBetter(Exception):
+    """A page that a moved figure was to fill has no less blank than before."""
+
+
+@dataclass
+class _Watch:
+    """What to look for in a layout, page by page, to stop it as soon as it will not be
+    kept."""
+
+    figures: list[str]
+    """The figures that may still be moved."""
+    beat: tuple[int, float] | None = None
+    """A page (0-based) and the blank height it must come out under: the page that the
+    figures moved last were to fill."""
+    _before: PageBox | None = field(default=None, init=False)
+
+    def page(self, number: int, box: PageBox) -> None:
+        """Raises :class:`_NoBetter` or :class:`_Pushed` once page ``number`` is laid out
+        as ``box``."""
+        if self.beat is not None and number == self.beat[0] and _blank(box) >= self.beat[1]:
+            raise _NoBetter()
+        before, self._before = self._before, box
+        if number == 0 or before is None or not self.figures:
+            return
+        starting = _starting(box, self.figures)
+        if starting:
+            top, bottom = _content_area(before)
+            blank = _blank(before)
+            if blank >= PUSHED_GAP * (bottom - top):
+                raise _Pushed(number - 1, blank, starting)
+
+    def finished(self, document: Document) -> None:
+        """The same, over a finished layout."""
+        self._before = None
+        for number, page in enumerate(document.pages):
+            self.page(number, page._page_box)
+
+
+_watching: ContextVar[_Watch | None] = ContextVar("_watching", default=None)
+
+
+def _watched_pages(*args: Any) -> Iterator[PageBox]:
+    """WeasyPrint's own page maker, each page shown to the :class:`_Watch` of the layout
+    as soon as it is made."""
+    watch = _watching.get()
+    assert _make_all_pages is not None  # installed only then
+    for number, page in enumerate(_make_all_pages(*args)):
+        if watch is not None:
+            watch.page(number, page)
+        yield page
+
+
+_make_all_pages: Callable[..., Iterator[PageBox]] | None = getattr(
+    weasyprint.layout, "make_all_pages", None
+)
+_PAGES_WATCHED = _make_all_pages is not None
+"""WeasyPrint lays a document out one page after another; watching each page as it is made
+lets a layout that will not be kept stop there. (Without that, the layout is finished and
+looked at afterwards: the same pages, in more time.)"""
+if _PAGES_WATCHED:
+    weasyprint.layout.make_all_pages = _watched_pages
 
 
 def _moved_ahead(
@@ -373,9 +480,10 @@ def _pushed(document: Document, figures: list[str]) -> list[str]:
     """The figures (of ``figures``) that start a page after a page left with a large gap."""
     pushed = []
     for number in _stranding(document, figures):
-        top, bottom = _content_area(document.pages[number])
-        if _blank(document.pages[number]) >= PUSHED_GAP * (bottom - top):
-            pushed += _starting(document.pages[number + 1], figures)
+        box = document.pages[number]._page_box
+        top, bottom = _content_area(box)
+        if _blank(box) >= PUSHED_GAP * (bottom - top):
+            pushed += _starting(document.pages[number + 1]._page_box, figures)
     return pushed
 
 
@@ -395,7 +503,7 @@ class _Shape:
         return cls(
             len(document.pages),
             frozenset(_stranding(document, figures)),
-            tuple(_blank(page) for page in document.pages),
+            tuple(_blank(page._page_box) for page in document.pages),
         )
 
     def better_than(self, old: _Shape) -> bool:
@@ -414,29 +522,39 @@ def _stranding(document: Document, figures: list[str]) -> set[int]:
     return {
         number - 1
         for number in range(1, len(document.pages))
-        if _starting(document.pages[number], figures)
+        if _starting(document.pages[number]._page_box, figures)
     }
 
 
-def _starting(page: Page, figures: list[str]) -> list[str]:
-    """Those of ``figures`` that start at the top of ``page``'s content."""
+def _starting(page: PageBox, figures: list[str]) -> list[str]:
+    """Those of ``figures`` that start at the top of the page's content: where the page
+    shows the figure's anchor (its border box, as WeasyPrint places anchors), looking only
+    at the boxes that start at the top."""
     top, _ = _content_area(page)
-    return [
-        anchor
-        for anchor in figures
-        if anchor in page.anchors and abs(page.anchors[anchor][1] - top) < 1
-    ]
+    found: list[str] = []
+    boxes: list[Box] = [page]
+    while boxes:
+        box = boxes.pop()
+        anchor = box.style["anchor"]
+        if anchor in figures and anchor not in found and abs(box.hit_area()[1] - top) < 1:
+            found.append(anchor)
+        boxes += [child for child in getattr(box, "children", ()) if child.position_y <= top + 1]
+    return [anchor for anchor in figures if anchor in found]
 
 
-def _content_area(page: Page) -> tuple[float, float]:
-    box = page._page_box  # WeasyPrint's page box: the only way to the page's content area
-    return box.content_box_y(), box.content_box_y() + box.height
+def _content_area(page: PageBox) -> tuple[float, float]:
+    return page.content_box_y(), page.content_box_y() + page.height
 
 
-def _blank(page: Page) -> float:
+def _blank(page: PageBox) -> float:
     """The height left blank under the page's content (the page margins not counted)."""
     top, bottom = _content_area(page)
-    content = [child for child in page._page_box.children if not isinstance(child, MarginBox)]
+    # The page's root box, and its footnotes if it has any: while the page is laid out,
+    # it also has an empty footnote area at its foot, dropped when the layout is done.
+    root, *others = page.children
+    content = [root] + [
+        child for child in others if child.children and not isinstance(child, MarginBox)
+    ]
     lowest = max((_lowest(child) for child in content), default=top)
     return max(0.0, bottom - max(lowest, top))
 
