@@ -303,7 +303,9 @@ def build_many(
         from scoper.pdf.pool import PdfPool
 
         # Started first, so the workers load the renderer while the briefs are checked.
-        pool = PdfPool(min(len(paths), os.cpu_count() or 1), papers=len(paths))
+        pool = PdfPool(
+            min(len(paths), os.cpu_count() or 1), papers=len(paths), repair_here=len(paths) == 1
+        )
     try:
         reports = load_files(paths, config, _context(config, today))
         claimed: dict[str, Path] = {}

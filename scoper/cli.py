@@ -202,7 +202,7 @@ def build(
         # Before the rest of scoper is imported: the renderer's own slow import (WeasyPrint)
         # then runs in the workers while this process loads, reads and checks the briefs.
         files = len(paths) if all(path.is_file() for path in paths) else os.cpu_count() or 1
-        pool = PdfPool(min(files, os.cpu_count() or 1), papers=files)
+        pool = PdfPool(min(files, os.cpu_count() or 1), papers=files, repair_here=files == 1)
     from scoper.brief.source import find_briefs
     from scoper.build import build_many
     from scoper.errors import NoBriefs

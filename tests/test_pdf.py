@@ -189,3 +189,150 @@ def test_clearance_details_are_in_the_pdf_metadata(tmp_path: Path) -> None:
     assert info["/decisionby"] == "2026-12-04" and info["/supersedes"] == "PU-2026-009"
     assert info["/classification"] == "OFFICIAL"
     assert "/viewport" not in info
+
+
+_VARIABLE_FONT = '''
+from fontTools.fontBuilder import FontBuilder
+from fontTools.pens.ttGlyphPen import TTGlyphPen
+from fontTools.ttLib.tables.TupleVariation import TupleVariation
+
+
+def variable_font(path):
+    """A font with a weight axis along which its A gets wider."""
+    builder = FontBuilder(1000, isTTF=True)
+    names = [".notdef", "space", "A"]
+    builder.setupGlyphOrder(names)
+    builder.setupCharacterMap({32: "space", 65: "A"})
+    pen = TTGlyphPen(None)
+    pen.moveTo((100, 0)); pen.lineTo((100, 700)); pen.lineTo((500, 700)); pen.lineTo((500, 0))
+    pen.closePath()
+    box = pen.glyph()
+    builder.setupGlyf({".notdef": box, "space": TTGlyphPen(None).glyph(), "A": box})
+    builder.setupHorizontalMetrics({name: (600, 0) for name in names})
+    builder.setupHorizontalHeader(ascent=800, descent=-200)
+    builder.setupNameTable({"familyName": "Scoper Variable", "styleName": "Regular"})
+    builder.setupOS2(sTypoAscender=800, usWinAscent=800, usWinDescent=200)
+    builder.setupPost()
+    builder.setupFvar([("wght", 100, 400, 900, "Weight")], [])
+    wider = [(0, 0), (0, 0), (100, 0), (100, 0)] + [(0, 0)] * 4
+    builder.setupGvar(
+        {"A": [TupleVariation({"wght": (0, 1.0, 1.0)}, wider)], ".notdef": [], "space": []}
+    )
+    builder.save(path)
+'''
+
+
+def _run(code: str) -> list[str]:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split("\n")
+
+
+def test_a_paper_is_laid_out_without_loading_the_font_tools_it_does_not_use(
+    tmp_path: Path,
+) -> None:
+    """fontTools' subsetter and variable-font instancer, which WeasyPrint imports as it
+    loads, are loaded only when a font needs them: the theme's static fonts, subset by
+    HarfBuzz, do not; a variable font does, and is drawn at the weight asked for."""
+    root = Path(__file__).resolve().parent.parent
+    brief = root / "briefs" / "knife-crime.md"
+    code = f"""
+import sys
+from pathlib import Path
+from scoper.build import build_one
+from scoper.config import load_config
+out = Path({str(tmp_path)!r})
+result = build_one(Path({str(brief)!r}), load_config(), out, frozenset({{"pdf"}}))
+assert result.ok, result.problems
+names = ("fontTools.subset", "fontTools.varLib.instancer")
+loaded = [name for name in names if name in sys.modules]
+print(loaded)
+"""
+    assert _run(code)[0] == "[]"
+    assert (tmp_path / "knife-crime.pdf").stat().st_size > 10_000
+
+    font = tmp_path / "Variable.ttf"
+    code = f"""{_VARIABLE_FONT}
+import sys
+from pathlib import Path
+from scoper.pdf.render import render_pdf
+variable_font({str(font)!r})
+style = "@font-face {{ font-family: V; src: url('{font.as_uri()}'); }} p {{ font-family: V; }}"
+pages = []
+for weight in (400, 900):
+    html = ("<!DOCTYPE html><html lang='en'><head><title>t</title><style>" + style +
+            f"p {{{{ font-variation-settings: 'wght' {{weight}} }}}}</style></head>"
+            "<body><p>AAAA</p></body></html>")
+    rendered = render_pdf(html, (Path({str(tmp_path)!r}),), "t", "2026-01-01")
+    assert rendered.warnings == [], rendered.warnings
+    pages.append(rendered.pdf)
+print("fontTools.varLib.instancer" in sys.modules)
+import io
+import pikepdf
+from fontTools.ttLib import TTFont
+for pdf in pages:
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        [font] = [f for page in opened.pages for f in page.Resources.Font.values()]
+        data = font.DescendantFonts[0].FontDescriptor.FontFile2.read_bytes()
+    glyphs = TTFont(io.BytesIO(data))["glyf"]
+    print(max(getattr(glyphs[name], "xMax", 0) for name in glyphs.keys()))
+"""
+    loaded, light, heavy, *_ = _run(code)
+    assert loaded == "True"
+    # The font embedded for weight 900 has the wider A: the instancer did its work.
+    assert (int(light), int(heavy)) == (500, 600)
+
+
+def test_a_pool_for_one_paper_repairs_it_in_its_owner(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A one-paper build puts the PDF's structure tree right in the command's own process,
+    which has nothing else to do meanwhile, rather than in the worker before its layout: the
+    PDF is byte for byte the one the worker would have made."""
+    from scoper.build import paper_job
+    from scoper.pdf import tagfix
+    from scoper.pdf.pool import PdfPool, render_job
+    from scoper.render.theme import theme_for
+
+    result = build_one(
+        Path(__file__).resolve().parent.parent / "briefs" / "knife-crime.md",
+        Config(),
+        tmp_path,
+        frozenset({"html"}),
+    )
+    assert result.brief is not None
+    job = paper_job(result.brief, Config(), theme_for(Config()), result.problems)
+    in_worker = render_job(job)
+    with PdfPool(1, papers=1, repair_here=True) as pool:
+        # Watched here only: the worker was forked when the pool started.
+        repaired: list[int] = []
+        real = tagfix.repair
+
+        def spy(pdf: bytes) -> bytes:
+            repaired.append(len(pdf))
+            return real(pdf)
+
+        monkeypatch.setattr(tagfix, "repair", spy)
+        outcome = pool.submit(job).result()
+    assert len(repaired) == 1
+    assert outcome.pdf is not None and in_worker.pdf is not None
+
+    def unidentified(pdf: bytes) -> bytes:
+        # The file's /ID is made afresh by the PDF library each time it saves.
+        return re.sub(rb"/ID \[<[0-9a-f]+><[0-9a-f]+>\]", b"", pdf)
+
+    assert unidentified(outcome.pdf) == unidentified(in_worker.pdf)
+    assert (outcome.pages, outcome.warnings) == (in_worker.pages, in_worker.warnings)
+
+
+def test_a_paper_that_fails_in_a_pool_for_one_fails_the_same_way() -> None:
+    from scoper.pdf.pool import PdfJob, PdfPool
+
+    job = PdfJob(html="<p>x</p>", roots=(Path(__file__).parent,), title="t", created="2026")
+    with PdfPool(1, papers=1, repair_here=True) as pool:
+        outcome = pool.submit(job, timeout=0.001).result()
+    assert outcome.pdf is None and outcome.error is not None
+    assert "stopped after" in outcome.error

@@ -8,6 +8,7 @@ main process has to do anyway.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import multiprocessing
 import os
@@ -58,7 +59,10 @@ under 100."""
 
 
 def render_job(
-    job: PdfJob, timeout: float = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB
+    job: PdfJob,
+    timeout: float = DEFAULT_TIMEOUT,
+    memory_mb: int = DEFAULT_MEMORY_MB,
+    repaired: bool = True,
 ) -> PdfOutcome:
     """Render ``job`` in a child process of this one, ended after ``timeout`` seconds or
     when it takes more than ``memory_mb`` megabytes; every failure becomes an outcome.
@@ -67,9 +71,10 @@ def render_job(
     alarm, say) can be caught by the renderer's own code (WeasyPrint's SVG drawing catches
     everything and leaves the image out), while a process that is killed stays killed.
     The child is forked, so it starts with the renderer loaded, in milliseconds.
+    ``repaired``: as for :func:`scoper.pdf.render.render_pdf`.
     """
     if not hasattr(os, "fork"):  # Windows: no fork; the limits need a POSIX system
-        return _render_here(job)
+        return _render_here(job, repaired)
     global _warm_pending
     if _warm_pending:
         _warm_pending = False
@@ -92,7 +97,7 @@ def render_job(
         collect_less()  # the layout's own objects: most of its time otherwise
         _limit_memory(memory_mb)
         _limit_cpu(timeout)
-        return _render_here(job)
+        return _render_here(job, repaired)
 
     try:
         return Forked(render).result(timeout)
@@ -109,7 +114,7 @@ def render_job(
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _render_here(job: PdfJob) -> PdfOutcome:
+def _render_here(job: PdfJob, repaired: bool = True) -> PdfOutcome:
     """Render in this process; failures become an outcome, since exceptions from inside
     the renderer need not survive being sent between processes."""
     from scoper.pdf.render import render_pdf
@@ -123,6 +128,7 @@ def _render_here(job: PdfJob) -> PdfOutcome:
             job.variant,
             job.attachments,
             spare_core=_spare_core,
+            repaired=repaired,
         )
     except MemoryError:
         return PdfOutcome(None, [], "the paper needs more memory than a render may take")
@@ -219,6 +225,7 @@ class PdfPool:
         ignore_interrupts: bool = False,
         papers: int = 1,
         speculate: bool = True,
+        repair_here: bool = False,
     ) -> None:
         """``fork`` starts a worker in milliseconds; without it (in a process that already
         runs threads, where forking is unsafe) workers start a fresh Python.
@@ -227,7 +234,11 @@ class PdfPool:
         several, workers warm up first (see :func:`scoper.pdf.render.warm_up`).
         ``speculate``: a render may lay out a second version of its paper at the same time
         when every render has a core to spare (twice as many usable cores as renders at
-        once); an owner that keeps the other cores busy itself says no."""
+        once); an owner that keeps the other cores busy itself says no. ``repair_here``:
+        the owner, with nothing else to do while its paper is laid out, puts the PDF's
+        structure tree right itself (:func:`scoper.pdf.tagfix.repair`): the PDF library
+        that takes loads here, meanwhile, not in the worker before the layout."""
+        self._repair_here = repair_here
         methods = multiprocessing.get_all_start_methods()
         method = "fork" if fork and "fork" in methods else "spawn"
         context = multiprocessing.get_context(method)
@@ -246,7 +257,31 @@ class PdfPool:
     def submit(
         self, job: PdfJob, timeout: float = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB
     ) -> Future[PdfOutcome]:
-        return self._executor.submit(render_job, job, timeout, memory_mb)
+        if not self._repair_here:
+            return self._executor.submit(render_job, job, timeout, memory_mb)
+        laid_out = self._executor.submit(render_job, job, timeout, memory_mb, False)
+        from scoper.pdf.tagfix import repair  # loaded now, while the worker lays out
+
+        outcome: Future[PdfOutcome] = Future()
+
+        def repaired(done: Future[PdfOutcome]) -> None:
+            if done.cancelled():
+                outcome.cancel()
+                return
+            failure = done.exception()
+            if failure is not None:  # the pool's own failure, as the owner would have had it
+                outcome.set_exception(failure)
+                return
+            result = done.result()
+            if result.pdf is not None:
+                try:
+                    result = dataclasses.replace(result, pdf=repair(result.pdf))
+                except Exception as error:  # as a failure in the worker would be
+                    result = PdfOutcome(None, result.warnings, f"{type(error).__name__}: {error}")
+            outcome.set_result(result)
+
+        laid_out.add_done_callback(repaired)
+        return outcome
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)

@@ -6,12 +6,14 @@ import contextlib
 import dataclasses
 import functools
 import hashlib
+import importlib
 import logging
 import os
 import re
 import shutil
 import subprocess
 import sys
+import types
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -21,7 +23,6 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from scoper.pdf.floats import movable, swapped
-from scoper.pdf.tagfix import repair
 
 if TYPE_CHECKING:
     from scoper.forked import Forked
@@ -64,7 +65,39 @@ def _one_library_listing() -> Iterator[None]:
         ctypes.util.find_library = original
 
 
-with _one_library_listing():
+@contextlib.contextmanager
+def _font_tools_when_used() -> Iterator[None]:
+    """Load fontTools' subsetter and variable-font instancer the first time WeasyPrint uses
+    them, not when it loads.
+
+    WeasyPrint imports both as it loads (80 ms, a tenth of a one-paper PDF, in the process
+    that lays the paper out), for fonts that need them: a variable font, or subsetting
+    where HarfBuzz cannot. The theme's fonts are static and HarfBuzz subsets them, so most
+    runs never use either. While WeasyPrint loads, each is a stand-in module whose first use
+    imports the real one; a font that needs them gets exactly what it got before.
+    """
+
+    def real(name: str) -> types.ModuleType:
+        return importlib.import_module(name)
+
+    subset = types.ModuleType("fontTools.subset")
+    subset.__getattr__ = lambda attribute: getattr(real("fontTools.subset"), attribute)  # type: ignore[method-assign]
+    instancer = types.ModuleType("fontTools.varLib.instancer")
+    instancer.instantiateVariableFont = lambda *args, **kwargs: real(  # type: ignore[attr-defined]
+        "fontTools.varLib.instancer"
+    ).instantiateVariableFont(*args, **kwargs)
+    stand_ins = {"fontTools.subset": subset, "fontTools.varLib.instancer": instancer}
+    placed = {name: module for name, module in stand_ins.items() if name not in sys.modules}
+    sys.modules.update(placed)
+    try:
+        yield
+    finally:
+        for name, module in placed.items():
+            if sys.modules.get(name) is module:
+                del sys.modules[name]  # the real module for anyone else
+
+
+with _one_library_listing(), _font_tools_when_used():
     import weasyprint.layout
     from weasyprint import CSS, HTML
     from weasyprint.document import Document
@@ -237,6 +270,7 @@ def render_pdf(
     variant: str = "pdf/ua-1",
     attachments: tuple[tuple[str, bytes, str], ...] = (),
     spare_core: bool = False,
+    repaired: bool = True,
 ) -> RenderedPdf:
     """The PDF of an HTML paper (or part of the pack), with what the renderer logged.
 
@@ -246,7 +280,8 @@ def render_pdf(
     pdf/a-3u (for the record; tagged too); ``attachments`` are (file name, bytes,
     description) embedded as the PDF's source files. ``spare_core``: the machine has a core
     with nothing else to do, which may lay out a second version of the paper at the same
-    time (see :func:`_moved_ahead`).
+    time (see :func:`_moved_ahead`). ``repaired``: the structure tree is put right here;
+    without it, the caller puts it right (with :func:`scoper.pdf.tagfix.repair`).
     """
     from weasyprint import Attachment
 
@@ -312,8 +347,12 @@ def render_pdf(
                 for name in page.anchors
                 if name.startswith("part-")
             }
-            # What WeasyPrint tags wrongly is put right (see scoper.pdf.tagfix).
-            pdf = repair(document.write_pdf(**options))
+            pdf = document.write_pdf(**options)
+            if repaired:
+                # What WeasyPrint tags wrongly is put right (see scoper.pdf.tagfix).
+                from scoper.pdf.tagfix import repair
+
+                pdf = repair(pdf)
             return RenderedPdf(pdf, list(handler.messages), len(document.pages), anchors)
 
         def moved() -> tuple[_Shape, RenderedPdf]:
