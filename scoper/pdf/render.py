@@ -355,26 +355,29 @@ def render_pdf(
                 pdf = repair(pdf)
             return RenderedPdf(pdf, list(handler.messages), len(document.pages), anchors)
 
-        def moved() -> tuple[_Shape, RenderedPdf]:
+        def moved() -> tuple[tuple[float, ...], RenderedPdf]:
             # In the forked process: every figure moved, laid out to the end.
             document = layout(swapped(html, figures))
-            return _Shape.of(document, figures), finish(document)
+            return tuple(_blank(page._page_box) for page in document.pages), finish(document)
 
         if figures and spare_core:
             ahead = _moved_ahead(moved)
         if ahead is None:
             return finish(_best_layout(layout, html, figures))
-        document = layout(html)
-        if sorted(_pushed(document, figures)) == sorted(figures):
-            # The layout with every figure moved was done on the spare core meanwhile.
-            done = _value(ahead)
+        # The layout that _best_layout tries second when every figure would leave a gap
+        # (most papers have one figure) is done on the spare core meanwhile.
+        try:
+            document = layout(html, _Watch(figures))
+        except _Pushed as pushed:
+            done = _value(ahead) if sorted(pushed.figures) == sorted(figures) else None
             if done is not None:
-                shape, rendered = done
-                if shape.better_than(_Shape.of(document, figures)):
+                blanks, rendered = done
+                if blanks[pushed.page] < pushed.blank:  # as _best_layout decides
                     return rendered
-                return finish(document)
+        else:
+            return finish(document)  # no figure left a gap
         ahead.cancel()  # not the layout wanted: its core back at once
-        return finish(_best_layout(layout, html, figures, document))
+        return finish(_best_layout(layout, html, figures))
     finally:
         if ahead is not None:
             ahead.cancel()
@@ -385,25 +388,18 @@ def render_pdf(
 
 
 def _best_layout(
-    layout: Callable[[str, _Watch | None], Document],
-    html: str,
-    figures: list[str],
-    first: Document | None = None,
+    layout: Callable[[str, _Watch | None], Document], html: str, figures: list[str]
 ) -> Document:
     """``html`` laid out, each of ``figures`` that would leave a gap at the foot of a page
-    put after the block that follows it, and kept there if that page then has less blank
-    (the figures that start a page are found as each page is laid out: a layout that will
-    not be kept is stopped there). ``first``: ``html`` already laid out."""
+    put after the block that follows it, and kept there if that page then has less blank.
+    The figures that start a page are found as each page is laid out: a layout that will
+    not be kept is stopped there, not laid out to its end."""
     tried, watch = html, _Watch(figures)
     untried: list[tuple[str, _Watch]] = []
     """The layouts to go back to, should a figure moved not leave less blank."""
     while True:
         try:
-            if first is None:
-                return layout(tried, watch)
-            document, first = first, None
-            watch.finished(document)
-            return document
+            return layout(tried, watch)
         except _Pushed as pushed:
             rest = [anchor for anchor in watch.figures if anchor not in pushed.figures]
             untried.append((tried, dataclasses.replace(watch, figures=rest)))
@@ -485,8 +481,8 @@ if _PAGES_WATCHED:
 
 
 def _moved_ahead(
-    moved: Callable[[], tuple[_Shape, RenderedPdf]],
-) -> Forked[tuple[_Shape, RenderedPdf]] | None:
+    moved: Callable[[], tuple[tuple[float, ...], RenderedPdf]],
+) -> Forked[tuple[tuple[float, ...], RenderedPdf]] | None:
     """The paper with its figures moved, laid out in a forked process on the spare core
     while this one lays out the paper as written; None where processes cannot be forked."""
     if not hasattr(os, "fork"):
@@ -499,7 +495,9 @@ def _moved_ahead(
         return None
 
 
-def _value(ahead: Forked[tuple[_Shape, RenderedPdf]]) -> tuple[_Shape, RenderedPdf] | None:
+def _value(
+    ahead: Forked[tuple[tuple[float, ...], RenderedPdf]],
+) -> tuple[tuple[float, ...], RenderedPdf] | None:
     """What the layout done ahead sent, or None if it failed (it has the renderer's limits
     of time and memory, and is then laid out here, in turn)."""
     from scoper.forked import ChildFailed
@@ -513,56 +511,6 @@ def _value(ahead: Forked[tuple[_Shape, RenderedPdf]]) -> tuple[_Shape, RenderedP
 PUSHED_GAP = 0.1
 """A figure is moved after the block that follows it when it left at least this share of
 the page before it blank."""
-
-
-def _pushed(document: Document, figures: list[str]) -> list[str]:
-    """The figures (of ``figures``) that start a page after a page left with a large gap."""
-    pushed = []
-    for number in _stranding(document, figures):
-        box = document.pages[number]._page_box
-        top, bottom = _content_area(box)
-        if _blank(box) >= PUSHED_GAP * (bottom - top):
-            pushed += _starting(document.pages[number + 1]._page_box, figures)
-    return pushed
-
-
-@dataclass(frozen=True, slots=True)
-class _Shape:
-    """What decides between two layouts of a paper: its length, and the blank space on
-    each page before a figure that starts a page."""
-
-    pages: int
-    stranding: frozenset[int]
-    """The pages followed by a page that a figure starts."""
-    blanks: tuple[float, ...]
-    """The height left blank on each page."""
-
-    @classmethod
-    def of(cls, document: Document, figures: list[str]) -> _Shape:
-        return cls(
-            len(document.pages),
-            frozenset(_stranding(document, figures)),
-            tuple(_blank(page._page_box) for page in document.pages),
-        )
-
-    def better_than(self, old: _Shape) -> bool:
-        """Fewer pages than ``old``, or as many and less blank space on the pages before a
-        figure that starts a page (in either)."""
-        if self.pages != old.pages:
-            return self.pages < old.pages
-        pages = self.stranding | old.stranding
-        return sum(self.blanks[number] for number in pages) < sum(
-            old.blanks[number] for number in pages
-        )
-
-
-def _stranding(document: Document, figures: list[str]) -> set[int]:
-    """The pages followed by a page that a figure starts."""
-    return {
-        number - 1
-        for number in range(1, len(document.pages))
-        if _starting(document.pages[number]._page_box, figures)
-    }
 
 
 def _starting(page: PageBox, figures: list[str]) -> list[str]:
