@@ -1,4 +1,4 @@
-from scoper.cli import main
+from scoper.start import main
 
 if __name__ == "__main__":
     main()

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from scoper.build import BriefResult
     from scoper.config import Config
     from scoper.formats import Format
+    from scoper.pdf.pool import PdfPool
 
 
 class _Failure(click.ClickException):
@@ -201,8 +202,13 @@ def build(
 
         # Before the rest of scoper is imported: the renderer's own slow import (WeasyPrint)
         # then runs in the workers while this process loads, reads and checks the briefs.
+        # One paper's renderer may have been started before this module (scoper.start).
         files = len(paths) if all(path.is_file() for path in paths) else os.cpu_count() or 1
-        pool = PdfPool(min(files, os.cpu_count() or 1), papers=files, repair_here=files == 1)
+        started = click.get_current_context().obj
+        if files == 1 and isinstance(started, PdfPool):
+            pool = started
+        else:
+            pool = PdfPool(min(files, os.cpu_count() or 1), papers=files, repair_here=files == 1)
     from scoper.brief.source import find_briefs
     from scoper.build import build_many
     from scoper.errors import NoBriefs
@@ -587,8 +593,14 @@ def schema() -> None:
     _echo_json(json.dumps(front_matter_schema(), indent=2))
 
 
-def main() -> None:
+def main(renderer: PdfPool | None = None) -> None:
+    """Run the command line. ``renderer``: a PDF renderer started before this module was
+    loaded, for a build of one paper's PDF (see :mod:`scoper.start`); stopped if unused."""
     from scoper import collect_less
 
     collect_less()  # the render and check workers are forked from this process
-    cli(prog_name="scoper")
+    try:
+        cli(prog_name="scoper", obj=renderer)
+    finally:
+        if renderer is not None:
+            renderer.close()

@@ -199,3 +199,70 @@ def test_a_fault_in_rendering_fails_that_brief_only(
         result.output
     )
     assert (tmp_path / "output" / "good.html").exists()
+
+
+def test_the_renderer_is_started_first_only_for_one_papers_pdf(tmp_path: Path) -> None:
+    """scoper.start reads the command line before Click is loaded, to start one paper's PDF
+    renderer at once; it must read it as the build command does."""
+    import click
+
+    from scoper.start import BUILD_VALUE_OPTIONS, one_pdf
+
+    build = cli.commands["build"]
+    taking_values = {
+        name
+        for param in build.params
+        if isinstance(param, click.Option) and not param.is_flag
+        for name in param.opts + param.secondary_opts
+    }
+    assert taking_values == BUILD_VALUE_OPTIONS
+    brief = tmp_path / "a.md"
+    brief.write_text("---\n---\n", encoding="utf-8")
+    other = tmp_path / "b.md"
+    other.write_text("---\n---\n", encoding="utf-8")
+    path = str(brief)
+    assert one_pdf(["build", path])
+    assert one_pdf(["build", "--format", "pdf", path])
+    assert one_pdf(["build", "--format=html,pdf", "-o", str(tmp_path), path])
+    assert one_pdf(["build", "--timeout", "5", path, "--public"])
+    assert one_pdf(["build", "--", path])
+    assert not one_pdf(["build", "--format", "html,docx", path])
+    assert not one_pdf(["build", path, str(other)])
+    assert not one_pdf(["build", str(tmp_path)])  # a folder: a pool of its own
+    assert not one_pdf(["build", "-o", path])  # the path is the option's value
+    assert not one_pdf(["build", path, "--help"])
+    assert not one_pdf(["check", path])
+    assert not one_pdf([])
+
+
+def test_one_paper_built_with_its_renderer_started_first(
+    write_brief: BriefWriter, tmp_path: Path
+) -> None:
+    """The installed command (scoper.start) builds one paper's PDF with the renderer it
+    started before the command line was read; a build that wants no PDF stops it unused."""
+    path = write_brief()
+    out = tmp_path / "out"
+    code = (
+        "import sys\n"
+        "from scoper import start\n"
+        "from scoper.pdf import pool\n"
+        "made = []\n"
+        "real = pool.PdfPool.__init__\n"
+        "def init(self, *args, **kwargs):\n"
+        "    made.append(kwargs)\n"
+        "    real(self, *args, **kwargs)\n"
+        "pool.PdfPool.__init__ = init\n"
+        f"sys.argv = ['scoper', 'build', {str(path)!r}, '-o', {str(out)!r}] + sys.argv[1:]\n"
+        "try:\n    start.main()\n"
+        "except SystemExit as end:\n    assert not end.code, end.code\n"
+        "print(made)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[{'papers': 1, 'repair_here': True}]"
+    assert (out / f"{path.stem}.pdf").stat().st_size > 10_000
+    done = subprocess.run(
+        [sys.executable, "-c", code, "--format", "html"], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -1,0 +1,58 @@
+"""The command's entry point: a build of one paper's PDF starts its renderer first of all.
+
+A paper's PDF waits, from start to finish, on its renderer process: the renderer loads
+WeasyPrint (a quarter of a second), then lays the paper out, while the command reads and
+checks the brief beside it and is done long before. Whatever the command loads before it
+starts the renderer (Click and the command line, the process pool) is on the PDF's path.
+So this module looks at the command line before anything is loaded, and when it asks for
+the PDF of one brief, starts the renderer at once; then the command runs as always
+(:mod:`scoper.cli`), and uses it. A guess that turns out wrong (the brief has errors, say)
+costs only a renderer that is stopped unused.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+BUILD_VALUE_OPTIONS = frozenset({"-o", "--output", "--format", "--timeout", "--pdf-variant"})
+"""The options of ``scoper build`` that take a value (tests/test_cli.py checks this list
+against the command's own)."""
+
+
+def main() -> None:
+    from scoper import collect_less
+
+    collect_less()  # the render and check workers are forked from this process
+    renderer = None
+    if one_pdf(sys.argv[1:]):
+        from scoper.pdf.pool import PdfPool
+
+        renderer = PdfPool(1, papers=1, repair_here=True)
+    from scoper.cli import main as run
+
+    run(renderer)
+
+
+def one_pdf(arguments: list[str]) -> bool:
+    """Whether ``arguments`` (the command line after ``scoper``) ask ``scoper build`` for
+    the PDF of one brief file."""
+    if not arguments or arguments[0] != "build":
+        return False
+    formats, paths = "all", []
+    rest = iter(arguments[1:])
+    for argument in rest:
+        if argument in ("-h", "--help"):
+            return False
+        if argument == "--":
+            paths += list(rest)
+            break
+        name, equals, value = argument.partition("=")
+        if name in BUILD_VALUE_OPTIONS:
+            value = value if equals else next(rest, "")
+            if name == "--format":
+                formats = value
+        elif not argument.startswith("-"):
+            paths.append(argument)
+    wanted = {name.strip() for name in formats.split(",")}
+    return len(paths) == 1 and os.path.isfile(paths[0]) and bool(wanted & {"pdf", "all"})
