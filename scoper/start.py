@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import NoReturn
 
 BUILD_VALUE_OPTIONS = frozenset({"-o", "--output", "--format", "--timeout", "--pdf-variant"})
 """The options of ``scoper build`` that take a value (tests/test_cli.py checks this list
@@ -31,7 +32,39 @@ def main() -> None:
         renderer = PdfPool(1, papers=1, repair_here=True)
     from scoper.cli import main as run
 
-    run(renderer)
+    try:
+        run(renderer)
+    except SystemExit as end:
+        _exit(end.code)
+    _exit(0)
+
+
+def _exit(code: object) -> NoReturn:
+    """End the command without taking the interpreter apart.
+
+    Once a command is done, everything it made is written (atomically, and synced) and its
+    worker processes have stopped; what Python would do next is free every object it still
+    holds, module by module, and walk them all once more for cycles: 30 to 60 ms after a
+    one-paper HTML or Word build, a sixth of its time, for memory the system takes back at
+    once anyway. The exit handlers registered with :mod:`atexit` still run, and what is
+    printed is flushed, as on a normal exit; ``code`` is what ``sys.exit`` was given.
+    """
+    import atexit
+
+    atexit._run_exitfuncs()  # what exit handlers there are: logging's, the pools'
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:
+        print(code, file=sys.stderr)  # as sys.exit("message") prints it
+        status = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a reader that went away, or a stream closed
+            status = status or 120  # as Python itself exits when it cannot flush
+    os._exit(status)
 
 
 def one_pdf(arguments: list[str]) -> bool:

@@ -266,3 +266,42 @@ def test_one_paper_built_with_its_renderer_started_first(
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_installed_command_ends_as_python_would(
+    write_brief: BriefWriter, tmp_path: Path
+) -> None:
+    """scoper.start ends the process without taking the interpreter apart, once the command
+    is done: the exit status is the command's, what it printed is all there, and the exit
+    handlers still run."""
+    good = write_brief()
+    bad = write_brief("bad.md", text="---\ntitle: [unclosed\n---\n")
+    out = tmp_path / "out"
+
+    def scoper(*args: str) -> subprocess.CompletedProcess[str]:
+        code = (
+            "import atexit, sys\n"
+            "atexit.register(lambda: print('exit handler ran'))\n"
+            "from scoper.start import main\n"
+            f"sys.argv = ['scoper', *{list(args)!r}]\n"
+            "main()\n"
+            "print('never here')\n"
+        )
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+
+    done = scoper("build", str(good), "--format", "html,docx", "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        f"built {good} -> {out / 'loneliness.html'}, {out / 'loneliness.docx'}",
+        "1 of 1 brief built",
+        "exit handler ran",
+    ]
+    assert (out / "loneliness.docx").stat().st_size > 5_000
+    done = scoper("build", str(bad), "--format", "html", "-o", str(out))
+    assert done.returncode == 1
+    assert f"{bad}:" in done.stderr and "0 of 1 brief built" in done.stderr
+    assert done.stdout.splitlines()[-1] == "exit handler ran"
+    done = scoper("build", "--format", "nonsense", str(good))
+    assert done.returncode == 2 and "nonsense" in done.stderr
+    done = scoper("check", str(good))
+    assert done.returncode == 0 and done.stdout.splitlines()[-1] == "exit handler ran"
