@@ -336,3 +336,28 @@ def test_a_paper_that_fails_in_a_pool_for_one_fails_the_same_way() -> None:
         outcome = pool.submit(job, timeout=0.001).result()
     assert outcome.pdf is None and outcome.error is not None
     assert "stopped after" in outcome.error
+
+
+def test_a_warm_worker_parses_each_new_stylesheet_once(tmp_path: Path) -> None:
+    """A worker that renders many papers parses the stylesheets of each kind of paper it
+    meets (another marking is another stylesheet) once, before it forks the renderer for
+    it; a stylesheet the renderer has something to say about is not kept, so that each
+    paper still reports it."""
+    root = Path(__file__).resolve().parent.parent / "templates"
+    code = f"""
+from pathlib import Path
+from scoper.pdf import render
+
+def page(style):
+    return ("<!DOCTYPE html><html lang='en'><head><style>" + style +
+            "</style></head><body><p>Text</p></body></html>")
+
+roots = (Path({str(root)!r}),)
+counts = []
+for style in ("p {{ color: red }}", "p {{ color: blue }}", "p {{ color: red }}",
+              "p {{ colour: blue }}"):
+    render.warm_up(page(style), roots)
+    counts.append(len(render._parsed_styles))
+print(counts)
+"""
+    assert _run(code)[0] == "[1, 2, 2, 2]"

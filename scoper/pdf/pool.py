@@ -75,9 +75,7 @@ def render_job(
     """
     if not hasattr(os, "fork"):  # Windows: no fork; the limits need a POSIX system
         return _render_here(job, repaired)
-    global _warm_pending
-    if _warm_pending:
-        _warm_pending = False
+    if _warming:
         from scoper.pdf.render import warm_up
 
         warm_up(job.html, job.roots)
@@ -178,10 +176,11 @@ def _limit_cpu(timeout: float) -> None:
         pass
 
 
-_warm_pending = False
-"""Whether this worker lays out a sample of its first job before forking a renderer for it
-(see :func:`scoper.pdf.render.warm_up`): worth it when a worker has several papers to render,
-each in a child that would otherwise load fonts and shaping caches afresh."""
+_warming = False
+"""Whether this worker lays out a sample of its first job before forking a renderer for it,
+and parses the stylesheets of each later job it has not seen (see
+:func:`scoper.pdf.render.warm_up`): worth it when a worker has several papers to render,
+each in a child that would otherwise load fonts, styles and shaping caches afresh."""
 
 
 _spare_core = False
@@ -193,13 +192,13 @@ then lay out its second version at the same time as its first (see
 def _load_renderer(
     ignore_interrupts: bool = False, warm: bool = False, spare_core: bool = False
 ) -> None:
-    global _warm_pending, _spare_core
+    global _warming, _spare_core
     if ignore_interrupts:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     from scoper.pdf.render import prepare
 
     prepare()
-    _warm_pending = warm
+    _warming = warm
     _spare_core = spare_core
 
 

@@ -202,11 +202,18 @@ def warm_up(html: str, roots: tuple[Path, ...]) -> None:
     fonts, styles and shaping caches a paper needs are loaded in this process, once, before
     it forks a renderer per paper. Only the paper's stylesheets are used (the theme's, and
     its marking from a fixed list): this runs outside the limits a paper renders under, so
-    no word of the brief reaches it."""
+    no word of the brief reaches it.
+
+    Once warm, a paper whose stylesheets differ from those seen so far (another marking)
+    has them parsed here too, so that the renderer forked for it, and for every later
+    paper like it, finds them parsed."""
     global _shared_fonts
     prepare()
     _, styles = _split_styles(html)
-    if not styles or _shared_fonts is not None:
+    if not styles:
+        return
+    if _shared_fonts is not None:
+        _parse_ahead(styles, roots, _shared_fonts)
         return
     _shared_fonts = FontConfiguration()
     sample = (
@@ -249,6 +256,26 @@ def warm_up(html: str, roots: tuple[Path, ...]) -> None:
         Finalize(
             None, shutil.rmtree, args=(folder,), kwargs={"ignore_errors": True}, exitpriority=0
         )
+
+
+def _parse_ahead(styles: list[str], roots: tuple[Path, ...], fonts: FontConfiguration) -> None:
+    """Parse ``styles`` for ``fonts`` and keep them, unless the renderer says something of
+    them: then each paper parses them again, so that what it said is reported with the
+    paper, as it always was."""
+    before = set(_parsed_styles)
+    logger = logging.getLogger("weasyprint")
+    handler = RenderWarnings()
+    logger.addHandler(handler)
+    previous, logger.propagate = logger.propagate, False
+    try:
+        with contextlib.suppress(Exception):  # a saving, never a failure
+            _stylesheets(styles, roots, fonts, {})
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = previous
+    if handler.messages:
+        for key in set(_parsed_styles) - before:
+            del _parsed_styles[key]
 
 
 @dataclass(frozen=True, slots=True)
