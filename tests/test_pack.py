@@ -500,8 +500,9 @@ def test_trackers_in_pieces_read_as_one_and_no_page_is_blank(
     assert outcome.ok and outcome.pack is not None
     pieces = outcome.pack.closing_pieces()
     assert len(pieces) > 6 and all(p.groups for p in pieces if p.part == "part-tracker")
-    # Each piece was laid out (and kept) on its own, beside the front and the stamp.
-    assert len(list((out / FOLDER).glob("*.pdf"))) == len(pieces) + 2
+    # Each piece was laid out (and kept) on its own, beside the front, the contents and the
+    # stamp.
+    assert len(list((out / FOLDER).glob("*.pdf"))) == len(pieces) + 3
     reader = PdfReader(out / "pack.pdf")
     texts = [page.extract_text() for page in reader.pages]
     blank = [number + 1 for number, text in enumerate(texts) if not _body_lines(text)]
@@ -523,8 +524,8 @@ def test_trackers_in_pieces_read_as_one_and_no_page_is_blank(
 
 def test_a_change_to_an_action_lays_out_only_the_trackers_again(tmp_path: Path) -> None:
     """Each closing part is laid out on its own: an action's new wording reaches the two
-    trackers, so they are laid out again, while the register, the annex, the front and the
-    page-number stamp are reused as they were kept."""
+    trackers, so they are laid out again, while the register, the annex, the front, the
+    contents and the page-number stamp are reused as they were kept."""
     from scoper.pack.parts import FOLDER
 
     briefs = tmp_path / "briefs"
@@ -536,14 +537,14 @@ def test_a_change_to_an_action_lays_out_only_the_trackers_again(tmp_path: Path) 
     brief.write_text(brief.read_text().replace("Select five test areas", "Select six test areas"))
     assert build_pack(sorted(briefs.glob("*.md")), Config(), out, today=TODAY).ok
     after = {part.name for part in (out / FOLDER).glob("*.pdf")}
-    assert len(before) == len(after) == 6
-    assert len(before & after) == 4  # all but the tracker by date and the tracker by owner
+    assert len(before) == len(after) == 7
+    assert len(before & after) == 5  # all but the tracker by date and the tracker by owner
     tracker = [p.extract_text() for p in PdfReader(out / "pack.pdf").pages]
     assert any("Select six test areas" in " ".join(t.split()) for t in tracker)
 
 
 def test_parts_kept_from_the_last_run_give_the_pack_made_afresh(tmp_path: Path) -> None:
-    """A one-paper change reuses the pack's own parts (front, closing parts, stamp) laid
+    """A one-paper change reuses the pack's own parts (front, contents, closing parts, stamp) laid
     out last time when their HTML is the same: the pack must be the one a cold run makes,
     and a kept part changed behind scoper's back is laid out again, never used."""
     from scoper.pack.parts import FOLDER
@@ -553,14 +554,15 @@ def test_parts_kept_from_the_last_run_give_the_pack_made_afresh(tmp_path: Path) 
     kept = tmp_path / "kept"
     build_pack(sorted(briefs.glob("*.md")), Config(), kept, today=TODAY)
     parts = sorted((kept / FOLDER).glob("*.pdf"))
-    # The front, the four closing parts (each laid out on its own), the page-number stamp.
-    assert len(parts) == 6
+    # The front, the contents, the four closing parts (each laid out on its own), the
+    # page-number stamp.
+    assert len(parts) == 7
     brief = briefs / "loneliness.md"
     # Outside the summary, which the front's grid quotes (a change there lays out the
     # front again).
     brief.write_text(brief.read_text().replace("about 3,500 link", "about 3,600 link"))
     again = build_pack(sorted(briefs.glob("*.md")), Config(), kept, today=TODAY)
-    assert again.ok and sorted((kept / FOLDER).glob("*.pdf")) == parts  # all six reused
+    assert again.ok and sorted((kept / FOLDER).glob("*.pdf")) == parts  # all seven reused
     afresh = build_pack(sorted(briefs.glob("*.md")), Config(), tmp_path / "afresh", today=TODAY)
     assert afresh.ok
 

@@ -198,7 +198,7 @@ def test_the_pack_lets_go_of_each_part_once_copied(
         for number in range(3):
             pack.add(Part(a if number % 2 == 0 else b, f"paper-{number}", {}))
             assert len(opened) == number + 1 and {id(pdf) for pdf in opened} <= closed, number
-        data = pack.finish(Part(b, "part-cover", {}), "A pack of three")
+        data = pack.finish([Part(b, "part-cover", {})], "A pack of three")
     reader = PdfReader(__import__("io").BytesIO(data))
     length_a, length_b = (
         len(PdfReader(built / "a.pdf").pages),

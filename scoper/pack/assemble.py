@@ -1,5 +1,5 @@
-"""Assembling the pack PDF from its parts: the front (cover, contents), each paper's own
-PDF, and the back (tracker, register, annex).
+"""Assembling the pack PDF from its parts: the front (cover, grid, changes), the contents,
+each paper's own PDF, and the back (tracker, register, annex).
 
 Each paper is laid out once, for its own PDF, and the pack reuses those pages: laying out
 forty papers a second time in one document would double the work of every pack and make a
@@ -49,7 +49,7 @@ def merge(parts: list[Part], title: str, stamp: bytes | None = None) -> bytes:
     with PackPdf() as pack:
         for part in parts[1:]:
             pack.add(part)
-        return pack.finish(parts[0], title, stamp)
+        return pack.finish(parts[:1], title, stamp)
 
 
 class PackPdf:
@@ -110,15 +110,29 @@ class PackPdf:
         attachments = [_copy(out, spec) for spec in source.Root.get(Name.AF, [])]
         return names, outline, attachments
 
-    def finish(self, front: Part, title: str, stamp: bytes | None = None) -> bytes:
-        """The pack's bytes, with ``front`` as its first pages."""
+    def finish(self, front: list[Part], title: str, stamp: bytes | None = None) -> bytes:
+        """The pack's bytes, with the parts of ``front`` as its first pages, in order; the
+        first gives the pack its document information."""
         out = self.out
-        with Pdf.open(io.BytesIO(front.pdf)) as source:
-            names, outline, attachments = self._copy(source, "p0-", 0, before=True)
-            _document_level(out, source, title)
-            length = len(source.pages)
-        parts = [front, *self.parts]
-        starts = [0, *(start + length for start in self.starts)]
+        names: list[tuple[str, Array]] = []
+        outline: list[OutlineItem] = []
+        attachments: list[Object] = []
+        lengths: list[int] = []
+        # Each is put before everything so far: the last first.
+        for index in reversed(range(len(front))):
+            with Pdf.open(io.BytesIO(front[index].pdf)) as source:
+                copied = self._copy(source, f"f{index}-", 0, before=True)
+                if index == 0:
+                    _document_level(out, source, title)
+                lengths.insert(0, len(source.pages))
+            names, outline, attachments = (
+                copied[0] + names,
+                copied[1] + outline,
+                copied[2] + attachments,
+            )
+        front_starts = [sum(lengths[:index]) for index in range(len(front))]
+        parts = [*front, *self.parts]
+        starts = [*front_starts, *(start + sum(lengths) for start in self.starts)]
         targets: dict[str, int] = {}
         files: dict[str, int] = {}
         for part, start in zip(parts, starts, strict=True):

@@ -16,7 +16,7 @@ from scoper.config import Config
 from scoper.output import output_path, write_atomic
 from scoper.pack.cache import Keys, Manifest
 from scoper.pack.files import digest_of
-from scoper.pack.model import BACK_PARTS, ClosingPiece, Pack, PackPaper, PackPart
+from scoper.pack.model import BACK_PARTS, FRONT_PARTS, ClosingPiece, Pack, PackPaper, PackPart
 from scoper.pack.parts import PartCache, part_key
 from scoper.problems import Problem, problem
 from scoper.render.html import render_html, render_pack_html
@@ -94,8 +94,11 @@ class PackJob:
         self.parts = PartCache(out_dir)
         self.laid_out: list[tuple[str, Future[PdfOutcome]]] = []
         """The parts laid out in this run, to be kept once the pack is made."""
-        self.front_estimate: Future[PdfOutcome] | None = None
-        """The front laid out early with rough page numbers, to learn its length."""
+        self.front_estimate: list[Future[PdfOutcome]] = []
+        """The front and contents laid out early with rough page numbers, to learn their
+        length."""
+        self.lengths: dict[str, int] = {}
+        """How many pages each paper laid out in this run has, as its renderer counted."""
 
     # -- names and freshness --------------------------------------------------------------------
 
@@ -178,7 +181,10 @@ class PackJob:
         # the front is laid out once now, beside the papers, to learn its length, so
         # that it is laid out only once more, with the real page numbers, at the end.
         if back is not None and 2 * len(stale) > len(self.pack.papers):
-            self.front_estimate = self.submit(self.part_job("front", self.rough_pages()), part=True)
+            rough = self.rough_pages()
+            self.front_estimate = [
+                self.submit(self.part_job(part, rough), part=True) for part in FRONT_PARTS
+            ]
         jobs = sorted(((p, self.paper_job(p)) for p in stale), key=lambda pj: -len(pj[1].html))
         pending = {self.submit(job): paper for paper, job in jobs}
         self.write_paper_html()
@@ -213,6 +219,7 @@ class PackJob:
             self.report(problem(paper.brief.path, 0, "pdf-failed", message))
             return
         slug = paper.brief.slug
+        self.lengths[slug] = result.pages
         self.write(self.path(slug, "pdf"), result.pdf)
         self.manifest.made(slug, "pdf", self.paper_keys[slug], digest_of(result.pdf))
         self.tell.step(f"rendered {self.path(slug, 'pdf').name}")
@@ -357,21 +364,23 @@ class PackJob:
                 self.report(problem(str(targets[0]), 0, "pdf-failed", message))
                 return
         pdfs = self.paper_pdfs()
-        lengths = {slug: page_count(data) for slug, data in pdfs.items()}
-        # The contents give page numbers, and the front's own length moves them all: lay it
-        # out with the last run's length, and again if it came out longer or shorter. The
-        # pack's page-number stamp (scoper.pack.numbering) needs the total, so it is laid
-        # out beside the front, with the same guess.
+        # A paper kept from an earlier run is counted from its file, not from the manifest.
+        lengths = {slug: self.lengths.get(slug) or page_count(data) for slug, data in pdfs.items()}
+        # The grid and the contents give page numbers, and the length of the front and
+        # contents moves them all: they are laid out with the last run's length, and again
+        # if they came out longer or shorter. The two are laid out side by side, and the
+        # pack's page-number stamp (scoper.pack.numbering), which needs the total, beside
+        # them, with the same guess.
         front_pages = self.manifest.front_pages
-        if self.front_estimate is not None:
-            estimate = self.front_estimate.result()
-            front_pages = estimate.pages or front_pages
+        if self.front_estimate:
+            estimates = [future.result() for future in self.front_estimate]
+            front_pages = sum(estimate.pages for estimate in estimates) or front_pages
         body_pages = sum(lengths.values()) + sum(laid_out.pages for _, laid_out in back)
         with PackPdf() as assembly:
             html, html_made_for = "", None
             for _ in range(3):
                 pages = self.page_numbers(front_pages, lengths, back)
-                front_future = self.part(self.part_job("front", pages))
+                front_futures = [self.part(self.part_job(part, pages)) for part in FRONT_PARTS]
                 stamp_future = self.part(self.stamp_job(front_pages + body_pages))
                 # While the workers lay out the front: the pack's HTML (it needs the same
                 # page numbers, and is made again only if they move, or the changes page is
@@ -383,7 +392,10 @@ class PackJob:
                         assembly.add(Part(pdfs[slug], paper.anchor, {}, file=f"{slug}.pdf"))
                     for piece, laid_out in back:
                         assembly.add(Part(laid_out.pdf or b"", piece.anchor, {}))
-                front, stamp = front_future.result(), stamp_future.result()
+                [front, contents], stamp = (
+                    [f.result() for f in front_futures],
+                    stamp_future.result(),
+                )
                 if front.pdf is None and stamp.pdf is not None and self.pack.changes is not None:
                     # The changes page is read from last week's snapshot, a file in the
                     # output folder anyone who can write there may have planted: a front it
@@ -392,24 +404,26 @@ class PackJob:
                     self.warnings.append(problem(str(targets[0]), 0, "bad-snapshot", message))
                     self.pack.changes = None
                     continue
-                if front.pdf is None or stamp.pdf is None:
-                    failed = front if front.pdf is None else stamp
+                failed = next((o for o in (front, contents, stamp) if o.pdf is None), None)
+                if failed is not None:
                     message = f"the pack's cover: {failed.error}"
                     self.report(problem(str(targets[0]), 0, "pdf-failed", message))
                     return
-                if front.pages == front_pages:
+                if front.pages + contents.pages == front_pages:
                     break
-                front_pages = front.pages
-            if front.pdf is None or stamp.pdf is None:
+                front_pages = front.pages + contents.pages
+            failed = next((o for o in (front, contents, stamp) if o.pdf is None), None)
+            if failed is not None:
                 # The changes page was dropped on the last pass and the front still failed.
-                failed = front if front.pdf is None else stamp
                 self.report(
                     problem(str(targets[0]), 0, "pdf-failed", f"the pack's cover: {failed.error}")
                 )
                 return
             self.manifest.front_pages = front_pages
             self.tell.step("rendered the pack's closing parts and cover")
-            pdf = assembly.finish(Part(front.pdf, "part-cover", {}), self.pack.title, stamp.pdf)
+            assert front.pdf is not None and contents.pdf is not None and stamp.pdf is not None
+            fronts = [Part(front.pdf, "part-cover", {}), Part(contents.pdf, "part-contents", {})]
+            pdf = assembly.finish(fronts, self.pack.title, stamp.pdf)
         _, html = self._pack_html(pages, html_made_for, html)
         csv_data = tracker_csv(self.pack, self.config.owners) if self.actions_csv else None
         snapshot = snapshot_of(self.pack, self.pack.public).to_json()

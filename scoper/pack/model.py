@@ -142,9 +142,15 @@ def month_groups(rows: list[TrackerRow]) -> list[MonthGroup]:
     return groups
 
 
-PackPart = Literal["all", "front", "part-tracker", "part-owners", "part-register", "part-annex"]
-"""The whole pack (its HTML file), or one part of its PDF: the front (cover, grid, changes,
-contents), or one closing part, named by its anchor."""
+PackPart = Literal[
+    "all", "front", "contents", "part-tracker", "part-owners", "part-register", "part-annex"
+]
+"""The whole pack (its HTML file), or one part of its PDF: the front (cover, grid, changes),
+the contents, or one closing part, named by its anchor. The front and the contents are laid
+out side by side at the end, once every paper's length is known."""
+
+FRONT_PARTS: tuple[PackPart, ...] = ("front", "contents")
+"""The parts before the papers, in order."""
 
 BACK_PARTS: tuple[tuple[PackPart, str], ...] = (
     ("part-tracker", "Action tracker"),

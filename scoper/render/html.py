@@ -119,9 +119,9 @@ def render_pack_html(
     piece: ClosingPiece | None = None,
 ) -> str:
     """The pack as HTML: the whole of it (one self-contained file), or for the PDF its
-    front (cover, contents) or one piece of its closing parts (``piece``: a share of a
-    tracker, the register, the annex). ``pages`` gives the page of the pack PDF that each
-    paper and part starts on, for the contents."""
+    front (cover, grid, changes), its contents, or one piece of its closing parts
+    (``piece``: a share of a tracker, the register, the annex). ``pages`` gives the page of
+    the pack PDF that each paper and part starts on, for the grid and the contents."""
     from scoper.pack.grid import cover_facts, grid
     from scoper.pack.model import BACK_PARTS
 
