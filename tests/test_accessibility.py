@@ -111,9 +111,9 @@ def test_the_pack_is_one_tagged_document(pack_dir: Path) -> None:
     pdf = assert_pdf_ua(pack_dir / "pack-2026-W48.pdf", "Weekly priorities pack")
     document = pdf.Root.StructTreeRoot.K[0]
     assert document.S == "/Document"
-    # The cover and contents, six papers, and the four closing parts (each laid out on
-    # its own), each a Part of it.
-    assert [str(part.S) for part in document.K] == ["/Part"] * 11
+    # The cover (with the grid), the contents, six papers, and the four closing parts
+    # (each laid out on its own), each a Part of it.
+    assert [str(part.S) for part in document.K] == ["/Part"] * 12
 
 
 def test_pdf_a_3u_carries_the_source(tmp_path: Path) -> None:
