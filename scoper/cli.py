@@ -208,7 +208,8 @@ def build(
         if files == 1 and isinstance(started, PdfPool):
             pool = started
         else:
-            pool = PdfPool(min(files, os.cpu_count() or 1), papers=files, repair_here=files == 1)
+            one = len(paths) == 1 and paths[0].is_file()
+            pool = PdfPool(min(files, os.cpu_count() or 1), papers=files, repair_here=one)
     from scoper.brief.source import find_briefs
     from scoper.build import build_many
     from scoper.errors import NoBriefs

@@ -49,6 +49,13 @@ def _exit(code: object) -> NoReturn:
     once anyway. The exit handlers registered with :mod:`atexit` still run, and what is
     printed is flushed, as on a normal exit; ``code`` is what ``sys.exit`` was given.
     """
+    import threading
+
+    pools = sys.modules.get("multiprocessing")
+    if threading.active_count() > 1 or (pools is not None and pools.active_children()):
+        # Something still running (a pool a command could not close, on Ctrl-C): Python's
+        # own exit stops and waits for it, as it always did.
+        raise SystemExit(code)
     import atexit
 
     atexit._run_exitfuncs()  # what exit handlers there are: logging's, the pools'
@@ -60,9 +67,11 @@ def _exit(code: object) -> NoReturn:
         print(code, file=sys.stderr)  # as sys.exit("message") prints it
         status = 1
     for stream in (sys.stdout, sys.stderr):
+        if stream is None or stream.closed:
+            continue
         try:
             stream.flush()
-        except (OSError, ValueError):  # a reader that went away, or a stream closed
+        except OSError:  # a reader that went away
             status = status or 120  # as Python itself exits when it cannot flush
     os._exit(status)
 

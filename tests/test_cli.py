@@ -250,7 +250,7 @@ def test_one_paper_built_with_its_renderer_started_first(
         "atexit.register(lambda: print(made))  # the command ends the process itself\n"
         "real = pool.PdfPool.__init__\n"
         "def init(self, *args, **kwargs):\n"
-        "    made.append(kwargs)\n"
+        "    made.append((kwargs, 'scoper.cli' in sys.modules))\n"
         "    real(self, *args, **kwargs)\n"
         "pool.PdfPool.__init__ = init\n"
         f"sys.argv = ['scoper', 'build', {str(path)!r}, '-o', {str(out)!r}] + sys.argv[1:]\n"
@@ -258,7 +258,8 @@ def test_one_paper_built_with_its_renderer_started_first(
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip().splitlines()[-1] == "[{'papers': 1, 'repair_here': True}]"
+    # One renderer, started before the command line's module was loaded.
+    assert done.stdout.strip().splitlines()[-1] == "[({'papers': 1, 'repair_here': True}, False)]"
     assert (out / f"{path.stem}.pdf").stat().st_size > 10_000
     done = subprocess.run(
         [sys.executable, "-c", code, "--format", "html"], capture_output=True, text=True

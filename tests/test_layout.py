@@ -361,10 +361,12 @@ def test_a_figure_moved_on_a_spare_core_is_laid_out_the_same(
 
 
 def _render_counting_pages(
-    brief: Path, monkeypatch: pytest.MonkeyPatch
+    brief: Path, monkeypatch: pytest.MonkeyPatch, extra: str = ""
 ) -> tuple[list[int], Path, int]:
     """``brief`` rendered to PDF in this process, with the pages WeasyPrint made in each
-    layout it started (a layout stopped early has made fewer than the paper's pages)."""
+    layout it started (a layout stopped early has made fewer than the paper's pages).
+    ``extra``: HTML put at the start of the paper's body; what the renderer said is left
+    in ``_render_counting_pages.warnings``."""
     from scoper.build import _context, paper_job
     from scoper.load import load_files
     from scoper.pdf import render
@@ -385,7 +387,9 @@ def _render_counting_pages(
             yield page
 
     monkeypatch.setattr(render, "_make_all_pages", counting)
-    rendered = render.render_pdf(job.html, job.roots, job.title, job.created, job.variant)
+    html = job.html.replace("<main", extra + "<main", 1)
+    rendered = render.render_pdf(html, job.roots, job.title, job.created, job.variant)
+    _render_counting_pages.warnings = rendered.warnings  # type: ignore[attr-defined]
     pdf = brief.with_suffix(".pdf")
     pdf.write_bytes(rendered.pdf)
     return made, pdf, rendered.pages
@@ -428,3 +432,21 @@ def test_a_moved_figure_that_leaves_no_less_blank_goes_back(
     # As written (stopped at the figure), moved (stopped at the first page, no better), and
     # as written again to the end.
     assert made == [2, 1, pages]
+
+
+def test_an_image_that_cannot_be_loaded_is_reported_when_a_figure_moves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An image is loaded once, by the first layout, which is stopped when a figure moves:
+    that it could not be loaded is still said of the paper (and so fails it, see
+    scoper.pdf.pool.is_image_failure), not lost with the layout."""
+    from scoper.pdf.pool import is_image_failure
+
+    shutil.copytree(LAYOUT, tmp_path / "layout")
+    broken = '<p><img alt="A chart" src="data:image/png;base64,iVBORw0KGgpub3QgcmVhbGx5"></p>'
+    made, _, pages = _render_counting_pages(
+        tmp_path / "layout" / "figure-pushed.md", monkeypatch, extra=broken
+    )
+    assert made == [2, pages]  # the figure was moved: the first layout was stopped
+    warnings = _render_counting_pages.warnings  # type: ignore[attr-defined]
+    assert [m for m in warnings if is_image_failure(m)], warnings

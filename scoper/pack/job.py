@@ -374,7 +374,8 @@ class PackJob:
         front_pages = self.manifest.front_pages
         if self.front_estimate:
             estimates = [future.result() for future in self.front_estimate]
-            front_pages = sum(estimate.pages for estimate in estimates) or front_pages
+            if all(estimate.pdf is not None for estimate in estimates):
+                front_pages = sum(estimate.pages for estimate in estimates)
         body_pages = sum(lengths.values()) + sum(laid_out.pages for _, laid_out in back)
         with PackPdf() as assembly:
             html, html_made_for = "", None
@@ -406,7 +407,7 @@ class PackJob:
                     continue
                 failed = next((o for o in (front, contents, stamp) if o.pdf is None), None)
                 if failed is not None:
-                    message = f"the pack's cover: {failed.error}"
+                    message = f"the pack's front: {failed.error}"
                     self.report(problem(str(targets[0]), 0, "pdf-failed", message))
                     return
                 if front.pages + contents.pages == front_pages:
@@ -416,7 +417,7 @@ class PackJob:
             if failed is not None:
                 # The changes page was dropped on the last pass and the front still failed.
                 self.report(
-                    problem(str(targets[0]), 0, "pdf-failed", f"the pack's cover: {failed.error}")
+                    problem(str(targets[0]), 0, "pdf-failed", f"the pack's front: {failed.error}")
                 )
                 return
             self.manifest.front_pages = front_pages

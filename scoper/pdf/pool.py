@@ -264,6 +264,8 @@ class PdfPool:
         outcome: Future[PdfOutcome] = Future()
 
         def repaired(done: Future[PdfOutcome]) -> None:
+            if outcome.cancelled():
+                return
             if done.cancelled():
                 outcome.cancel()
                 return
@@ -280,6 +282,7 @@ class PdfPool:
             outcome.set_result(result)
 
         laid_out.add_done_callback(repaired)
+        outcome.add_done_callback(lambda own: own.cancelled() and laid_out.cancel())
         return outcome
 
     def close(self) -> None:

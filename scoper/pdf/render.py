@@ -143,6 +143,10 @@ class RenderWarnings(logging.Handler):
 
 _DATA_URI = re.compile(r"(data:[\w.+-]+/[\w.+-]+)[^'\s]*")
 
+_IMAGE_NOT_LOADED = "Failed to load image"
+"""How the renderer's message begins when it leaves out an image it could not load (see
+:func:`scoper.pdf.pool.is_image_failure`)."""
+
 
 _shared_fonts: FontConfiguration | None = None
 """One font configuration for every paper this process renders, once :func:`warm_up` has
@@ -168,6 +172,15 @@ def _split_styles(html: str) -> tuple[str, list[str]]:
     return _THEME_STYLE.sub("", head) + end + body, _THEME_STYLE.findall(head)
 
 
+_warned_styles: set[tuple[str, tuple[Path, ...]]] = set()
+"""Stylesheets the renderer said something of when they were parsed ahead: not parsed
+ahead again."""
+
+
+def _style_key(text: str, roots: tuple[Path, ...]) -> tuple[str, tuple[Path, ...]]:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(), roots
+
+
 def _stylesheets(
     styles: list[str], roots: tuple[Path, ...], fonts: FontConfiguration, kept: dict
 ) -> list[CSS]:
@@ -176,7 +189,7 @@ def _stylesheets(
     cache = _parsed_styles if fonts is _shared_fonts else kept
     parsed = []
     for text in styles:
-        key = (hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(), roots)
+        key = _style_key(text, roots)
         if key not in cache:
             cache[key] = CSS(
                 string=text,
@@ -262,6 +275,9 @@ def _parse_ahead(styles: list[str], roots: tuple[Path, ...], fonts: FontConfigur
     """Parse ``styles`` for ``fonts`` and keep them, unless the renderer says something of
     them: then each paper parses them again, so that what it said is reported with the
     paper, as it always was."""
+    keys = [_style_key(text, roots) for text in styles]
+    if all(key in _parsed_styles or key in _warned_styles for key in keys):
+        return
     before = set(_parsed_styles)
     logger = logging.getLogger("weasyprint")
     handler = RenderWarnings()
@@ -276,6 +292,7 @@ def _parse_ahead(styles: list[str], roots: tuple[Path, ...], fonts: FontConfigur
     if handler.messages:
         for key in set(_parsed_styles) - before:
             del _parsed_styles[key]
+            _warned_styles.add(key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,8 +358,11 @@ def render_pdf(
         parsing = list(handler.messages)
 
         def layout(html: str, watch: _Watch | None = None) -> Document:
-            # Only what the renderer says of the layout kept is the paper's.
-            handler.messages[:] = parsing
+            # Only what the renderer says of the layout kept is the paper's, and what it
+            # said of the images it could not load: an image is loaded once, by the first
+            # layout (the others find it in the cache), and a paper with one missing fails.
+            loading = [m for m in handler.messages if m.startswith(_IMAGE_NOT_LOADED)]
+            handler.messages[:] = parsing + [m for m in dict.fromkeys(loading) if m not in parsing]
             # The theme's stylesheets are given parsed (the same for every paper), as the
             # user's stylesheets: no other stylesheet is the page's own, so the cascade is
             # the same (tests/test_layout.py compares word boxes).
@@ -382,10 +402,17 @@ def render_pdf(
                 pdf = repair(pdf)
             return RenderedPdf(pdf, list(handler.messages), len(document.pages), anchors)
 
-        def moved() -> tuple[tuple[float, ...], RenderedPdf]:
-            # In the forked process: every figure moved, laid out to the end.
+        def moved() -> tuple[tuple[float, ...], tuple[int, ...], RenderedPdf]:
+            # In the forked process: every figure moved, laid out to the end; the blank on
+            # each page, and the pages a figure still leaves a gap after.
             document = layout(swapped(html, figures))
-            return tuple(_blank(page._page_box) for page in document.pages), finish(document)
+            boxes = [page._page_box for page in document.pages]
+            gaps = tuple(
+                number - 1
+                for number in range(1, len(boxes))
+                if _starting(boxes[number], figures) and _gap(boxes[number - 1])
+            )
+            return tuple(_blank(box) for box in boxes), gaps, finish(document)
 
         if figures and spare_core:
             ahead = _moved_ahead(moved)
@@ -398,9 +425,12 @@ def render_pdf(
         except _Pushed as pushed:
             done = _value(ahead) if sorted(pushed.figures) == sorted(figures) else None
             if done is not None:
-                blanks, rendered = done
-                if blanks[pushed.page] < pushed.blank:  # as _best_layout decides
+                # As _best_layout decides: kept if the page is left less blank and no
+                # figure leaves a gap where it now is; else the paper as written.
+                blanks, gaps, rendered = done
+                if blanks[pushed.page] < pushed.blank and set(gaps) <= {pushed.page}:
                     return rendered
+                return finish(layout(html))
         else:
             return finish(document)  # no figure left a gap
         ahead.cancel()  # not the layout wanted: its core back at once
@@ -418,7 +448,8 @@ def _best_layout(
     layout: Callable[[str, _Watch | None], Document], html: str, figures: list[str]
 ) -> Document:
     """``html`` laid out, each of ``figures`` that would leave a gap at the foot of a page
-    put after the block that follows it, and kept there if that page then has less blank.
+    put after the block that follows it, and kept there if that page then has less blank
+    and the figure leaves no gap before it on another page.
     The figures that start a page are found as each page is laid out: a layout that will
     not be kept is stopped there, not laid out to its end."""
     tried, watch = html, _Watch(figures)
@@ -431,7 +462,8 @@ def _best_layout(
             rest = [anchor for anchor in watch.figures if anchor not in pushed.figures]
             untried.append((tried, dataclasses.replace(watch, figures=rest)))
             tried = swapped(tried, pushed.figures)
-            watch = _Watch(rest, beat=(pushed.page, pushed.blank))
+            moved = watch.moved | dict.fromkeys(pushed.figures, pushed.page)
+            watch = _Watch(rest, (pushed.page, pushed.blank), moved)
         except _NoBetter:
             tried, watch = untried.pop()
 
@@ -458,6 +490,9 @@ class _Watch:
     beat: tuple[int, float] | None = None
     """A page (0-based) and the blank height it must come out under: the page that the
     figures moved last were to fill."""
+    moved: dict[str, int] = field(default_factory=dict)
+    """The figures moved so far, each with the page it was to fill: none may leave a gap
+    before it on another page."""
     _before: PageBox | None = field(default=None, init=False)
 
     def page(self, number: int, box: PageBox) -> None:
@@ -466,14 +501,16 @@ class _Watch:
         if self.beat is not None and number == self.beat[0] and _blank(box) >= self.beat[1]:
             raise _NoBetter()
         before, self._before = self._before, box
-        if number == 0 or before is None or not self.figures:
+        if number == 0 or before is None or not (self.figures or self.moved):
             return
-        starting = _starting(box, self.figures)
-        if starting:
-            top, bottom = _content_area(before)
-            blank = _blank(before)
-            if blank >= PUSHED_GAP * (bottom - top):
-                raise _Pushed(number - 1, blank, starting)
+        starting = _starting(box, self.figures + list(self.moved))
+        if not starting or not _gap(before):
+            return
+        if any(self.moved.get(anchor, number - 1) != number - 1 for anchor in starting):
+            raise _NoBetter()  # moved, it leaves a gap somewhere else
+        pushed = [anchor for anchor in starting if anchor in self.figures]
+        if pushed:
+            raise _Pushed(number - 1, _blank(before), pushed)
 
     def finished(self, document: Document) -> None:
         """The same, over a finished layout."""
@@ -508,8 +545,8 @@ if _PAGES_WATCHED:
 
 
 def _moved_ahead(
-    moved: Callable[[], tuple[tuple[float, ...], RenderedPdf]],
-) -> Forked[tuple[tuple[float, ...], RenderedPdf]] | None:
+    moved: Callable[[], tuple[tuple[float, ...], tuple[int, ...], RenderedPdf]],
+) -> Forked[tuple[tuple[float, ...], tuple[int, ...], RenderedPdf]] | None:
     """The paper with its figures moved, laid out in a forked process on the spare core
     while this one lays out the paper as written; None where processes cannot be forked."""
     if not hasattr(os, "fork"):
@@ -523,8 +560,8 @@ def _moved_ahead(
 
 
 def _value(
-    ahead: Forked[tuple[tuple[float, ...], RenderedPdf]],
-) -> tuple[tuple[float, ...], RenderedPdf] | None:
+    ahead: Forked[tuple[tuple[float, ...], tuple[int, ...], RenderedPdf]],
+) -> tuple[tuple[float, ...], tuple[int, ...], RenderedPdf] | None:
     """What the layout done ahead sent, or None if it failed (it has the renderer's limits
     of time and memory, and is then laid out here, in turn)."""
     from scoper.forked import ChildFailed
@@ -554,6 +591,13 @@ def _starting(page: PageBox, figures: list[str]) -> list[str]:
             found.append(anchor)
         boxes += [child for child in getattr(box, "children", ()) if child.position_y <= top + 1]
     return [anchor for anchor in figures if anchor in found]
+
+
+def _gap(page: PageBox) -> bool:
+    """Whether the page is left blank enough under its content for a figure that starts the
+    next page to be moved."""
+    top, bottom = _content_area(page)
+    return _blank(page) >= PUSHED_GAP * (bottom - top)
 
 
 def _content_area(page: PageBox) -> tuple[float, float]:
