@@ -584,3 +584,33 @@ def test_parts_kept_from_the_last_run_give_the_pack_made_afresh(tmp_path: Path) 
     assert len(PdfReader(kept / "pack.pdf").pages) == len(
         PdfReader(tmp_path / "afresh" / "pack.pdf").pages
     )
+
+
+def test_a_pack_template_from_before_the_contents_had_its_own_part_still_works(
+    tmp_path: Path,
+) -> None:
+    """A project's own copy of the pack template, written when the contents was laid out
+    with the front, shows it there: the pack is laid out with the front alone, with no
+    empty part (a blank page) after it, and reads as the default template's pack."""
+    from scoper.config import load_config
+
+    briefs = tmp_path / "briefs"
+    shutil.copytree(EXAMPLES, briefs)
+    (tmp_path / "scoper.toml").write_text("")
+    (tmp_path / "templates").mkdir()
+    theme = Path(__file__).resolve().parent.parent / "templates" / "pack.html.j2"
+    old = theme.read_text().replace(
+        '{% endif %}\n{% if part in ("all", "contents") %}\n<nav class="contents"',
+        '\n<nav class="contents"',
+    )
+    assert old != theme.read_text()
+    (tmp_path / "templates" / "pack.html.j2").write_text(old)
+    own = build_pack(sorted(briefs.glob("*.md")), load_config(tmp_path), tmp_path / "own")
+    default = build_pack(sorted(briefs.glob("*.md")), Config(), tmp_path / "default")
+    assert own.ok and default.ok
+    texts = [
+        [page.extract_text() for page in PdfReader(folder / "pack.pdf").pages]
+        for folder in (tmp_path / "own", tmp_path / "default")
+    ]
+    assert [" ".join(t.split()) for t in texts[0]] == [" ".join(t.split()) for t in texts[1]]
+    assert [n for n, text in enumerate(texts[0]) if not _body_lines(text)] == []

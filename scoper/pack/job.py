@@ -16,7 +16,7 @@ from scoper.config import Config
 from scoper.output import output_path, write_atomic
 from scoper.pack.cache import Keys, Manifest
 from scoper.pack.files import digest_of
-from scoper.pack.model import BACK_PARTS, FRONT_PARTS, ClosingPiece, Pack, PackPaper, PackPart
+from scoper.pack.model import BACK_PARTS, ClosingPiece, Pack, PackPaper, PackPart
 from scoper.pack.parts import PartCache, part_key
 from scoper.problems import Problem, problem
 from scoper.render.html import render_html, render_pack_html
@@ -181,9 +181,8 @@ class PackJob:
         # the front is laid out once now, beside the papers, to learn its length, so
         # that it is laid out only once more, with the real page numbers, at the end.
         if back is not None and 2 * len(stale) > len(self.pack.papers):
-            rough = self.rough_pages()
             self.front_estimate = [
-                self.submit(self.part_job(part, rough), part=True) for part in FRONT_PARTS
+                self.submit(job, part=True) for _, job in self.front_jobs(self.rough_pages())
             ]
         jobs = sorted(((p, self.paper_job(p)) for p in stale), key=lambda pj: -len(pj[1].html))
         pending = {self.submit(job): paper for paper, job in jobs}
@@ -268,6 +267,16 @@ class PackJob:
             created=self.pack.issued.isoformat(),
             variant=self.config.pdf_variant,
         )
+
+    def front_jobs(self, pages: dict[str, int]) -> list[tuple[str, PdfJob]]:
+        """The front (cover, grid, changes) and the contents, each laid out as a part of its
+        own, with their anchors. A project's own pack template written before the contents
+        had a part of its own shows the contents in the front: the front alone then."""
+        jobs = [("part-cover", self.part_job("front", pages))]
+        contents = self.part_job("contents", pages)
+        if 'id="contents"' in contents.html:
+            jobs.append(("part-contents", contents))
+        return jobs
 
     def stamp_job(self, total: int) -> PdfJob:
         from scoper.pack.numbering import stamp_html
@@ -381,7 +390,8 @@ class PackJob:
             html, html_made_for = "", None
             for _ in range(3):
                 pages = self.page_numbers(front_pages, lengths, back)
-                front_futures = [self.part(self.part_job(part, pages)) for part in FRONT_PARTS]
+                front_jobs = self.front_jobs(pages)
+                front_futures = [self.part(job) for _, job in front_jobs]
                 stamp_future = self.part(self.stamp_job(front_pages + body_pages))
                 # While the workers lay out the front: the pack's HTML (it needs the same
                 # page numbers, and is made again only if they move, or the changes page is
@@ -393,10 +403,8 @@ class PackJob:
                         assembly.add(Part(pdfs[slug], paper.anchor, {}, file=f"{slug}.pdf"))
                     for piece, laid_out in back:
                         assembly.add(Part(laid_out.pdf or b"", piece.anchor, {}))
-                [front, contents], stamp = (
-                    [f.result() for f in front_futures],
-                    stamp_future.result(),
-                )
+                fronts = [future.result() for future in front_futures]
+                front, stamp = fronts[0], stamp_future.result()
                 if front.pdf is None and stamp.pdf is not None and self.pack.changes is not None:
                     # The changes page is read from last week's snapshot, a file in the
                     # output folder anyone who can write there may have planted: a front it
@@ -405,15 +413,15 @@ class PackJob:
                     self.warnings.append(problem(str(targets[0]), 0, "bad-snapshot", message))
                     self.pack.changes = None
                     continue
-                failed = next((o for o in (front, contents, stamp) if o.pdf is None), None)
+                failed = next((o for o in (*fronts, stamp) if o.pdf is None), None)
                 if failed is not None:
                     message = f"the pack's front: {failed.error}"
                     self.report(problem(str(targets[0]), 0, "pdf-failed", message))
                     return
-                if front.pages + contents.pages == front_pages:
+                if sum(laid_out.pages for laid_out in fronts) == front_pages:
                     break
-                front_pages = front.pages + contents.pages
-            failed = next((o for o in (front, contents, stamp) if o.pdf is None), None)
+                front_pages = sum(laid_out.pages for laid_out in fronts)
+            failed = next((o for o in (*fronts, stamp) if o.pdf is None), None)
             if failed is not None:
                 # The changes page was dropped on the last pass and the front still failed.
                 self.report(
@@ -422,9 +430,12 @@ class PackJob:
                 return
             self.manifest.front_pages = front_pages
             self.tell.step("rendered the pack's closing parts and cover")
-            assert front.pdf is not None and contents.pdf is not None and stamp.pdf is not None
-            fronts = [Part(front.pdf, "part-cover", {}), Part(contents.pdf, "part-contents", {})]
-            pdf = assembly.finish(fronts, self.pack.title, stamp.pdf)
+            assert stamp.pdf is not None
+            parts = [
+                Part(laid_out.pdf or b"", anchor, {})
+                for (anchor, _), laid_out in zip(front_jobs, fronts, strict=True)
+            ]
+            pdf = assembly.finish(parts, self.pack.title, stamp.pdf)
         _, html = self._pack_html(pages, html_made_for, html)
         csv_data = tracker_csv(self.pack, self.config.owners) if self.actions_csv else None
         snapshot = snapshot_of(self.pack, self.pack.public).to_json()

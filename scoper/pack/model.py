@@ -149,9 +149,6 @@ PackPart = Literal[
 the contents, or one closing part, named by its anchor. The front and the contents are laid
 out side by side at the end, once every paper's length is known."""
 
-FRONT_PARTS: tuple[PackPart, ...] = ("front", "contents")
-"""The parts before the papers, in order."""
-
 BACK_PARTS: tuple[tuple[PackPart, str], ...] = (
     ("part-tracker", "Action tracker"),
     ("part-owners", "Action tracker by owner"),
