@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from scoper.pdf.floats import movable, swapped
+from scoper.pdf.pool import is_image_failure
 
 if TYPE_CHECKING:
     from scoper.forked import Forked
@@ -142,10 +143,6 @@ class RenderWarnings(logging.Handler):
 
 
 _DATA_URI = re.compile(r"(data:[\w.+-]+/[\w.+-]+)[^'\s]*")
-
-_IMAGE_NOT_LOADED = "Failed to load image"
-"""How the renderer's message begins when it leaves out an image it could not load (see
-:func:`scoper.pdf.pool.is_image_failure`)."""
 
 
 _shared_fonts: FontConfiguration | None = None
@@ -361,7 +358,7 @@ def render_pdf(
             # Only what the renderer says of the layout kept is the paper's, and what it
             # said of the images it could not load: an image is loaded once, by the first
             # layout (the others find it in the cache), and a paper with one missing fails.
-            loading = [m for m in handler.messages if m.startswith(_IMAGE_NOT_LOADED)]
+            loading = [m for m in handler.messages if is_image_failure(m)]
             handler.messages[:] = parsing + [m for m in dict.fromkeys(loading) if m not in parsing]
             # The theme's stylesheets are given parsed (the same for every paper), as the
             # user's stylesheets: no other stylesheet is the page's own, so the cascade is
