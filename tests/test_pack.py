@@ -614,3 +614,38 @@ def test_a_pack_template_from_before_the_contents_had_its_own_part_still_works(
     ]
     assert [" ".join(t.split()) for t in texts[0]] == [" ".join(t.split()) for t in texts[1]]
     assert [n for n, text in enumerate(texts[0]) if not _body_lines(text)] == []
+
+
+def test_the_renderers_stop_before_the_pack_is_put_together(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Putting the pack together is its largest step in memory (for 200 papers, 600 MB in
+    the command's process): the renderer processes, idle by then, must be gone rather than
+    counted beside it."""
+    import multiprocessing
+    import time
+
+    from scoper.pack.assemble import PackPdf
+
+    before = {child.pid for child in multiprocessing.active_children()}
+    renderers_at_finish: list[set[int | None]] = []
+    finish = PackPdf.finish
+
+    def watched(self: PackPdf, *args: object, **kwargs: object) -> bytes:
+        # The workers are told to stop, not waited for: a few moments to do so.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            ours = {child.pid for child in multiprocessing.active_children()} - before
+            if not ours:
+                break
+            time.sleep(0.05)
+        renderers_at_finish.append(ours)
+        return finish(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(PackPdf, "finish", watched)
+    briefs = tmp_path / "briefs"
+    shutil.copytree(EXAMPLES, briefs)
+    outcome = build_pack(sorted(briefs.glob("*.md")), Config(), tmp_path / "out", today=TODAY)
+    assert outcome.ok
+    assert renderers_at_finish == [set()]
+    assert len(PdfReader(tmp_path / "out" / "pack.pdf").pages) > len(outcome.pack.papers)

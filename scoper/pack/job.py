@@ -147,9 +147,13 @@ class PackJob:
         shown = (warnings, excluded, superseded, str(self.pack.week), self.pack.issued, changes)
         return self.keys.pack([self.paper_keys[p.brief.slug] for p in self.pack.papers], shown)
 
-    def write(self, target: Path, data: bytes) -> None:
+    def write(self, target: Path, data: bytes, *, keep: bool = True) -> None:
+        """Write ``target``; ``keep``: its bytes stay known for the rest of the run (a
+        paper's PDF, for the pack), else only its digest."""
         write_atomic(target, data)
         self.files.wrote(target, data)
+        if not keep:
+            self.files.forget(target)
         self.written.append(target)
 
     def report(self, found: Problem) -> None:
@@ -186,6 +190,9 @@ class PackJob:
             ]
         jobs = sorted(((p, self.paper_job(p)) for p in stale), key=lambda pj: -len(pj[1].html))
         pending = {self.submit(job): paper for paper, job in jobs}
+        # The pool holds each job until it is laid out; the pack's assembly, at the end,
+        # needs the memory of their HTML (200 papers: 30 MB) more than this list does.
+        del jobs
         self.write_paper_html()
         from concurrent.futures import as_completed
 
@@ -201,6 +208,11 @@ class PackJob:
                 digests = {t.name: self.files.digest(t, None) for t in targets}
                 self.manifest.pack_made(self.pack.name, pack_key, digests)
                 self.keep_parts()
+
+    def release_workers(self) -> None:
+        """Every layout of the run is done: the renderer processes may stop."""
+        if self.pool is not None:
+            self.pool.release()
 
     def keep_parts(self) -> None:
         for key, future in self.laid_out:
@@ -305,7 +317,7 @@ class PackJob:
                 papers=self.links_html,
             )
             encoded = data.encode("utf-8")
-            self.write(self.path(slug, "html"), encoded)
+            self.write(self.path(slug, "html"), encoded, keep=False)
             self.manifest.made(slug, "html", self.paper_keys[slug], digest_of(encoded))
 
     # -- assembly -------------------------------------------------------------------------------
@@ -398,11 +410,22 @@ class PackJob:
                 # dropped), and the papers and closing parts put together.
                 html_made_for, html = self._pack_html(pages, html_made_for, html)
                 if not assembly.parts:
-                    for paper in self.pack.papers:
-                        slug = paper.brief.slug
-                        assembly.add(Part(pdfs[slug], paper.anchor, {}, file=f"{slug}.pdf"))
-                    for piece, laid_out in back:
-                        assembly.add(Part(laid_out.pdf or b"", piece.anchor, {}))
+                    body = [
+                        Part(
+                            pdfs[paper.brief.slug], paper.anchor, {}, file=f"{paper.brief.slug}.pdf"
+                        )
+                        for paper in self.pack.papers
+                    ]
+                    body += [
+                        Part(laid_out.pdf or b"", piece.anchor, {}) for piece, laid_out in back
+                    ]
+                    for part in body:
+                        assembly.add(part)
+                        if _final([*front_futures, stamp_future], front_pages):
+                            # The last layout is in: the idle workers go now, not after
+                            # the rest of the assembly, the largest step in memory (a
+                            # 200-paper pack: 600 MB in this process).
+                            self.release_workers()
                 fronts = [future.result() for future in front_futures]
                 front, stamp = fronts[0], stamp_future.result()
                 if front.pdf is None and stamp.pdf is not None and self.pack.changes is not None:
@@ -430,6 +453,7 @@ class PackJob:
                 return
             self.manifest.front_pages = front_pages
             self.tell.step("rendered the pack's closing parts and cover")
+            self.release_workers()
             assert stamp.pdf is not None
             parts = [
                 Part(laid_out.pdf or b"", anchor, {})
@@ -446,3 +470,14 @@ class PackJob:
         self.write(targets[-1], snapshot)
         self.rendered += 2
         self.tell.step(f"assembled {targets[0].name}")
+
+
+def _final(layouts: list[Future[PdfOutcome]], front_pages: int) -> bool:
+    """Whether the front's layouts (the stamp last) are all done, and done for good: each
+    made its PDF, and the front came out ``front_pages`` long, as its page numbers said."""
+    if not all(layout.done() and layout.exception() is None for layout in layouts):
+        return False
+    outcomes = [layout.result() for layout in layouts]
+    return all(o.pdf is not None for o in outcomes) and (
+        sum(o.pages for o in outcomes[:-1]) == front_pages
+    )

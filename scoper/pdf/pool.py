@@ -285,6 +285,12 @@ class PdfPool:
         outcome.add_done_callback(lambda own: own.cancelled() and laid_out.cancel())
         return outcome
 
+    def release(self) -> None:
+        """No more jobs will come: the workers stop now, without waiting for them. An owner
+        with more to do alone (the pack, assembling its parts) gives their memory back to
+        the machine for it; :meth:`close` still waits for them."""
+        self._executor.shutdown(wait=False)
+
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
 
