@@ -174,26 +174,45 @@ def _commitment(partner: SetPartner) -> str:
 
 
 def _inconsistent(seen: list[tuple[SetEntry, SetPartner]]) -> Iterable[Problem]:
+    # Each appearance is compared with the first other paper's that differs. A partner of
+    # many papers (the same supermarket in 500 briefs) made that a walk of every pair: the
+    # appearances are indexed by account instead, and only the first few of each looked at.
+    by_commitment: dict[str, list[int]] = {}
+    declaring: list[int] = []
+    for index, (_, partner) in enumerate(seen):
+        by_commitment.setdefault(_commitment(partner), []).append(index)
+        if _interests(partner) not in _NONE:
+            declaring.append(index)
+
+    def first_elsewhere(indices: list[int], path: str) -> int | None:
+        return next((i for i in indices if seen[i][0].path != path), None)
+
     for brief, partner in seen:
-        others = [(b, p) for b, p in seen if b.path != brief.path]
-        differs = next(((b, p) for b, p in others if _commitment(p) != _commitment(partner)), None)
+        found = [
+            first_elsewhere(indices, brief.path)
+            for account, indices in by_commitment.items()
+            if account != _commitment(partner)
+        ]
+        differs = min((i for i in found if i is not None), default=None)
         if differs is not None:
+            other, theirs = seen[differs]
             yield problem(
                 brief.path,
                 partner.commitment_line or partner.line,
                 "partner-inconsistent",
                 f"'{partner.name}' is {_commitment(partner)} here but "
-                f"{_commitment(differs[1])} in {differs[0].path}: agree one account of where "
+                f"{_commitment(theirs)} in {other.path}: agree one account of where "
                 "it stands",
             )
         if _interests(partner) in _NONE:
-            declared = next(((b, p) for b, p in others if _interests(p) not in _NONE), None)
+            declared = first_elsewhere(declaring, brief.path)
             if declared is not None:
+                other, theirs = seen[declared]
                 yield problem(
                     brief.path,
                     partner.line,
                     "partner-inconsistent",
-                    f"'{partner.name}' declares no interests here, but {declared[0].path} "
-                    f"says it has some ('{declared[1].interests}'): declare them "
+                    f"'{partner.name}' declares no interests here, but {other.path} "
+                    f"says it has some ('{theirs.interests}'): declare them "
                     "here too",
                 )
