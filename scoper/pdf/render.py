@@ -98,7 +98,25 @@ def _font_tools_when_used() -> Iterator[None]:
                 del sys.modules[name]  # the real module for anyone else
 
 
+def _load_weasyprint() -> None:
+    """Import WeasyPrint, with its C declarations parsed once and kept (see
+    scoper.pdf.declarations)."""
+    from scoper.pdf.declarations import StaleDeclarations, kept_declarations
+
+    try:
+        with kept_declarations():
+            importlib.import_module("weasyprint")
+    except StaleDeclarations:
+        # Half loaded with declarations that were not its own (now dropped): loaded again,
+        # parsing its own, which are kept for the next renderer.
+        for name in [n for n in sys.modules if n == "weasyprint" or n.startswith("weasyprint.")]:
+            del sys.modules[name]
+        with kept_declarations():
+            importlib.import_module("weasyprint")
+
+
 with _one_library_listing(), _font_tools_when_used():
+    _load_weasyprint()
     import weasyprint.layout
     from weasyprint import CSS, HTML
     from weasyprint.document import Document
