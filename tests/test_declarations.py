@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import marshal
 import os
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from scoper.pdf.declarations import _read
+from scoper.pdf.declarations import FORMAT, _read
 
 RENDER = """
 import json, sys
@@ -53,6 +54,19 @@ def _kept(tmp_path: Path) -> list[Path]:
     return sorted((tmp_path / "cache" / "scoper" / "weasyprint").glob("declarations-*"))
 
 
+def _contents(kept: Path) -> tuple:
+    data = kept.read_bytes()
+    assert data.startswith(FORMAT)
+    return marshal.loads(data[len(FORMAT) :].partition(b"\n")[2])
+
+
+def _write(kept: Path, loaded: object, *, digest: bytes | None = None) -> None:
+    """A kept file holding ``loaded``, with a right digest of it unless one is given."""
+    payload = marshal.dumps(loaded)
+    digest = digest or hashlib.sha256(payload).hexdigest().encode()
+    kept.write_bytes(FORMAT + digest + b"\n" + payload)
+
+
 def _same_pdf(first: bytes, second: bytes) -> bool:
     """The same bytes but the file identifier, which WeasyPrint makes afresh each time."""
     identifier = re.compile(rb"/ID \[<[0-9a-f]+><[0-9a-f]+>\]")
@@ -75,14 +89,50 @@ def test_the_declarations_are_parsed_by_the_first_renderer_only(tmp_path: Path) 
 
 
 def test_a_kept_file_that_is_not_ours_is_not_used_and_is_made_again(tmp_path: Path) -> None:
+    """Damaged on disk (cut short, bytes changed: the digest of the contents catches it, where
+    cffi would have crashed the renderer), written by another version of this module, or of
+    a shape cffi's constructor does not take: never used, and made again."""
     baseline = _render(tmp_path, "baseline")
     [kept] = _kept(tmp_path)
-    for foreign in (b"", b"not marshal data", marshal.dumps(("a", "tuple", "of", "four"))):
-        kept.write_bytes(foreign)
+    good = kept.read_bytes()
+    arguments, keywords, digest = _contents(kept)
+    damaged = bytearray(good)
+    for offset in range(len(good) // 2, len(good) // 2 + 40):
+        damaged[offset] ^= 0x5A
+    nested: object = ()
+    for _ in range(1500):
+        nested = (nested,)
+    # cffi's type table cut short, the file's digest left as it was: cffi reads the table
+    # as it is given (it crashed the renderer), unless the digest catches it.
+    changed_table = marshal.dumps(
+        (arguments, {**keywords, "_types": keywords["_types"][:8]}, digest)
+    )
+    old_digest = good[len(FORMAT) :].partition(b"\n")[0]
+    for foreign in (
+        b"",
+        b"not marshal data",
+        good[: len(good) // 2],
+        bytes(damaged),
+        FORMAT + old_digest + b"\n" + changed_table,
+        marshal.dumps((arguments, keywords, digest)),  # the first version's, with no header
+        None,  # then written below, of the right format but the wrong shape
+    ):
+        if foreign is not None:
+            kept.write_bytes(foreign)
+        else:
+            _write(kept, (arguments, {**keywords, "_types": "a str, not bytes"}, digest))
         again = _render(tmp_path, "again")
         assert again["parsed"]  # parsed afresh, and kept again for the next renderer
         assert _same_pdf(again["pdf"], baseline["pdf"])
-        assert _read(kept) is not None
+        assert _contents(kept) == (arguments, keywords, digest)
+    for shape in (
+        (arguments, {**keywords, "bogus": 1}, digest),
+        (arguments, {**keywords, "_globals": nested}, digest),
+        ((), keywords, digest),
+    ):
+        _write(kept, shape)
+        assert _read(kept) is None  # refused before cffi sees it, without a RecursionError
+    assert _read(kept.parent / "missing") is None
 
 
 def test_declarations_kept_for_other_text_are_dropped_not_used(tmp_path: Path) -> None:
@@ -91,30 +141,34 @@ def test_declarations_kept_for_other_text_are_dropped_not_used(tmp_path: Path) -
     the same, and its own declarations replace the file."""
     baseline = _render(tmp_path, "baseline")
     [kept] = _kept(tmp_path)
-    arguments, keywords, digest = marshal.loads(kept.read_bytes())
-    kept.write_bytes(marshal.dumps((arguments, keywords, "0" * 64)))
+    arguments, keywords, digest = _contents(kept)
+    _write(kept, (arguments, keywords, "0" * 64))
     again = _render(tmp_path, "again")
     assert again["parsed"]
     assert _same_pdf(again["pdf"], baseline["pdf"])
     assert _kept(tmp_path) == [kept]
-    assert marshal.loads(kept.read_bytes())[2] == digest
+    assert _contents(kept)[2] == digest
     assert not _render(tmp_path, "third")["parsed"]
 
 
 def test_a_kept_file_holding_code_or_other_types_is_refused(tmp_path: Path) -> None:
     code = compile("import os; os.system('echo hacked')", "<kept>", "exec")
-    kept = tmp_path / "declarations-x.marshal"
+    kept = tmp_path / "declarations-x"
     for loaded in (
         (("name",), {"_types": code}, "0" * 64),
         ((code,), {}, "0" * 64),
         (("name",), {1: b""}, "0" * 64),
-        (("name",), {"_types": [b"a list"]}, "0" * 64),
+        (("name",), {"_globals": [b"a list"]}, "0" * 64),
         (("name",), {}, b"not a digest"),
+        code,
     ):
-        kept.write_bytes(marshal.dumps(loaded))
+        _write(kept, loaded)
         assert _read(kept) is None
-    kept.write_bytes(marshal.dumps((("name",), {"_types": b"\x00", "_version": 9729}, "0" * 64)))
+    _write(kept, (("name",), {"_types": b"\x00", "_version": 9729}, "0" * 64))
     assert _read(kept) == (("name",), {"_types": b"\x00", "_version": 9729}, "0" * 64)
+    # The same, with a digest that is not of what follows it: damaged, refused.
+    _write(kept, (("name",), {"_types": b"\x00", "_version": 9729}, "0" * 64), digest=b"0" * 64)
+    assert _read(kept) is None
 
 
 def test_a_cache_others_could_change_keeps_nothing(tmp_path: Path) -> None:
@@ -124,5 +178,6 @@ def test_a_cache_others_could_change_keeps_nothing(tmp_path: Path) -> None:
     shared.mkdir()
     shared.chmod(0o777)
     rendered = _render(tmp_path, "shared")
-    assert rendered["parsed"] and rendered["pages"] == 1
-    assert not (shared / "scoper" / "weasyprint").exists() or _kept(tmp_path) == []
+    assert rendered["pages"] == 1
+    assert (shared / "scoper" / "weasyprint").is_dir()  # made, then refused: not used
+    assert _kept(tmp_path) == []

@@ -649,3 +649,31 @@ def test_the_renderers_stop_before_the_pack_is_put_together(
     assert outcome.ok
     assert renderers_at_finish == [set()]
     assert len(PdfReader(tmp_path / "out" / "pack.pdf").pages) > len(outcome.pack.papers)
+
+
+def test_the_workers_are_let_go_only_when_the_front_is_laid_out_for_good() -> None:
+    """While the papers are put together, the workers go as soon as the last layout of the
+    front is in, and not before: not while one is still being laid out, nor when the front
+    came out another length than its page numbers assumed, nor when one failed (each of
+    those is laid out again)."""
+    from concurrent.futures import Future
+
+    from scoper.pack.job import _final
+    from scoper.pdf.pool import PdfOutcome
+
+    def done(pages: int, pdf: bytes | None = b"%PDF") -> Future[PdfOutcome]:
+        future: Future[PdfOutcome] = Future()
+        future.set_result(PdfOutcome(pdf, pages=pages, error=None if pdf else "failed"))
+        return future
+
+    running: Future[PdfOutcome] = Future()
+    raised: Future[PdfOutcome] = Future()
+    raised.set_exception(RuntimeError("the pool broke"))
+    stamp = done(1)
+    assert _final([done(3), done(2), stamp], 5)
+    assert not _final([done(3), running, stamp], 5)  # the contents still being laid out
+    assert not _final([done(3), done(2), running], 5)  # the stamp
+    assert not _final([done(4), done(2), stamp], 5)  # a front longer than assumed
+    assert not _final([done(3, None), done(2), stamp], 5)  # a front that failed
+    assert not _final([done(3), raised, stamp], 5)
+    assert _final([done(5), stamp], 5)  # a project's template with the contents in front

@@ -11,10 +11,15 @@ named after WeasyPrint's declaring module, cffi's version and Python's; later re
 hand WeasyPrint the kept declarations, and the text WeasyPrint declares is checked against
 the kept digest as it declares it.
 
-The file holds data only (marshalled tuples of bytes, numbers and strings, checked for
-their types as they are read), never code. Anything unexpected (no private cache, more than
-one declaration, an unreadable or foreign file) leaves WeasyPrint to parse its own
-declarations, as it always did.
+The file holds data only (marshalled tuples of bytes, numbers and strings, of the shape
+cffi's constructor takes, checked as they are read), never code, with a digest of its
+contents that catches a file damaged on disk; it sits in the user's private cache, trusted
+like the compiled templates beside it (see SECURITY.md): cffi believes what it is given. It
+is used on Linux, where WeasyPrint names each library by its file name (cffi's kept form
+opens a library by that name only, without the search for a short name that its parsing
+form adds). Anything unexpected (no private cache, more than one declaration, a file
+that is not what this module writes, an import that fails with it) leaves WeasyPrint to
+parse its own declarations, as it always did, and the file is made again.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import contextlib
 import hashlib
 import marshal
 import os
+import stat
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,13 +36,26 @@ from typing import Any
 
 import _cffi_backend  # cffi's C part: loading it is immediate, and WeasyPrint loads it anyway
 
-KEPT_PREFIX = "declarations-"
-KEPT_SUFFIX = ".marshal"
+FORMAT = b"scoper: WeasyPrint's declarations, 1\n"
+"""The first line of a kept file; its number changes with what follows it."""
+MAX_KEPT_BYTES = 1 << 20
+"""WeasyPrint's declarations take 15 KB."""
+KEYWORDS = {
+    "_version": int,
+    "_types": bytes,
+    "_globals": tuple,
+    "_struct_unions": tuple,
+    "_enums": tuple,
+    "_typenames": tuple,
+}
+"""What cffi's out-of-line constructor is given, by name: a module that cffi writes with
+anything else is not kept."""
 
 
 class StaleDeclarations(ImportError):
-    """WeasyPrint declared something other than what was kept for it: the caller forgets
-    the half-loaded WeasyPrint and loads it again, parsing its declarations itself."""
+    """WeasyPrint did not load with the declarations kept for it (it declared others, or
+    failed with them): the caller forgets the half-loaded WeasyPrint and loads it again,
+    parsing its declarations itself."""
 
 
 class _Declared(_cffi_backend.FFI):
@@ -55,15 +74,19 @@ class _Declared(_cffi_backend.FFI):
 @contextlib.contextmanager
 def kept_declarations() -> Iterator[None]:
     """Around WeasyPrint's import: hand it its kept declarations, or keep the ones it
-    makes for next time. Raises :class:`StaleDeclarations` (from the import) when what it
-    declares differs from what was kept; the kept file is then removed."""
+    makes for next time. Raises :class:`StaleDeclarations` (from the import) when the
+    import fails with the kept declarations; the kept file is then removed."""
     kept = None if "weasyprint.text.ffi" in sys.modules else _kept_file()
     if kept is None:
         yield
         return
-    arguments = _read(kept)
-    if arguments is not None:
-        with _handing(_prebuilt(*arguments), kept):
+    try:
+        arguments = _read(kept)
+        prebuilt = _prebuilt(*arguments) if arguments is not None else None
+    except Exception:  # a file of the right shape that cffi cannot make declarations of
+        prebuilt = None
+    if prebuilt is not None:
+        with _handing(prebuilt, kept):
             yield
         return
     declared: list[tuple[Any, ...]] = []
@@ -80,6 +103,8 @@ def _kept_file() -> Path | None:
 
     from scoper.usercache import cache_folder
 
+    if not sys.platform.startswith("linux"):
+        return None
     try:
         spec = importlib.util.find_spec("weasyprint")
     except (ImportError, ValueError):
@@ -91,40 +116,67 @@ def _kept_file() -> Path | None:
         source = (package / "text" / "ffi.py").read_bytes()
     except OSError:
         return None
-    key = hashlib.sha256(source)
+    key = hashlib.sha256(FORMAT + source)
     for part in (cffi.__version__, _cffi_backend.__version__, sys.version):
         key.update(b"\0" + part.encode())
     folder = cache_folder("weasyprint")
-    return folder / f"{KEPT_PREFIX}{key.hexdigest()[:32]}{KEPT_SUFFIX}" if folder else None
+    return folder / f"declarations-{key.hexdigest()[:32]}" if folder else None
 
 
 def _read(kept: Path) -> tuple[tuple[Any, ...], dict[str, Any], str] | None:
     """The constructor's arguments and the digest of the declarations kept in ``kept``,
-    or None when it is missing or not what this module writes."""
+    or None when it is missing, damaged, or not what this module writes."""
+    data = _bytes_of(kept)
+    if data is None or not data.startswith(FORMAT):
+        return None
+    digest, _, payload = data[len(FORMAT) :].partition(b"\n")
+    if digest != hashlib.sha256(payload).hexdigest().encode():
+        return None
     try:
-        loaded = marshal.loads(kept.read_bytes())
-    except (OSError, EOFError, ValueError, TypeError):
+        loaded = marshal.loads(payload)
+    except (EOFError, ValueError, TypeError):
         return None
     if not (isinstance(loaded, tuple) and len(loaded) == 3):
         return None
     arguments, keywords, expected = loaded
     if not (
         isinstance(arguments, tuple)
+        and len(arguments) == 1
+        and isinstance(arguments[0], str)
         and isinstance(keywords, dict)
         and isinstance(expected, str)
-        and all(isinstance(name, str) for name in keywords)
-        and _plain(arguments)
-        and _plain(tuple(keywords.values()))
+        and all(
+            name in KEYWORDS and type(value) is KEYWORDS[name] and _plain(value)
+            for name, value in keywords.items()
+        )
     ):
         return None
     return arguments, keywords, expected
 
 
-def _plain(value: object) -> bool:
-    """Only numbers, strings and bytes, in tuples: what cffi's constructor takes (and no
-    code object, which marshal could also hold)."""
+def _bytes_of(kept: Path) -> bytes | None:
+    """The kept file's bytes, if it is a regular file of a sensible size (the folder is
+    the user's own: this is against accidents, not attackers)."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        descriptor = os.open(kept, flags)
+    except OSError:
+        return None
+    with os.fdopen(descriptor, "rb") as opened:
+        try:
+            info = os.fstat(descriptor)
+            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_KEPT_BYTES:
+                return None
+            return opened.read(MAX_KEPT_BYTES + 1)
+        except OSError:
+            return None
+
+
+def _plain(value: object, depth: int = 0) -> bool:
+    """Only numbers, strings and bytes, in tuples nested no deeper than cffi nests them
+    (and no code object, which marshal could also hold)."""
     if isinstance(value, tuple):
-        return all(_plain(item) for item in value)
+        return depth < 4 and all(_plain(item, depth + 1) for item in value)
     return isinstance(value, int | str | bytes) or value is None
 
 
@@ -149,13 +201,18 @@ def _handing(prebuilt: _Declared, kept: Path) -> Iterator[None]:
         handed = True
         return prebuilt
 
+    # For the import's duration only, in a renderer that imports WeasyPrint before it runs
+    # anything else; another FFI made meanwhile is cffi's own.
     cffi.FFI = first_ffi
     try:
         yield
-    except StaleDeclarations:
+    except Exception as failed:  # the declarations WeasyPrint makes, or a library it opens
         with contextlib.suppress(OSError):
             kept.unlink()
-        raise
+        if isinstance(failed, StaleDeclarations):
+            raise
+        message = f"WeasyPrint did not load with its kept declarations: {failed}"
+        raise StaleDeclarations(message) from failed
     finally:
         cffi.FFI = original
 
@@ -192,14 +249,13 @@ def _keep(declared: list[tuple[Any, ...]], kept: Path) -> None:
         arguments, keywords = _parsed(csource)
     except Exception:  # whatever this cffi makes of it: WeasyPrint parses its own, as before
         return
-    data = marshal.dumps((arguments, keywords, _digest(csource)))
+    payload = marshal.dumps((arguments, keywords, _digest(csource)))
+    data = FORMAT + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload
+    # Another WeasyPrint's (a second environment's) is left: each keeps its own.
     temporary = kept.with_name(f"{kept.name}.{os.getpid()}.tmp")
     try:
         temporary.write_bytes(data)
         os.replace(temporary, kept)
-        for older in kept.parent.glob(f"{KEPT_PREFIX}*{KEPT_SUFFIX}"):
-            if older != kept:  # another WeasyPrint's, or another Python's
-                older.unlink()
     except OSError:
         with contextlib.suppress(OSError):
             temporary.unlink()
@@ -233,8 +289,8 @@ def _parsed(csource: str) -> tuple[tuple[Any, ...], dict[str, Any]]:
     if len(calls) != 1 or others or len(body) != 2:
         raise ValueError("not the one constructor cffi writes for a module of its own")
     call = calls[0]
-    if any(keyword.arg is None for keyword in call.keywords):
-        raise ValueError("keywords given as **mapping")
+    if any(keyword.arg not in KEYWORDS for keyword in call.keywords):
+        raise ValueError("a constructor this module does not know")
     arguments = tuple(ast.literal_eval(argument) for argument in call.args)
     keywords = {str(k.arg): ast.literal_eval(k.value) for k in call.keywords}
     return arguments, keywords

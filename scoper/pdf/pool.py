@@ -286,9 +286,11 @@ class PdfPool:
         return outcome
 
     def release(self) -> None:
-        """No more jobs will come: the workers stop now, without waiting for them. An owner
-        with more to do alone (the pack, assembling its parts) gives their memory back to
-        the machine for it; :meth:`close` still waits for them."""
+        """No more jobs will come: the workers are told to stop now, and end on their own
+        in a moment, while the owner goes on with what it has left to do alone (the pack,
+        assembling its parts) with their memory given back to the machine. Afterwards
+        :meth:`close` has nothing left to wait for: the pool's own thread, which sees them
+        out, is waited for when Python exits, like every pool's."""
         self._executor.shutdown(wait=False)
 
     def close(self) -> None:
