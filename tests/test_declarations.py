@@ -181,3 +181,35 @@ def test_a_cache_others_could_change_keeps_nothing(tmp_path: Path) -> None:
     assert rendered["pages"] == 1
     assert (shared / "scoper" / "weasyprint").is_dir()  # made, then refused: not used
     assert _kept(tmp_path) == []
+
+
+LOOKUPS = """
+import json, subprocess, sys
+ran = []
+real = subprocess.run
+def run(args, *rest, **options):
+    ran.append(list(args))
+    return real(args, *rest, **options)
+subprocess.run = run
+import scoper.pdf.render
+print(json.dumps({"ldconfig": sum(1 for a in ran if str(a[0]).endswith("ldconfig")),
+                  "parsed": "pycparser" in sys.modules}))
+"""
+
+
+def test_the_library_listing_is_made_only_for_a_renderer_that_looks_libraries_up(
+    tmp_path: Path,
+) -> None:
+    """WeasyPrint's libraries are found from one ``ldconfig -p`` listing when WeasyPrint
+    parses its declarations (cffi then looks up each name that does not open as given);
+    handed its kept declarations, it looks nothing up, and no listing is made."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    runs = []
+    for _ in range(2):
+        done = subprocess.run(
+            [sys.executable, "-c", LOOKUPS], env=env, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+        runs.append(json.loads(done.stdout))
+    assert runs[0]["parsed"] and runs[0]["ldconfig"] <= 1
+    assert runs[1] == {"parsed": False, "ldconfig": 0}

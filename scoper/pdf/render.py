@@ -44,19 +44,25 @@ def _one_library_listing() -> Iterator[None]:
     if not sys.platform.startswith("linux") or os.environ.get("LD_LIBRARY_PATH"):
         yield
         return
-    try:
-        listing = subprocess.run(
-            ["/sbin/ldconfig", "-p"], capture_output=True, text=True, check=True, timeout=5
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        yield
-        return
     abi = "libc6,x86-64" if os.uname().machine == "x86_64" else "libc6"
     original = ctypes.util.find_library
 
     @functools.cache
+    def listing() -> str | None:
+        # Run at the first look-up: WeasyPrint handed its kept declarations makes none.
+        try:
+            return subprocess.run(
+                ["/sbin/ldconfig", "-p"], capture_output=True, text=True, check=True, timeout=5
+            ).stdout
+        except (OSError, subprocess.SubprocessError):
+            return None
+
+    @functools.cache
     def find_library(name: str) -> str | None:
-        found = re.search(rf"\s+(lib{re.escape(name)}\.[^\s]+)\s+\({re.escape(abi)}", listing)
+        known = listing()
+        if known is None:
+            return original(name)
+        found = re.search(rf"\s+(lib{re.escape(name)}\.[^\s]+)\s+\({re.escape(abi)}", known)
         return found[1] if found else None
 
     ctypes.util.find_library = find_library
