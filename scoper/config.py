@@ -147,7 +147,7 @@ def load_config(start: Path | None = None) -> Config:
             if number >= 10_000:
                 raise ConfigError(shown, 0, f"{templates} holds too many files for a theme")
             _refuse_if_others_can_write(inside, shown)
-    from scoper.brief.source import read_at_most
+    from scoper.bounded import read_at_most
 
     try:
         data = read_at_most(path, 1_000_000)

@@ -235,8 +235,9 @@ def init_project(folder: Path, today: dt.date) -> list[Path]:
 def next_ref(folder: Path, prefix: str, year: int) -> str:
     """The next free PREFIX-YEAR-NNN among the briefs in the folder, each brief's ref read
     by the front matter's own parser (a brief it cannot read takes no ref)."""
+    from scoper.bounded import read_at_most
     from scoper.brief.frontmatter import load_front_matter, split_front_matter
-    from scoper.brief.source import LARGEST_BRIEF_BYTES, decode, read_at_most
+    from scoper.brief.source import LARGEST_BRIEF_BYTES, decode
     from scoper.problems import BriefInvalid, Problem
 
     # ASCII digits, few enough for int() (a ref of 5,000 digits would be a traceback).

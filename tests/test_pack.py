@@ -621,14 +621,17 @@ def test_the_renderers_stop_before_the_pack_is_put_together(
 ) -> None:
     """Putting the pack together is its largest step in memory (for 200 papers, 600 MB in
     the command's process): the renderer processes, idle by then, must be gone rather than
-    counted beside it."""
+    counted beside it, and the papers' HTML not held."""
+    import gc
     import multiprocessing
     import time
 
     from scoper.pack.assemble import PackPdf
+    from scoper.pack.files import RunFiles
 
     before = {child.pid for child in multiprocessing.active_children()}
     renderers_at_finish: list[set[int | None]] = []
+    kept_bytes: list[list[str]] = []
     finish = PackPdf.finish
 
     def watched(self: PackPdf, *args: object, **kwargs: object) -> bytes:
@@ -640,6 +643,10 @@ def test_the_renderers_stop_before_the_pack_is_put_together(
                 break
             time.sleep(0.05)
         renderers_at_finish.append(ours)
+        # Nor are the papers' HTML files held: only their digests are kept (the papers'
+        # PDFs, which the pack is made of, are).
+        [files] = [found for found in gc.get_objects() if isinstance(found, RunFiles)]
+        kept_bytes.append(sorted({path.suffix for path in files._data}))
         return finish(self, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(PackPdf, "finish", watched)
@@ -648,6 +655,7 @@ def test_the_renderers_stop_before_the_pack_is_put_together(
     outcome = build_pack(sorted(briefs.glob("*.md")), Config(), tmp_path / "out", today=TODAY)
     assert outcome.ok
     assert renderers_at_finish == [set()]
+    assert kept_bytes == [[".pdf"]]
     assert len(PdfReader(tmp_path / "out" / "pack.pdf").pages) > len(outcome.pack.papers)
 
 

@@ -211,7 +211,8 @@ def _properties(custom: etree._Element | None) -> dict[str, str]:
 def _changed(brief: Path, digest: str) -> str | None:
     """Why the lines may be off, if they may. The path comes from the Word file, which is
     untrusted: only a regular file within the size limit is read (not /dev/zero, a FIFO)."""
-    from scoper.brief.source import LARGEST_BRIEF_BYTES, read_at_most
+    from scoper.bounded import read_at_most
+    from scoper.brief.source import LARGEST_BRIEF_BYTES
 
     if not _local_brief(brief):
         return (

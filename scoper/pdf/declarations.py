@@ -28,7 +28,6 @@ import contextlib
 import hashlib
 import marshal
 import os
-import stat
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -126,8 +125,13 @@ def _kept_file() -> Path | None:
 def _read(kept: Path) -> tuple[tuple[Any, ...], dict[str, Any], str] | None:
     """The constructor's arguments and the digest of the declarations kept in ``kept``,
     or None when it is missing, damaged, or not what this module writes."""
-    data = _bytes_of(kept)
-    if data is None or not data.startswith(FORMAT):
+    from scoper.bounded import read_at_most
+
+    try:
+        data = read_at_most(kept, MAX_KEPT_BYTES)
+    except (OSError, ValueError):  # missing, not a regular file, too large
+        return None
+    if not data.startswith(FORMAT):
         return None
     digest, _, payload = data[len(FORMAT) :].partition(b"\n")
     if digest != hashlib.sha256(payload).hexdigest().encode():
@@ -152,24 +156,6 @@ def _read(kept: Path) -> tuple[tuple[Any, ...], dict[str, Any], str] | None:
     ):
         return None
     return arguments, keywords, expected
-
-
-def _bytes_of(kept: Path) -> bytes | None:
-    """The kept file's bytes, if it is a regular file of a sensible size (the folder is
-    the user's own: this is against accidents, not attackers)."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
-    try:
-        descriptor = os.open(kept, flags)
-    except OSError:
-        return None
-    with os.fdopen(descriptor, "rb") as opened:
-        try:
-            info = os.fstat(descriptor)
-            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_KEPT_BYTES:
-                return None
-            return opened.read(MAX_KEPT_BYTES + 1)
-        except OSError:
-            return None
 
 
 def _plain(value: object, depth: int = 0) -> bool:
