@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 
 def cache_folder(name: str) -> Path | None:
@@ -100,3 +101,50 @@ def library_stamp(package: str) -> str:
     if found is None:
         return "unknown"
     return f"{found.st_size:x}-{found.st_mtime_ns:x}"
+
+
+def read_kept(path: Path, form: bytes, max_bytes: int) -> object | None:
+    """What :func:`keep` kept in ``path`` with first line ``form``, or None when it is
+    missing, larger than ``max_bytes``, of another form, or damaged on disk (its digest
+    does not match). The caller checks the value's shape: marshal makes values of its own
+    kinds only (numbers, strings, bytes and containers of them, and code objects, which a
+    caller that wants data refuses), and runs nothing as it reads."""
+    import hashlib
+    import marshal
+
+    from scoper.bounded import read_at_most
+
+    try:
+        data = read_at_most(path, max_bytes)
+    except (OSError, ValueError):  # missing, not a regular file, too large
+        return None
+    if not data.startswith(form):
+        return None
+    digest, _, payload = data[len(form) :].partition(b"\n")
+    if digest != hashlib.sha256(payload).hexdigest().encode():
+        return None
+    try:
+        return marshal.loads(payload)
+    except (EOFError, ValueError, TypeError):
+        return None
+
+
+def keep(path: Path, form: bytes, value: Any) -> None:
+    """Keep ``value`` (numbers, strings, bytes, and tuples, lists and dicts of them) in
+    ``path``, for :func:`read_kept`: ``form`` (one line, naming what it is and its format's
+    number), a digest of what follows, then the value in marshal's form, which reads back
+    several times faster than JSON. Written whole or not at all; nothing when it cannot be
+    written."""
+    import contextlib
+    import hashlib
+    import marshal
+
+    payload = marshal.dumps(value)
+    data = form + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            temporary.unlink()

@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import marshal
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -125,21 +123,9 @@ def _kept_file() -> Path | None:
 def _read(kept: Path) -> tuple[tuple[Any, ...], dict[str, Any], str] | None:
     """The constructor's arguments and the digest of the declarations kept in ``kept``,
     or None when it is missing, damaged, or not what this module writes."""
-    from scoper.bounded import read_at_most
+    from scoper.usercache import read_kept
 
-    try:
-        data = read_at_most(kept, MAX_KEPT_BYTES)
-    except (OSError, ValueError):  # missing, not a regular file, too large
-        return None
-    if not data.startswith(FORMAT):
-        return None
-    digest, _, payload = data[len(FORMAT) :].partition(b"\n")
-    if digest != hashlib.sha256(payload).hexdigest().encode():
-        return None
-    try:
-        loaded = marshal.loads(payload)
-    except (EOFError, ValueError, TypeError):
-        return None
+    loaded = read_kept(kept, FORMAT, MAX_KEPT_BYTES)
     if not (isinstance(loaded, tuple) and len(loaded) == 3):
         return None
     arguments, keywords, expected = loaded
@@ -235,16 +221,10 @@ def _keep(declared: list[tuple[Any, ...]], kept: Path) -> None:
         arguments, keywords = _parsed(csource)
     except Exception:  # whatever this cffi makes of it: WeasyPrint parses its own, as before
         return
-    payload = marshal.dumps((arguments, keywords, _digest(csource)))
-    data = FORMAT + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload
+    from scoper.usercache import keep
+
     # Another WeasyPrint's (a second environment's) is left: each keeps its own.
-    temporary = kept.with_name(f"{kept.name}.{os.getpid()}.tmp")
-    try:
-        temporary.write_bytes(data)
-        os.replace(temporary, kept)
-    except OSError:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
+    keep(kept, FORMAT, (arguments, keywords, _digest(csource)))
 
 
 def _parsed(csource: str) -> tuple[tuple[Any, ...], dict[str, Any]]:
