@@ -57,7 +57,13 @@ def _kept(tmp_path: Path) -> list[Path]:
 
 
 def test_the_dictionary_is_parsed_once_then_read_as_kept(tmp_path: Path) -> None:
+    _load(tmp_path)
+    [kept] = _kept(tmp_path)
+    old_form = kept.with_suffix(".json")  # as scoper kept it before
+    old_form.write_text("{}")
+    kept.unlink()
     first = _load(tmp_path)
+    assert not old_form.exists()
     assert first["parsed"] and first["cached"]
     assert first["hyphenated"] == PYPHENS_OWN
     [kept] = _kept(tmp_path)

@@ -56,6 +56,8 @@ def _dictionary(pyphen: Any, path: os.PathLike[str]) -> object:
     # DataInt values) is parsed every time, as pyphen would.
     if cached is not None and _patterns(parsed.patterns):
         keep(cached, FORMAT, parsed.patterns)
+        with contextlib.suppress(OSError):  # what earlier versions kept, read no more
+            cached.with_suffix(".json").unlink(missing_ok=True)
     return parsed
 
 
