@@ -4,8 +4,8 @@ WeasyPrint hyphenates with pyphen, which parses its ``hyph_en_GB.dic`` (14,000 p
 the first time a process hyphenates, about a tenth of a second: in every forked renderer,
 that is every paper. The renderer's worker loads it before it forks, so each paper starts
 with it; and it is kept, parsed, in the user's cache (plain data in marshal's form, checked
-as it is read: nothing in it is run), so a one-paper build reads it in under 10 ms. (It was
-kept as JSON, which took 35 ms to read back, first thing in every renderer.)
+as it is read: nothing in it is run), so a one-paper build reads it in about 14 ms. (It was
+kept as JSON, which took 27 ms to read back, first thing in every renderer.)
 """
 
 from __future__ import annotations
