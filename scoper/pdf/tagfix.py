@@ -36,6 +36,11 @@ from pikepdf import Array, Dictionary, Name, Object, Pdf
 PRINT_FLAG = 4
 """Annotation flag bit 3 (ISO 32000-1 12.5.3): print the annotation."""
 
+# The names read at every element of the tree, made once: ``Name.K`` makes a new name
+# object at each use, half the cost of reading a key (a paper's tree has thousands).
+_K, _S, _PG, _TYPE, _MCR, _OBJR = Name.K, Name.S, Name.Pg, Name.Type, Name.MCR, Name.OBJR
+_L, _LI, _LINK = Name.L, Name.LI, Name.Link
+
 
 def repair(pdf: bytes) -> bytes:
     """The PDF with the repairs above made; an untagged PDF comes back as it was."""
@@ -53,12 +58,12 @@ def repair_document(document: Pdf) -> bool:
     if not isinstance(root, Dictionary):
         return False
     for element in list(_elements(root)):
-        kind = element.get(Name.S)
-        if kind == Name.L:
+        kind = element.get(_S)
+        if kind == _L:
             _groups_become_items(document, element)
-        elif kind == Name.LI:
+        elif kind == _LI:
             _item_gets_body(document, element)
-        elif kind == Name.Link:
+        elif kind == _LINK:
             _one_link(element)
     marked = (
         {
@@ -92,19 +97,19 @@ def _file_link_made_relative(annotation: Object) -> None:
 
 
 def _kids(element: Dictionary) -> list:
-    kids = element.get(Name.K)
+    kids = element.get(_K)
     if kids is None:
         return []
     return list(kids) if isinstance(kids, Array) else [kids]
 
 
 def _is_element(kid: object) -> TypeGuard[Dictionary]:
-    return isinstance(kid, Dictionary) and Name.S in kid
+    return isinstance(kid, Dictionary) and _S in kid
 
 
 def _is(kid: object, *kinds: str) -> TypeGuard[Dictionary]:
     """Whether ``kid`` is a structure element of one of ``kinds`` (``"LI"``, …)."""
-    return _is_element(kid) and str(kid.get(Name.S))[1:] in kinds
+    return _is_element(kid) and str(kid.get(_S))[1:] in kinds
 
 
 def _elements(root: Dictionary) -> Iterator[Dictionary]:
@@ -210,7 +215,7 @@ def _one_link(link: Dictionary) -> None:
 
 
 def _is_annotation(kid: object) -> TypeGuard[Dictionary]:
-    return isinstance(kid, Dictionary) and kid.get(Name.Type) == Name.OBJR
+    return isinstance(kid, Dictionary) and kid.get(_TYPE) == _OBJR
 
 
 def _owners(document: Pdf, root: Dictionary) -> dict[tuple[tuple[int, int], int], Dictionary]:
@@ -219,7 +224,7 @@ def _owners(document: Pdf, root: Dictionary) -> dict[tuple[tuple[int, int], int]
     owners: dict[tuple[tuple[int, int], int], Dictionary] = {}
 
     def visit(element: Dictionary, page: Object | None) -> None:
-        own = element.get(Name.Pg)
+        own = element.get(_PG)
         page = own if isinstance(own, Object) else page
         for kid in _kids(element):
             if isinstance(kid, int):
@@ -227,8 +232,8 @@ def _owners(document: Pdf, root: Dictionary) -> dict[tuple[tuple[int, int], int]
                     owners[(page.objgen, kid)] = element
             elif _is_element(kid):
                 visit(kid, page)
-            elif isinstance(kid, Dictionary) and kid.get(Name.Type) == Name.MCR:
-                on = kid.get(Name.Pg)
+            elif isinstance(kid, Dictionary) and kid.get(_TYPE) == _MCR:
+                on = kid.get(_PG)
                 where = on if isinstance(on, Object) else page
                 if where is not None:
                     owners[(where.objgen, int(kid.MCID))] = element
@@ -261,7 +266,8 @@ def _margins_become_artifacts(
     for page in document.pages:
         key = page.obj.get(Name.StructParents)
         count = marked.get(int(key), 0) if key is not None else 0
-        orphans = {mcid for mcid in range(count) if (page.objgen, mcid) not in owners}
+        where = page.objgen
+        orphans = {mcid for mcid in range(count) if (where, mcid) not in owners}
         if not orphans:
             continue
         contents = page.obj.get(Name.Contents)
@@ -309,14 +315,14 @@ def _rebuild_parent_tree(
     """The parent tree (ISO 32000-1 14.7.4.4) made again from the repaired tree: each
     page's MCIDs to their elements, each annotation to its element."""
     numbers: dict[int, Object] = {}
+    on_page: dict[object, dict[int, Dictionary]] = {}
+    for (where, mcid), element in owners.items():
+        if mcid >= 0:
+            on_page.setdefault(where, {})[mcid] = element
     for page in document.pages:
         if Name.StructParents not in page.obj:
             continue
-        mcids = {
-            mcid: element
-            for (where, mcid), element in owners.items()
-            if where == page.objgen and mcid >= 0
-        }
+        mcids = on_page.get(page.objgen, {})
         array = Array([mcids.get(mcid) for mcid in range(max(mcids, default=-1) + 1)])
         numbers[int(page.obj.StructParents)] = document.make_indirect(array)
         for annotation in page.obj.get(Name.Annots, []):
