@@ -139,7 +139,10 @@ def keep(path: Path, form: bytes, value: Any) -> None:
     import hashlib
     import marshal
 
-    payload = marshal.dumps(value)
+    try:
+        payload = marshal.dumps(value)
+    except ValueError:  # a kind of value marshal does not write: nothing is kept
+        return
     data = form + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload
     temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:

@@ -83,6 +83,7 @@ def test_the_dictionary_is_parsed_once_then_read_as_kept(tmp_path: Path) -> None
         "another format",
         "not a dictionary",
         "a pattern of another shape",
+        "a start that is not a number",
         "a code object",
     ],
 )
@@ -102,6 +103,9 @@ def test_a_kept_dictionary_that_is_not_right_is_read_afresh_and_kept_anew(
         keep(kept, FORMAT, [1, 2, 3])
     elif damage == "a pattern of another shape":
         keep(kept, FORMAT, {"ab": (0, [1, 2])})
+    elif damage == "a start that is not a number":
+        # pyphen slices with it: a string there fails inside the layout, not here.
+        keep(kept, FORMAT, {"ab": ("0", (1,))})
     else:
         keep(kept, FORMAT, {"ab": (0, (compile("1", "x", "eval"),))})
     found = _load(tmp_path)
@@ -120,4 +124,6 @@ def test_kept_values_hold_their_digest_and_form(tmp_path: Path) -> None:
     assert read_kept(path, b"form, 2\n", 1 << 10) is None
     assert read_kept(path, b"form, 1\n", 10) is None  # larger than the caller allows
     assert read_kept(tmp_path / "missing", b"form, 1\n", 1 << 10) is None
+    keep(path, b"form, 1\n", {"a": object()})  # not data marshal writes: nothing kept
+    assert read_kept(path, b"form, 1\n", 1 << 10) == {"a": (1, (2, 3))}
     assert not list(tmp_path.glob("*.tmp"))

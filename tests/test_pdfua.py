@@ -239,3 +239,19 @@ def test_an_untagged_pdf_is_left_alone() -> None:
 
     pdf = HTML(string="<p>x</p>").write_pdf()
     assert tagfix.repair(pdf) is pdf
+
+
+def test_a_marked_content_number_beside_an_items_body_joins_the_body() -> None:
+    # Not what WeasyPrint writes today, but a structure tree may: LI > Lbl, 7, LBody.
+    with pikepdf.open(io.BytesIO(_render("<ol><li><p>One</p></li></ol>"))) as document:
+        [item] = [
+            e for e in tagfix._elements(document.Root.StructTreeRoot) if e.get(Name.S) == Name.LI
+        ]
+        label = item.K[0]
+        body = document.make_indirect(
+            pikepdf.Dictionary(Type=Name.StructElem, S=Name.LBody, P=item, K=pikepdf.Array([]))
+        )
+        item.K = pikepdf.Array([label, 7, body])
+        tagfix._item_gets_body(document, item)
+        assert [int(k) if isinstance(k, int) else str(k.S) for k in item.K] == ["/Lbl", "/LBody"]
+        assert [int(k) for k in item.K[1].K] == [7]

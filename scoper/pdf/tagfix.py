@@ -175,7 +175,8 @@ def _item_gets_body(document: Pdf, item: Dictionary) -> None:
                 grandchild
                 for kid in kids
                 if not _is(kid, "Lbl")
-                for grandchild in (_kids(kid) if kid.objgen == body.objgen else [kid])
+                # A marked-content number beside the body (an int) has no object number.
+                for grandchild in (_kids(kid) if _same(kid, body) else [kid])
             ]
         )
         for kid in _kids(body):
@@ -184,6 +185,10 @@ def _item_gets_body(document: Pdf, item: Dictionary) -> None:
         item.K = Array([*labels, body])
         return
     item.K = Array([*labels, _new_element(document, Name.LBody, item, loose)])
+
+
+def _same(kid: object, element: Dictionary) -> bool:
+    return isinstance(kid, Dictionary) and kid.objgen == element.objgen
 
 
 def _one_link(link: Dictionary) -> None:
