@@ -133,21 +133,18 @@ def keep(path: Path, form: bytes, value: Any) -> None:
     """Keep ``value`` (numbers, strings, bytes, and tuples, lists and dicts of them) in
     ``path``, for :func:`read_kept`: ``form`` (one line, naming what it is and its format's
     number), a digest of what follows, then the value in marshal's form, which reads back
-    several times faster than JSON. Written whole or not at all; nothing when it cannot be
-    written."""
+    several times faster than JSON. Written as every output is (:func:`write_atomic`:
+    whole or not at all, and what a killed writer left is cleared); nothing is kept when it
+    cannot be written, or marshal cannot write the value."""
     import contextlib
     import hashlib
     import marshal
 
+    from scoper.output import write_atomic
+
     try:
         payload = marshal.dumps(value)
-    except ValueError:  # a kind of value marshal does not write: nothing is kept
+    except ValueError:
         return
-    data = form + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        temporary.write_bytes(data)
-        os.replace(temporary, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
+    with contextlib.suppress(OSError):
+        write_atomic(path, form + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)

@@ -116,7 +116,11 @@ def test_a_kept_dictionary_that_is_not_right_is_read_afresh_and_kept_anew(
 
 def test_kept_values_hold_their_digest_and_form(tmp_path: Path) -> None:
     path = tmp_path / "kept"
+    leftover = tmp_path / ".kept.0123456789ab.tmp"  # a writer killed before its rename
+    leftover.write_bytes(b"half")
+    os.utime(leftover, (1, 1))
     keep(path, b"form, 1\n", {"a": (1, (2, 3))})
+    assert not leftover.exists()  # kept as every output is written
     data = path.read_bytes()
     assert data.startswith(b"form, 1\n")
     assert marshal.loads(data.split(b"\n", 2)[2]) == {"a": (1, (2, 3))}
