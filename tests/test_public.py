@@ -346,3 +346,35 @@ def test_a_public_pack_holds_nothing_withheld(project: Path, tmp_path: Path) -> 
     soup = BeautifulSoup(pack_html.read_text(), "html.parser")
     assert "Reducing alcohol harm" in soup.get_text()
     assert "Halving knife crime" not in soup.get_text()  # the SECRET paper is not in it
+
+
+def test_a_mark_whose_braces_span_two_lines(tmp_path: Path) -> None:
+    """Braces on two lines: read as a mark in the prose (the passage withheld, the public
+    version made), refused where no mark is read (the front matter), naming the mark."""
+    from scoper.brief.public import PublicRefused
+
+    prose = BRIEF.replace(
+        "in December.",
+        "in December, [with LEAK-SPLIT]{\n.sensitive} and\n[LEAK-TWO]{.sensitive\n}.",
+    )
+    (tmp_path / "prose.md").write_text(prose)
+    public = public_brief(read_brief(tmp_path / "prose.md"))
+    shown = " ".join(str(value) for value in _public_texts(public))
+    assert "LEAK-SPLIT" not in shown and "LEAK-TWO" not in shown
+    front = BRIEF.replace(
+        "title: Alcohol harm LEAK-FULL-TITLE\npublic-title: Reducing alcohol harm",
+        "title: |\n  Alcohol harm {\n  .sensitive}",
+    )
+    (tmp_path / "front.md").write_text(front)
+    with pytest.raises(PublicRefused, match=r"'\{ \.sensitive\}' is written where scoper does not"):
+        public_brief(read_brief(tmp_path / "front.md"))
+
+
+def _public_texts(brief: object) -> list[str]:
+    """Every string of the model and every token's text."""
+    from markdown_it.token import Token
+
+    from scoper.brief.public import _walk
+
+    values = list(_walk(brief))
+    return [v.content if isinstance(v, Token) else v for v in values if isinstance(v, str | Token)]

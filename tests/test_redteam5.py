@@ -275,10 +275,6 @@ def test_sparse_papers_add_up_past_the_limit(tmp_path: Path) -> None:
     assert peak_mb < 1024, f"{peak_mb:.0f} MB"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 10: a foreign manifest still removes a readable file of the user's (its digest recorded)",
-)
 def test_a_foreign_manifest_with_the_users_digest(tmp_path: Path) -> None:
     import hashlib
 
@@ -331,10 +327,6 @@ def test_a_mark_in_a_code_fence_info_string(tmp_path: Path, body: str) -> None:
     assert code != 0 or found == {}, found
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 11: a mark split across lines in a front-matter block scalar is published",
-)
 def test_a_mark_split_across_lines_in_the_front_matter(tmp_path: Path) -> None:
     head = HEAD.replace("title: Red team brief", "title: |\n  LEAK-FM {\n  .sensitive}")
     code, _, found = _public(tmp_path, "", head)

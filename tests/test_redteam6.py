@@ -1,4 +1,3 @@
-# ruff: noqa: E501  (briefs are written inline, one line of Markdown per string)
 """The eighth hostile-input round (docs/redteam-2026-11-round6.md): the round-5 fixes (marks
 where they are not read, snapshot validation, the bounded redline, the output folder's
 limits) and the pack's links attacked, one test per attack.
@@ -43,10 +42,6 @@ def test_a_block_mark_before_a_footnote_definition(tmp_path: Path, body: str) ->
     assert code != 0 or found == {}, found
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 4: a mark written with character references in a fence's info string is published",
-)
 @pytest.mark.parametrize(
     "body",
     [

@@ -296,15 +296,25 @@ blocks), and would be published as text."""
 def _literal_mark(public: Brief) -> tuple[str, str] | None:
     """Where a mark still stands as text in the public model, and the mark: its line when
     it is in the prose, the file alone when it is elsewhere (the front matter)."""
+    from markdown_it.common.utils import unescapeAll
+
     for line, token in _lined_tokens(public):
-        # (A fence's info string, ```{.sensitive}, is where no mark is read either.)
-        for text in (token.content, _attr_text(token), token.info):
-            if found := _LITERAL_MARK.search(text):
-                return f"{public.path}:{line}", found.group()
+        # (A fence's info string, ```{.sensitive}, is where no mark is read either; it is
+        # published as its renderer reads it, with its character references decoded.)
+        for text in (token.content, _attr_text(token), token.info, unescapeAll(token.info)):
+            if found := _written_mark(text):
+                return f"{public.path}:{line}", found
     for value in _walk(public):
-        if isinstance(value, str) and (found := _LITERAL_MARK.search(value)):
-            return str(public.path), found.group()
+        if isinstance(value, str) and (found := _written_mark(value)):
+            return str(public.path), found
     return None
+
+
+def _written_mark(text: str) -> str | None:
+    """The first mark written in ``text``, also one whose braces are on two lines (as in a
+    front-matter block scalar, where no mark is read: it would be published as written)."""
+    found = _LITERAL_MARK.search(" ".join(text.split()) if "\n" in text else text)
+    return found.group() if found else None
 
 
 def _descendants(token: Token) -> list[Token]:
