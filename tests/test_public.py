@@ -378,3 +378,24 @@ def _public_texts(brief: object) -> list[str]:
 
     values = list(_walk(brief))
     return [v.content if isinstance(v, Token) else v for v in values if isinstance(v, str | Token)]
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "```js\nfunction publish(record) {\n  if (record.sensitive) return;\n}\n```",
+        "```python\nrow = {\n    'flag': record.sensitive,\n}\n```",
+        "    def mask(doc) {\n        return doc.sensitive\n    }",
+        '```html\n<div class="note" style="x: {">\n<span class="sensitive">x</span>\n```',
+    ],
+    ids=["javascript", "python", "indented", "html"],
+)
+def test_code_with_a_brace_and_sensitive_lines_apart_is_published(
+    tmp_path: Path, code: str
+) -> None:
+    """In code, a brace and a ``.sensitive`` on different lines are code, not a written mark:
+    the public version is made (a mark within one line of code is still refused)."""
+    text = BRIEF.replace("in December.", "in December.\n\n" + code + "\n")
+    (tmp_path / "code.md").write_text(text)
+    public = public_brief(read_brief(tmp_path / "code.md"))
+    assert any("sensitive" in text for text in _public_texts(public))

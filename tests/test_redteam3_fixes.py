@@ -54,6 +54,40 @@ def test_a_public_pack_removes_full_papers_it_leaves_out(tmp_path: Path) -> None
     assert leaks(_folder_bytes(tmp_path / "out" / "public")) == {}
 
 
+@pytest.mark.parametrize("week", [None, "2026-W48"], ids=["every-brief", "week"])
+def test_a_public_pack_removes_every_file_a_full_pack_wrote(
+    tmp_path: Path, week: str | None
+) -> None:
+    """Every file of a full pack written where the public one goes (its papers, the pack,
+    the tracker's CSV, the snapshot, named by the week or by the date) is gone or made
+    again by the public pack: none of the full pack's bytes stays."""
+    from scoper.pack.model import Week
+
+    briefs = tmp_path / "briefs"
+    briefs.mkdir()
+    (briefs / "open-2.md").write_text(HEAD + SUMMARY + TAIL)
+    paths = sorted(briefs.glob("*.md"))
+    folder = tmp_path / "out" / "public"
+    chosen = Week.parse(week) if week else None
+    full = build_pack(paths, Config(), folder, week=chosen, today=TODAY, actions_csv=True)
+    assert full.ok, full.problems
+    written = {
+        path.name: path.read_bytes() for path in folder.iterdir() if not path.name.startswith(".")
+    }
+    assert any(name.endswith("-actions.csv") for name in written), sorted(written)
+    assert any(name.endswith(".snapshot.json") for name in written), sorted(written)
+    # A day later (in the same week): a snapshot named by its date is not simply written over.
+    later = TODAY + dt.timedelta(days=1)
+    public = build_pack(paths, Config(), tmp_path / "out", week=chosen, today=later, public=True)
+    assert public.name, public.problems
+    stayed = [
+        name
+        for name, data in written.items()
+        if (folder / name).exists() and (folder / name).read_bytes() == data
+    ]
+    assert stayed == []
+
+
 def test_a_full_pack_never_takes_public_papers(tmp_path: Path) -> None:
     """The reverse: a public pack in a folder, then the full pack written there, must be the
     full papers (an integrity fault otherwise), rendered again."""

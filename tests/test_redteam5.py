@@ -336,6 +336,27 @@ def test_a_mark_split_across_lines_in_the_front_matter(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "body",
     [
+        "We agreed [LEAK-A1]{.sensitive} and LEAK-B1 {\n.sensitive} with them.\n\n",
+        'The deal with [LEAK-W0 X]{.sensitive} covers LEAK-W1 {exemption="s.43"\n.sensitive} a unit.\n\n',
+        "- [LEAK-L0]{.sensitive} and LEAK-L1 {#n\n.sensitive}\n\n",
+        "We agreed [LEAK-P7]&#123;\n.sensitive&#125; with them.\n\n",
+        "We agreed [LEAK-P8]&lcub;\n&period;sensitive&rcub; with them.\n\n",
+    ],
+    ids=["beside-a-read-mark", "exemption-wrapped", "list-item", "references", "named-references"],
+)
+def test_a_mark_split_across_lines_in_a_paragraph_that_has_a_read_mark(
+    tmp_path: Path, body: str
+) -> None:
+    """The review of the fix for finding 11: a paragraph whose read mark empties its own
+    text is published as its children read, a line end between them; a mark split there
+    (or written as references) was published."""
+    code, _, found = _public(tmp_path, body)
+    assert code != 0 or found == {}, found
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
         "Run `LEAK-A {#x .sensitive}` now.\n\n",
         "Run `LEAK-B {.SENSITIVE}` now.\n\n",
         "Run `LEAK-C {class='sensitive'}` now.\n\n",

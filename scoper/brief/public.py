@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from markdown_it.common.utils import unescapeAll
 from markdown_it.token import Token
 
 from scoper.brief.items import partner_head
@@ -283,38 +284,59 @@ def _check_nothing_left(public: Brief, passages: set[str]) -> None:
             )
 
 
-_LITERAL_MARK = re.compile(
-    r"\{[^{}\n]*?(?:\.sensitive\b|\bclass\s*=\s*[\"']?(?:[^\"'{}\n]*\s)?sensitive\b)"
-    r"[^{}\n]*\}?",
-    re.IGNORECASE,
-)
-"""A ``{.sensitive}`` mark as written (or ``{class=sensitive}``, the attribute form): in the
-public model, one was never read (marks are read only on Markdown spans, links, images and
-blocks), and would be published as text."""
+def _mark_pattern(other: str) -> re.Pattern[str]:
+    # Bounded reaches: a mark is short, and unbounded ones took seconds to fail on a long
+    # run of text with a brace in it.
+    reach = f"{{0,{_MARK_REACH}}}"
+    return re.compile(
+        rf"\{{[^{{}}{other}]{reach}?(?:\.sensitive\b"
+        rf"|\bclass\s*=\s*[\"']?(?:[^\"'{{}}{other}]{reach}\s)?sensitive\b)"
+        rf"[^{{}}{other}]{reach}\}}?",
+        re.IGNORECASE,
+    )
+
+
+_MARK_REACH = 500
+"""The most characters a written mark is looked for across, from its opening brace."""
+_LITERAL_MARK = _mark_pattern("")
+"""A ``{.sensitive}`` mark as written (or ``{class=sensitive}``, the attribute form), its
+braces on one line or two: in the public model, one was never read (marks are read only on
+Markdown spans, links, images and blocks), and would be published as text."""
+_LITERAL_MARK_IN_A_LINE = _mark_pattern(r"\n")
+"""The same within one line: in code, where a brace and a ``.sensitive`` lines apart are
+code (``if (record.sensitive)``), not a mark."""
+_CODE = frozenset({"fence", "code_block", "code_inline"})
 
 
 def _literal_mark(public: Brief) -> tuple[str, str] | None:
     """Where a mark still stands as text in the public model, and the mark: its line when
     it is in the prose, the file alone when it is elsewhere (the front matter)."""
-    from markdown_it.common.utils import unescapeAll
-
     for line, token in _lined_tokens(public):
-        # (A fence's info string, ```{.sensitive}, is where no mark is read either; it is
-        # published as its renderer reads it, with its character references decoded.)
-        for text in (token.content, _attr_text(token), token.info, unescapeAll(token.info)):
-            if found := _written_mark(text):
-                return f"{public.path}:{line}", found
+        pattern = _LITERAL_MARK_IN_A_LINE if token.type in _CODE else _LITERAL_MARK
+        # A fence's info string, ```{.sensitive}, is where no mark is read either; it is
+        # published as its renderer reads it, with its character references decoded. A
+        # paragraph is published as its children read: references decoded, and a mark
+        # split by a line end joined again (its own content is emptied once a mark in it
+        # has been read).
+        texts = [token.content, _attr_text(token), token.info, unescapeAll(token.info)]
+        if token.children:
+            texts.append(_shown_text(token.children))
+        for text in texts:
+            if found := pattern.search(text):
+                return f"{public.path}:{line}", " ".join(found.group().split())
     for value in _walk(public):
-        if isinstance(value, str) and (found := _written_mark(value)):
-            return str(public.path), found
+        if isinstance(value, str) and (found := _LITERAL_MARK.search(value)):
+            return str(public.path), " ".join(found.group().split())
     return None
 
 
-def _written_mark(text: str) -> str | None:
-    """The first mark written in ``text``, also one whose braces are on two lines (as in a
-    front-matter block scalar, where no mark is read: it would be published as written)."""
-    found = _LITERAL_MARK.search(" ".join(text.split()) if "\n" in text else text)
-    return found.group() if found else None
+def _shown_text(children: list[Token]) -> str:
+    """An inline's text as a reader sees it: its text and code, a line end for a break."""
+    return "".join(
+        "\n" if child.type in ("softbreak", "hardbreak") else child.content
+        for child in children
+        if child.type in ("text", "code_inline", "softbreak", "hardbreak")
+    )
 
 
 def _descendants(token: Token) -> list[Token]:

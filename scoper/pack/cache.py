@@ -181,36 +181,36 @@ _SHAPE = _Partial(
 _PAPER_OUTPUT = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,120}\.(?:pdf|html)")
 """A paper's own file, as a pack writes it: ``SLUG.pdf``, ``SLUG.html``."""
 _PACK_OUTPUT = re.compile(
-    r"pack(?:-[A-Za-z0-9-]{1,80})?(?:\.pdf|\.html|-actions\.csv|\.snapshot\.json)"
+    r"pack(?:-\d{4}-W\d{2})?(?:\.pdf|\.html|-actions\.csv)"
+    r"|pack-(?:\d{4}-W\d{2}|\d{4}-\d{2}-\d{2})\.snapshot\.json"
 )
-"""A pack's own file: ``pack-2026-W48.pdf`` and ``.html``, its ``-actions.csv`` and its
-``.snapshot.json`` (``pack`` alone for a pack of every brief, with its date for the
-snapshot)."""
+"""A pack's own file (``scoper.pack.model.pack_name``, ``scoper.pack.snapshot.file_name``):
+``pack-2026-W48.pdf`` and ``.html``, its ``-actions.csv`` and ``.snapshot.json``; for a pack
+of every brief, ``pack.pdf`` and the rest, its snapshot named by its date."""
 
 
 def _outputs_named(data: dict[str, Any]) -> list[tuple[str, str]]:
     """The outputs a manifest (of the right shape) names, with the digest it recorded for
-    each: its papers' PDFs and HTML, and its packs' and runs' files; only plain output
-    names in the folder itself, and only those whose digest it recorded."""
+    each: its papers' PDFs and HTML, and its packs' and runs' files; only names a pack
+    writes (a paper's, the pack's own), in the folder itself, and only those whose digest
+    it recorded."""
     named: set[tuple[str, str]] = set()
-    papers: set[str] = set()
     for slug, entry in data.get("papers", {}).items():
         for extension in ("pdf", "html"):
-            papers.add(f"{slug}.{extension}")
             if isinstance(digest := entry.get(extension + "-digest"), str):
                 named.add((f"{slug}.{extension}", digest))
     for made in data.get("packs", {}).values():
         named.update((n, d) for n, d in made["digests"].items() if isinstance(d, str))
     for run in data.get("runs", {}).values():
         named.update((n, d) for n, d in run["outputs"].items() if isinstance(d, str))
-    # Only names a pack writes: a paper's files (of a paper the manifest lists) and the
-    # pack's own. The manifest is a file of the output folder, which someone else may have
-    # planted with the digest of a file of the user's that they could read (budget.csv):
-    # that file is not a pack's to remove, whatever the manifest says.
+    # The manifest is a file of the output folder, which someone else may have planted
+    # with the digest of a file of the user's they could read: only a name a pack writes
+    # can be removed (budget.csv cannot, whatever the manifest says; a user's own
+    # report.pdf still can, as a paper's name).
     return sorted(
         (name, digest)
         for name, digest in named
-        if _PACK_OUTPUT.fullmatch(name) or (name in papers and _PAPER_OUTPUT.fullmatch(name))
+        if _PACK_OUTPUT.fullmatch(name) or _PAPER_OUTPUT.fullmatch(name)
     )
 
 
