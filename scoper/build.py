@@ -77,7 +77,7 @@ def _render(
         return pending
     suffix = ""
     if public:
-        from scoper.brief.public import public_brief, refusal
+        from scoper.brief.public import PublicRefused, public_brief, refusal
 
         reason = refusal(brief)
         if reason is not None:
@@ -86,7 +86,19 @@ def _render(
                 problem(brief.path, line, "public-refused", f"no public version: {reason}")
             )
             return pending
-        brief, suffix = public_brief(brief, config.public_marking), "public."
+        try:
+            brief, suffix = public_brief(brief, config.public_marking), "public."
+        except PublicRefused as refused:
+            # This brief's error, like any other: the other briefs are still built.
+            pending.result.problems.append(
+                problem(
+                    brief.path,
+                    refused.line,
+                    "public-refused",
+                    f"no public version: {refused.reason}",
+                )
+            )
+            return pending
     other = claimed.setdefault(brief.slug, report.path)
     if other != report.path:
         pending.result.problems.append(

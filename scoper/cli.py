@@ -19,10 +19,12 @@ if TYPE_CHECKING:
 
     from click._termui_impl import ProgressBar
 
+    from scoper.brief.model import Brief
     from scoper.build import BriefResult
     from scoper.config import Config
     from scoper.formats import Format
     from scoper.pdf.pool import PdfPool
+    from scoper.problems import Problem
 
 
 class _Failure(click.ClickException):
@@ -529,17 +531,17 @@ def export(paths: tuple[Path, ...], fmt: str, public: bool) -> None:
     reports = load(paths, config)
     good = [(r.brief, r.problems) for r in reports if r.ok and r.brief is not None]
     if public:
-        from scoper.brief.public import public_brief, refusal
+        from scoper.brief.public import PublicRefused, public_brief
 
+        published: list[tuple[Brief, list[Problem]]] = []
         for brief, _ in good:
-            if (reason := refusal(brief)) is not None:
-                _echo(f"{brief.path}: left out: no public version: {reason}", err=True)
-        # A public export carries no problems: their messages quote the brief.
-        good = [
-            (public_brief(brief, config.public_marking), [])
-            for brief, _ in good
-            if refusal(brief) is None
-        ]
+            try:
+                # A public export carries no problems: their messages quote the brief.
+                published.append((public_brief(brief, config.public_marking), []))
+            except PublicRefused as refused:
+                where = f"{brief.path}:{refused.line}" if refused.line else brief.path
+                _echo(f"{where}: left out: no public version: {refused.reason}", err=True)
+        good = published
     _echo_json(json.dumps(export_document(good), indent=2, ensure_ascii=False))
     bad = [r for r in reports if not r.ok]
     for report in bad:

@@ -387,8 +387,10 @@ def _public_texts(brief: object) -> list[str]:
         "```python\nrow = {\n    'flag': record.sensitive,\n}\n```",
         "    def mask(doc) {\n        return doc.sensitive\n    }",
         '```html\n<div class="note" style="x: {">\n<span class="sensitive">x</span>\n```',
+        "Each record opens with `{` and carries a flag,\n`record.sensitive`, which we honour.",
+        "The record type {see annex.\nSensitive data is handled separately.",
     ],
-    ids=["javascript", "python", "indented", "html"],
+    ids=["javascript", "python", "indented", "html", "code-spans", "prose"],
 )
 def test_code_with_a_brace_and_sensitive_lines_apart_is_published(
     tmp_path: Path, code: str
@@ -398,4 +400,44 @@ def test_code_with_a_brace_and_sensitive_lines_apart_is_published(
     text = BRIEF.replace("in December.", "in December.\n\n" + code + "\n")
     (tmp_path / "code.md").write_text(text)
     public = public_brief(read_brief(tmp_path / "code.md"))
-    assert any("sensitive" in text for text in _public_texts(public))
+    assert any("sensitive" in text.lower() for text in _public_texts(public))
+
+
+def test_a_written_mark_is_looked_for_near_its_brace() -> None:
+    """A mark is short: one is looked for within 500 characters of its brace, so that text
+    with many braces and words costs one pass (a search without that bound took seconds on
+    a brief within the limits)."""
+    from scoper.brief.public import _written_mark
+
+    near = "{" + "x " * 200 + ".sensitive}"
+    far = "{" + "x " * 300 + ".sensitive}"
+    assert _written_mark(near, one_line=True) is not None
+    assert _written_mark(far, one_line=True) is None
+    crowded = ("{" + "class= " * 140 + "\n") * 2000 + "sensitive"
+    assert _written_mark(crowded, one_line=False) is None
+    assert _written_mark(crowded + " {class=sensitive}", one_line=False) == "{class=sensitive}"
+
+
+def test_a_brief_whose_public_version_is_refused_stops_only_itself(tmp_path: Path) -> None:
+    """A mark written where scoper does not read one refuses that brief's public version, at
+    its line, as any error of a brief; the other briefs are still built and exported."""
+    folder = tmp_path / "briefs"
+    shutil.copytree(EXAMPLES / "images", folder / "images")
+    (folder / "good.md").write_text(BRIEF)
+    written = BRIEF.replace("PU-2026-014", "PU-2026-015").replace(
+        "in December.", "in December.\n\n```\nLEAK-CODE {.sensitive}\n```"
+    )
+    (folder / "written.md").write_text(written)
+    line = written.splitlines().index("```") + 1
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli, ["build", str(folder), "-o", str(out), "--public", "--format", "html"]
+    )
+    assert result.exit_code == 1
+    assert f"written.md:{line}: error B007 public-refused: no public version: '{{.sensitive}}'" in (
+        result.output
+    )
+    assert sorted(path.name for path in out.iterdir()) == ["good.public.html"]
+    exported = CliRunner().invoke(cli, ["export", "--public", str(folder)])
+    assert [b["ref"] for b in json.loads(exported.stdout)["briefs"]] == ["PU-2026-014"]
+    assert f"written.md:{line}: left out: no public version:" in exported.stderr

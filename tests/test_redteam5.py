@@ -275,22 +275,27 @@ def test_sparse_papers_add_up_past_the_limit(tmp_path: Path) -> None:
     assert peak_mb < 1024, f"{peak_mb:.0f} MB"
 
 
-def test_a_foreign_manifest_with_the_users_digest(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "name", ["budget.csv", "pack-budget-actions.csv", "pack-minutes.snapshot.json"]
+)
+def test_a_foreign_manifest_with_the_users_digest(tmp_path: Path, name: str) -> None:
+    """A name no pack writes (a pack's files carry its week or date) stays, whatever
+    digest a planted manifest records for it."""
     import hashlib
 
     briefs, out = tmp_path / "briefs", tmp_path / "out"
     _brief(briefs)
     public = out / "public"
     public.mkdir(parents=True)
-    (public / "budget.csv").write_text("the user's own file, not scoper's")
+    (public / name).write_text("the user's own file, not scoper's")
     _foreign_manifest(public, [])
     manifest = json.loads((public / ".scoper-cache.json").read_text())
-    digest = hashlib.sha256((public / "budget.csv").read_bytes()).hexdigest()
-    manifest["runs"]["x"]["outputs"] = {"budget.csv": digest}
+    digest = hashlib.sha256((public / name).read_bytes()).hexdigest()
+    manifest["runs"]["x"]["outputs"] = {name: digest}
     (public / ".scoper-cache.json").write_text(json.dumps(manifest))
     made = _pack(briefs, out, "--public")
     assert made.returncode == 0, made.stderr
-    assert (public / "budget.csv").exists()
+    assert (public / name).exists()
 
 
 # -- the public version: marks where scoper does not read them --------------------------------
@@ -327,8 +332,13 @@ def test_a_mark_in_a_code_fence_info_string(tmp_path: Path, body: str) -> None:
     assert code != 0 or found == {}, found
 
 
-def test_a_mark_split_across_lines_in_the_front_matter(tmp_path: Path) -> None:
-    head = HEAD.replace("title: Red team brief", "title: |\n  LEAK-FM {\n  .sensitive}")
+@pytest.mark.parametrize(
+    "title",
+    ["|\n  LEAK-FM {\n  .sensitive}", '"LEAK-FZ {.\\u200Bsensitive}"'],
+    ids=["block-scalar", "zero-width-space"],
+)
+def test_a_mark_split_across_lines_in_the_front_matter(tmp_path: Path, title: str) -> None:
+    head = HEAD.replace("title: Red team brief", "title: " + title)
     code, _, found = _public(tmp_path, "", head)
     assert code != 0 or found == {}, found
 
@@ -341,8 +351,24 @@ def test_a_mark_split_across_lines_in_the_front_matter(tmp_path: Path) -> None:
         "- [LEAK-L0]{.sensitive} and LEAK-L1 {#n\n.sensitive}\n\n",
         "We agreed [LEAK-P7]&#123;\n.sensitive&#125; with them.\n\n",
         "We agreed [LEAK-P8]&lcub;\n&period;sensitive&rcub; with them.\n\n",
+        'We agreed [LEAK-A0]{.sensitive}; [x](https://e.org "LEAK-F1 {\n.sensitive}") here.\n\n',
+        '[LEAK-A0]{.sensitive} and [the data][d].\n\n[d]: https://e.org "LEAK-R1 {\n.sensitive}"\n\n',
+        "We agreed [LEAK-A0]{.sensitive}. And LEAK-Z1 {.\u200bsensitive} here.\n\n",
+        "We agreed [LEAK-A0]{.sensitive}. And LEAK-Z2 {.sen&shy;sitive} here.\n\n",
+        "We agreed [LEAK-A0]{.sensitive}. And LEAK-B2 *{*\n.sensitive} here.\n\n",
     ],
-    ids=["beside-a-read-mark", "exemption-wrapped", "list-item", "references", "named-references"],
+    ids=[
+        "beside-a-read-mark",
+        "exemption-wrapped",
+        "list-item",
+        "references",
+        "named-references",
+        "link-title",
+        "reference-title",
+        "zero-width-space",
+        "soft-hyphen",
+        "emphasis",
+    ],
 )
 def test_a_mark_split_across_lines_in_a_paragraph_that_has_a_read_mark(
     tmp_path: Path, body: str

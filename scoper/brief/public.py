@@ -33,6 +33,12 @@ WITHHELD_FIELDS = ("contact",)
 class PublicRefused(ScoperError):
     """The brief may not have a public version."""
 
+    def __init__(self, path: str, reason: str, line: int = 0) -> None:
+        super().__init__(f"{path}{f':{line}' if line else ''}: no public version: {reason}")
+        self.line = line
+        """The line the reason is about; 0 for the brief as a whole (or its front matter)."""
+        self.reason = reason
+
 
 def refusal(brief: Brief) -> str | None:
     """Why the brief may not be published, or None."""
@@ -183,29 +189,33 @@ def public_brief(brief: Brief, marking: str = "", *, verified: bool = True) -> B
     one."""
     reason = refusal(brief)
     if reason is not None:
-        raise PublicRefused(f"{brief.path}: no public version: {reason}")
+        raise PublicRefused(brief.path, reason)
     unknown = _unknown_mark(brief) if verified else None
     if unknown is not None:
         line, mark = unknown
         raise PublicRefused(
-            f"{brief.path}:{line}: no public version: '{mark}' is not a mark scoper knows, "
-            "and a misspelt mark would publish what it was meant to withhold"
+            brief.path,
+            f"'{mark}' is not a mark scoper knows, and a misspelt mark would publish what it "
+            "was meant to withhold",
+            line,
         )
     if verified and brief.unattached_marks:
         raise PublicRefused(
-            f"{brief.path}:{brief.unattached_marks[0]}: no public version: this mark "
-            "marks nothing where it stands (a '{.sensitive}' line with no passage after it, or "
-            "before a rule; a 'Sensitive:' field scoper does not read: outside Evidence, Partners, "
-            "Actions and Risks, within a line, or misspelt); "
+            brief.path,
+            "this mark marks nothing where it stands (a '{.sensitive}' line with no passage "
+            "after it, or before a rule; a 'Sensitive:' field scoper does not read: outside "
+            "Evidence, Partners, Actions and Risks, within a line, or misspelt); "
             "put '{.sensitive}' directly before the passage it withholds (or, if the word "
-            "'sensitive' there is prose, not a mark, write it without the emphasis or colon)"
+            "'sensitive' there is prose, not a mark, write it without the emphasis or colon)",
+            brief.unattached_marks[0],
         )
     if verified and (lost := _lost_mark(brief)) is not None:
         raise PublicRefused(
-            f"{brief.path}:{lost}: no public version: a mark here is where scoper does not "
-            "read one (a table's header row of items, or another place the paper is not "
-            "made from its text), so what it marks could be published; mark the passage "
-            "where it is shown, or the whole item"
+            brief.path,
+            "a mark here is where scoper does not read one (a table's header row of items, "
+            "or another place the paper is not made from its text), so what it marks could "
+            "be published; mark the passage where it is shown, or the whole item",
+            lost,
         )
     redactor = _Redactor()
     sections = [
@@ -261,82 +271,116 @@ def _check_nothing_left(public: Brief, passages: set[str]) -> None:
         if isinstance(value, Token):
             if "sensitive" in value.meta:
                 raise PublicRefused(
-                    f"{public.path}: no public version: a marked passage could not be taken "
-                    "out (please report this)"
+                    public.path, "a marked passage could not be taken out (please report this)"
                 )
             texts += [value.content, _attr_text(value)]
         elif isinstance(value, str):
             texts.append(value)
     literal = _literal_mark(public)
     if literal is not None:
-        where, mark = literal
+        line, mark = literal
         raise PublicRefused(
-            f"{where}: no public version: '{mark}' is written where scoper does not read "
-            "marks (a figure's caption, an image's title, the front matter, code), so it "
-            "would be published as it is; mark the whole image or passage instead"
+            public.path,
+            f"'{mark}' is written where scoper does not read marks (a figure's caption, an "
+            "image's title, the front matter, code), so it would be published as it is; "
+            "mark the whole image or passage instead",
+            line,
         )
     published = " | ".join(_normal(text) for text in texts)
     for passage in sorted(passages):
         if passage in published:
             raise PublicRefused(
-                f"{public.path}: no public version: the withheld words '{passage[:40]}' "
-                "also stand where they would be published; mark those too"
+                public.path,
+                f"the withheld words '{passage[:40]}' also stand where they would be "
+                "published; mark those too",
             )
 
 
-def _mark_pattern(other: str) -> re.Pattern[str]:
-    # Bounded reaches: a mark is short, and unbounded ones took seconds to fail on a long
-    # run of text with a brace in it.
-    reach = f"{{0,{_MARK_REACH}}}"
-    return re.compile(
-        rf"\{{[^{{}}{other}]{reach}?(?:\.sensitive\b"
-        rf"|\bclass\s*=\s*[\"']?(?:[^\"'{{}}{other}]{reach}\s)?sensitive\b)"
-        rf"[^{{}}{other}]{reach}\}}?",
-        re.IGNORECASE,
-    )
-
-
 _MARK_REACH = 500
-"""The most characters a written mark is looked for across, from its opening brace."""
-_LITERAL_MARK = _mark_pattern("")
-"""A ``{.sensitive}`` mark as written (or ``{class=sensitive}``, the attribute form), its
-braces on one line or two: in the public model, one was never read (marks are read only on
-Markdown spans, links, images and blocks), and would be published as text."""
-_LITERAL_MARK_IN_A_LINE = _mark_pattern(r"\n")
-"""The same within one line: in code, where a brace and a ``.sensitive`` lines apart are
-code (``if (record.sensitive)``), not a mark."""
-_CODE = frozenset({"fence", "code_block", "code_inline"})
+"""The most characters a written mark is looked for across, from its opening brace: a mark
+is short, and the search stays linear in the text, however many braces it has."""
+_MARK_INSIDE = re.compile(r"\.sensitive\b", re.IGNORECASE)
+_CLASS_EQUALS = re.compile(r"\bclass\s*=", re.IGNORECASE)
+_SENSITIVE_WORD = re.compile(r"\bsensitive\b", re.IGNORECASE)
+_BRACE = re.compile(r"[{}]")
+_BRACE_OR_LINE_END = re.compile(r"[{}\n]")
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+"""Characters that show nothing (a soft hyphen, a zero-width space, direction marks): a
+mark written with one inside it reads the same."""
 
 
-def _literal_mark(public: Brief) -> tuple[str, str] | None:
-    """Where a mark still stands as text in the public model, and the mark: its line when
-    it is in the prose, the file alone when it is elsewhere (the front matter)."""
-    for line, token in _lined_tokens(public):
-        pattern = _LITERAL_MARK_IN_A_LINE if token.type in _CODE else _LITERAL_MARK
-        # A fence's info string, ```{.sensitive}, is where no mark is read either; it is
-        # published as its renderer reads it, with its character references decoded. A
-        # paragraph is published as its children read: references decoded, and a mark
-        # split by a line end joined again (its own content is emptied once a mark in it
-        # has been read).
-        texts = [token.content, _attr_text(token), token.info, unescapeAll(token.info)]
-        if token.children:
-            texts.append(_shown_text(token.children))
-        for text in texts:
-            if found := pattern.search(text):
-                return f"{public.path}:{line}", " ".join(found.group().split())
-    for value in _walk(public):
-        if isinstance(value, str) and (found := _LITERAL_MARK.search(value)):
-            return str(public.path), " ".join(found.group().split())
+def _written_mark(text: str, *, one_line: bool) -> str | None:
+    """The first ``{.sensitive}`` mark written in ``text`` (or ``{class=sensitive}``, the
+    attribute form), as it stands: in the public model, one was never read (marks are read
+    only on Markdown spans, links, images and blocks), and would be published as text. Its
+    braces may be on two lines, unless ``one_line`` (code, where a brace and a
+    ``.sensitive`` lines apart are code: ``if (record.sensitive)``)."""
+    text = _INVISIBLE.sub("", text)
+    if "sensitive" not in text.lower():
+        return None
+    stops = _BRACE_OR_LINE_END if one_line else _BRACE
+    start = text.find("{")
+    while start != -1:
+        # What follows the brace, up to the next brace (or line end): the mark's inside.
+        limit = min(len(text), start + 1 + _MARK_REACH)
+        stop = stops.search(text, start + 1, limit)
+        end = stop.start() if stop else limit
+        inside = text[start + 1 : end]
+        named = _CLASS_EQUALS.search(inside)
+        if _MARK_INSIDE.search(inside) or (named and _SENSITIVE_WORD.search(inside, named.end())):
+            closed = end < len(text) and text[end] == "}"
+            return " ".join(text[start : end + closed].split())
+        start = text.find("{", end)
     return None
 
 
-def _shown_text(children: list[Token]) -> str:
-    """An inline's text as a reader sees it: its text and code, a line end for a break."""
-    return "".join(
-        "\n" if child.type in ("softbreak", "hardbreak") else child.content
-        for child in children
-        if child.type in ("text", "code_inline", "softbreak", "hardbreak")
-    )
+_CODE = frozenset({"fence", "code_block", "code_inline"})
+
+
+def _literal_mark(public: Brief) -> tuple[int, str] | None:
+    """Where a mark still stands as text in the public model, and the mark: its line when
+    it is in the prose, 0 when it is elsewhere (the front matter)."""
+    for line, token in _lined_tokens(public):
+        # Code keeps the rule of one line, and so does a paragraph's own text, which holds
+        # its code spans (its text as shown is read below). A fence's info string,
+        # ```{.sensitive}, is where no mark is read either; it is published as its
+        # renderer reads it, with its character references decoded.
+        code = token.type in _CODE
+        for text, one_line in (
+            (token.content, code or token.type == "inline"),
+            (_attr_text(token), code),  # a link's title, say, which may be on two lines
+            (token.info, True),
+            (unescapeAll(token.info), True),
+        ):
+            if found := _written_mark(text, one_line=one_line):
+                return line, found
+        # A paragraph is published as its children read: references decoded, and a mark
+        # its line end splits joined again (the paragraph's own text is emptied once a
+        # mark in it has been read). Code spans are code, as above.
+        for run in _shown_runs(token.children or []):
+            if found := _written_mark(run, one_line=False):
+                return line, found
+    for value in _walk(public):
+        if isinstance(value, str) and (found := _written_mark(value, one_line=False)):
+            return 0, found
+    return None
+
+
+def _shown_runs(children: list[Token]) -> list[str]:
+    """An inline's text as a reader sees it, a line end for each break, in runs between its
+    code spans."""
+    runs: list[str] = []
+    run: list[str] = []
+    for child in children:
+        if child.type == "code_inline":
+            runs.append("".join(run))
+            run = []
+        elif child.type in ("softbreak", "hardbreak"):
+            run.append("\n")
+        elif child.type == "text":
+            run.append(child.content)
+    runs.append("".join(run))
+    return [text for text in runs if text]
 
 
 def _descendants(token: Token) -> list[Token]:

@@ -295,13 +295,12 @@ def _public_reports(
         try:
             public = public_brief(report.brief, config.public_marking)
         except PublicRefused as refused:
-            message = str(refused).split("no public version: ", 1)[-1]
             notes.append(
                 problem(
                     str(report.path),
-                    report.brief.meta.lines.get("classification", 1),
+                    refused.line or report.brief.meta.lines.get("classification", 1),
                     "public-refused",
-                    f"left out of the public pack: {message}",
+                    f"left out of the public pack: {refused.reason}",
                     severity="warning",
                 )
             )
