@@ -539,8 +539,8 @@ def export(paths: tuple[Path, ...], fmt: str, public: bool) -> None:
                 # A public export carries no problems: their messages quote the brief.
                 published.append((public_brief(brief, config.public_marking), []))
             except PublicRefused as refused:
-                where = f"{brief.path}:{refused.line}" if refused.line else brief.path
-                _echo(f"{where}: left out: no public version: {refused.reason}", err=True)
+                message = f"left out: no public version: {refused.reason}"
+                _echo(f"{brief.path}:{refused.line}: {message}", err=True)
         good = published
     _echo_json(json.dumps(export_document(good), indent=2, ensure_ascii=False))
     bad = [r for r in reports if not r.ok]

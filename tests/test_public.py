@@ -389,8 +389,23 @@ def _public_texts(brief: object) -> list[str]:
         '```html\n<div class="note" style="x: {">\n<span class="sensitive">x</span>\n```',
         "Each record opens with `{` and carries a flag,\n`record.sensitive`, which we honour.",
         "The record type {see annex.\nSensitive data is handled separately.",
+        '```\n{% include "row.html" with class="card" level="sensitive" %}\n```',
+        '```\n{{> row class="card" kind="sensitive"}}\n```',
+        "```\n{class=x-sensitive}\n```",
+        'Our {class = "public" or the sensitive one} choice.',
     ],
-    ids=["javascript", "python", "indented", "html", "code-spans", "prose"],
+    ids=[
+        "javascript",
+        "python",
+        "indented",
+        "html",
+        "code-spans",
+        "prose",
+        "django",
+        "handlebars",
+        "hyphenated",
+        "class-prose",
+    ],
 )
 def test_code_with_a_brace_and_sensitive_lines_apart_is_published(
     tmp_path: Path, code: str
@@ -413,6 +428,10 @@ def test_a_written_mark_is_looked_for_near_its_brace() -> None:
     far = "{" + "x " * 300 + ".sensitive}"
     assert _written_mark(near, one_line=True) is not None
     assert _written_mark(far, one_line=True) is None
+    # A mark that starts within the reach counts whole; a word cut there is not taken for
+    # another.
+    assert _written_mark("{" + "x" * 495 + ".sensitive}", one_line=True) is not None
+    assert _written_mark("{" + "y" * 490 + ".sensitiveness}", one_line=True) is None
     crowded = ("{" + "class= " * 140 + "\n") * 2000 + "sensitive"
     assert _written_mark(crowded, one_line=False) is None
     assert _written_mark(crowded + " {class=sensitive}", one_line=False) == "{class=sensitive}"
@@ -441,3 +460,10 @@ def test_a_brief_whose_public_version_is_refused_stops_only_itself(tmp_path: Pat
     exported = CliRunner().invoke(cli, ["export", "--public", str(folder)])
     assert [b["ref"] for b in json.loads(exported.stdout)["briefs"]] == ["PU-2026-014"]
     assert f"written.md:{line}: left out: no public version:" in exported.stderr
+    packed = CliRunner().invoke(
+        cli,
+        ["pack", str(folder), "-o", str(tmp_path / "site"), "--public", "--today", "2026-11-23"],
+    )
+    assert f"written.md:{line}: warning B007 public-refused: left out of the public pack" in (
+        packed.output
+    )

@@ -356,6 +356,10 @@ def test_a_mark_split_across_lines_in_the_front_matter(tmp_path: Path, title: st
         "We agreed [LEAK-A0]{.sensitive}. And LEAK-Z1 {.\u200bsensitive} here.\n\n",
         "We agreed [LEAK-A0]{.sensitive}. And LEAK-Z2 {.sen&shy;sitive} here.\n\n",
         "We agreed [LEAK-A0]{.sensitive}. And LEAK-B2 *{*\n.sensitive} here.\n\n",
+        "We agreed [LEAK-A0]{.sensitive}. And LEAK-C5 {`.sensitive`} here.\n\n",
+        "We agreed [LEAK-A0]{.sensitive}. And LEAK-C7 {`#id` .sensitive} here.\n\n",
+        "We agreed [LEAK-A0]{.sensitive}. And LEAK-C8 {`x`\n.sensitive} here.\n\n",
+        "### Background [LEAK-A0]{.sensitive} LEAK-H5 {`.sensitive`}\n\nText.\n\n",
     ],
     ids=[
         "beside-a-read-mark",
@@ -368,6 +372,10 @@ def test_a_mark_split_across_lines_in_the_front_matter(tmp_path: Path, title: st
         "zero-width-space",
         "soft-hyphen",
         "emphasis",
+        "code-span-inside",
+        "code-span-id",
+        "code-span-then-line-end",
+        "heading-code-span",
     ],
 )
 def test_a_mark_split_across_lines_in_a_paragraph_that_has_a_read_mark(

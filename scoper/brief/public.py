@@ -33,10 +33,10 @@ WITHHELD_FIELDS = ("contact",)
 class PublicRefused(ScoperError):
     """The brief may not have a public version."""
 
-    def __init__(self, path: str, reason: str, line: int = 0) -> None:
-        super().__init__(f"{path}{f':{line}' if line else ''}: no public version: {reason}")
+    def __init__(self, path: str, reason: str, line: int = 1) -> None:
+        super().__init__(f"{path}:{line}: no public version: {reason}")
         self.line = line
-        """The line the reason is about; 0 for the brief as a whole (or its front matter)."""
+        """The line the reason is about; 1 for the brief as a whole, or its front matter."""
         self.reason = reason
 
 
@@ -189,7 +189,8 @@ def public_brief(brief: Brief, marking: str = "", *, verified: bool = True) -> B
     one."""
     reason = refusal(brief)
     if reason is not None:
-        raise PublicRefused(brief.path, reason)
+        key = "public" if not brief.meta.public else "classification"
+        raise PublicRefused(brief.path, reason, brief.meta.lines.get(key, 1))
     unknown = _unknown_mark(brief) if verified else None
     if unknown is not None:
         line, mark = unknown
@@ -281,9 +282,10 @@ def _check_nothing_left(public: Brief, passages: set[str]) -> None:
         line, mark = literal
         raise PublicRefused(
             public.path,
-            f"'{mark}' is written where scoper does not read marks (a figure's caption, an "
-            "image's title, the front matter, code), so it would be published as it is; "
-            "mark the whole image or passage instead",
+            f"'{mark}' is written where scoper does not read marks (the front matter, code, "
+            "a link's or an image's title, a figure's caption, or split across lines where "
+            "a mark is not read), so it would be published as it is; mark the whole image "
+            "or passage instead",
             line,
         )
     published = " | ".join(_normal(text) for text in texts)
@@ -299,14 +301,21 @@ def _check_nothing_left(public: Brief, passages: set[str]) -> None:
 _MARK_REACH = 500
 """The most characters a written mark is looked for across, from its opening brace: a mark
 is short, and the search stays linear in the text, however many braces it has."""
+_WORD_END = 20
+"""Characters read past a reach to tell where a word there ends."""
 _MARK_INSIDE = re.compile(r"\.sensitive\b", re.IGNORECASE)
 _CLASS_EQUALS = re.compile(r"\bclass\s*=", re.IGNORECASE)
-_SENSITIVE_WORD = re.compile(r"\bsensitive\b", re.IGNORECASE)
+_VALUE_LEAD = {False: re.compile(r"\s*[\"']?"), True: re.compile(r"[ \t]*[\"']?")}
+_VALUE_END = {False: re.compile(r"[\"'{}]"), True: re.compile(r"[\"'{}\n]")}
+_SENSITIVE = re.compile(r"sensitive\b", re.IGNORECASE)
 _BRACE = re.compile(r"[{}]")
 _BRACE_OR_LINE_END = re.compile(r"[{}\n]")
-_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
-"""Characters that show nothing (a soft hyphen, a zero-width space, direction marks): a
-mark written with one inside it reads the same."""
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]"
+)
+"""Characters that show nothing (a soft hyphen, a zero-width space, direction marks and
+isolates, variation selectors, fillers): a mark written with one inside it reads the same."""
 
 
 def _written_mark(text: str, *, one_line: bool) -> str | None:
@@ -316,7 +325,7 @@ def _written_mark(text: str, *, one_line: bool) -> str | None:
     braces may be on two lines, unless ``one_line`` (code, where a brace and a
     ``.sensitive`` lines apart are code: ``if (record.sensitive)``)."""
     text = _INVISIBLE.sub("", text)
-    if "sensitive" not in text.lower():
+    if "sensitive" not in text.casefold():
         return None
     stops = _BRACE_OR_LINE_END if one_line else _BRACE
     start = text.find("{")
@@ -325,13 +334,36 @@ def _written_mark(text: str, *, one_line: bool) -> str | None:
         limit = min(len(text), start + 1 + _MARK_REACH)
         stop = stops.search(text, start + 1, limit)
         end = stop.start() if stop else limit
-        inside = text[start + 1 : end]
-        named = _CLASS_EQUALS.search(inside)
-        if _MARK_INSIDE.search(inside) or (named and _SENSITIVE_WORD.search(inside, named.end())):
+        # Read a little past a reach, so that a word cut there is not taken for another.
+        past = end if stop else min(len(text), end + _WORD_END)
+        found = _MARK_INSIDE.search(text, start + 1, past)
+        marked = (found is not None and found.start() < end) or _class_says_sensitive(
+            text, start + 1, end, past, one_line
+        )
+        if marked:
             closed = end < len(text) and text[end] == "}"
             return " ".join(text[start : end + closed].split())
         start = text.find("{", end)
     return None
+
+
+def _class_says_sensitive(text: str, start: int, end: int, past: int, one_line: bool) -> bool:
+    """Whether a ``class=`` between ``start`` and ``end`` has ``sensitive`` among the words
+    of its value (``class="note sensitive"``; not ``class="card" level="sensitive"``, nor
+    ``x-sensitive``). Each value is read once: the next ``class=`` is looked for after it."""
+    position = start
+    while (named := _CLASS_EQUALS.search(text, position, end)) is not None:
+        value = _VALUE_LEAD[one_line].match(text, named.end(), end)
+        first = value.end() if value else named.end()
+        stop = _VALUE_END[one_line].search(text, first, end)
+        last = stop.start() if stop else end
+        for word in _SENSITIVE.finditer(text, first, min(past, last + _WORD_END)):
+            if word.start() >= last:
+                break
+            if word.start() == first or text[word.start() - 1].isspace():
+                return True
+        position = max(last, named.end())
+    return False
 
 
 _CODE = frozenset({"fence", "code_block", "code_inline"})
@@ -339,48 +371,50 @@ _CODE = frozenset({"fence", "code_block", "code_inline"})
 
 def _literal_mark(public: Brief) -> tuple[int, str] | None:
     """Where a mark still stands as text in the public model, and the mark: its line when
-    it is in the prose, 0 when it is elsewhere (the front matter)."""
+    it is in the prose, 1 when it is elsewhere (the front matter)."""
     for line, token in _lined_tokens(public):
         # Code keeps the rule of one line, and so does a paragraph's own text, which holds
         # its code spans (its text as shown is read below). A fence's info string,
         # ```{.sensitive}, is where no mark is read either; it is published as its
         # renderer reads it, with its character references decoded.
         code = token.type in _CODE
-        for text, one_line in (
+        texts = [
             (token.content, code or token.type == "inline"),
             (_attr_text(token), code),  # a link's title, say, which may be on two lines
             (token.info, True),
             (unescapeAll(token.info), True),
-        ):
+        ]
+        # A paragraph is also read as its children show it: references decoded, and
+        # emptied of its own text once a mark in it has been read. Within a line, with its
+        # code spans (``{`x` .sensitive}``); across a line end, with each code span as a
+        # stand-in word, since a brace and a ``.sensitive`` in code spans lines apart are
+        # code.
+        if token.children:
+            texts += [
+                (_shown_text(token.children, code_as=None), True),
+                (_shown_text(token.children, code_as="code"), False),
+            ]
+        for text, one_line in texts:
             if found := _written_mark(text, one_line=one_line):
-                return line, found
-        # A paragraph is published as its children read: references decoded, and a mark
-        # its line end splits joined again (the paragraph's own text is emptied once a
-        # mark in it has been read). Code spans are code, as above.
-        for run in _shown_runs(token.children or []):
-            if found := _written_mark(run, one_line=False):
                 return line, found
     for value in _walk(public):
         if isinstance(value, str) and (found := _written_mark(value, one_line=False)):
-            return 0, found
+            return 1, found  # the front matter
     return None
 
 
-def _shown_runs(children: list[Token]) -> list[str]:
-    """An inline's text as a reader sees it, a line end for each break, in runs between its
-    code spans."""
-    runs: list[str] = []
-    run: list[str] = []
+def _shown_text(children: list[Token], code_as: str | None) -> str:
+    """An inline's text as a reader sees it, a line end for each break; each code span as
+    it is, or as ``code_as``."""
+    parts = []
     for child in children:
         if child.type == "code_inline":
-            runs.append("".join(run))
-            run = []
+            parts.append(child.content if code_as is None else code_as)
         elif child.type in ("softbreak", "hardbreak"):
-            run.append("\n")
+            parts.append("\n")
         elif child.type == "text":
-            run.append(child.content)
-    runs.append("".join(run))
-    return [text for text in runs if text]
+            parts.append(child.content)
+    return "".join(parts)
 
 
 def _descendants(token: Token) -> list[Token]:

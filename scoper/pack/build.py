@@ -298,7 +298,7 @@ def _public_reports(
             notes.append(
                 problem(
                     str(report.path),
-                    refused.line or report.brief.meta.lines.get("classification", 1),
+                    refused.line,
                     "public-refused",
                     f"left out of the public pack: {refused.reason}",
                     severity="warning",
