@@ -77,19 +77,13 @@ def _render(
         return pending
     suffix = ""
     if public:
-        from scoper.brief.public import PublicRefused, public_brief, refusal
+        from scoper.brief.public import PublicRefused, public_brief
 
-        reason = refusal(brief)
-        if reason is not None:
-            line = brief.meta.lines.get("public" if not brief.meta.public else "classification", 1)
-            pending.result.problems.append(
-                problem(brief.path, line, "public-refused", f"no public version: {reason}")
-            )
-            return pending
         try:
             brief, suffix = public_brief(brief, config.public_marking), "public."
         except PublicRefused as refused:
-            # This brief's error, like any other: the other briefs are still built.
+            # This brief's error (its marking, or a mark its public version cannot
+            # honour), like any other: the other briefs are still built.
             pending.result.problems.append(
                 problem(
                     brief.path,
