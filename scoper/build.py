@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from msgspec import Struct, field
 
 from scoper.brief.model import Brief
 from scoper.check import CheckContext, qa_notes
@@ -33,8 +34,7 @@ if TYPE_CHECKING:
     from scoper.pdf.pool import PdfJob, PdfOutcome, PdfPool
 
 
-@dataclass(slots=True)
-class BriefResult:
+class BriefResult(Struct):
     """What happened to one brief."""
 
     path: Path
@@ -50,8 +50,7 @@ class BriefResult:
         return self.brief is not None and not any(p.severity == "error" for p in self.problems)
 
 
-@dataclass(slots=True)
-class _Pending:
+class _Pending(Struct):
     """A checked brief whose HTML is rendered and whose PDF may still be rendering."""
 
     result: BriefResult
@@ -197,8 +196,7 @@ def paper_job(
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Known:
+class Known(Struct, frozen=True):
     """The papers this run makes, for ``ref:`` links: each paper's HTML links to the
     others' HTML files beside it, its PDF to their PDFs."""
 
@@ -300,10 +298,10 @@ def build_many(
     A caller may pass a ``pool`` it started earlier (see scoper.cli.build); it is closed.
     """
     if timeout is not None:
-        import dataclasses
+        import msgspec
 
         # One time limit for the run: each PDF's, and the Word papers' drawings.
-        config = dataclasses.replace(config, pdf_timeout=timeout)
+        config = msgspec.structs.replace(config, pdf_timeout=timeout)
     theme = theme or theme_for(config)
     if pool is None and "pdf" in formats and paths:
         from scoper.pdf.pool import PdfPool

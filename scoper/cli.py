@@ -53,12 +53,12 @@ class _Commands(click.Group):
 
 
 def _load_config(pdf_variant: str | None = None) -> Config:
-    import dataclasses
+    import msgspec
 
     from scoper.config import load_config
 
     config = load_config()
-    return dataclasses.replace(config, pdf_variant=pdf_variant) if pdf_variant else config
+    return msgspec.structs.replace(config, pdf_variant=pdf_variant) if pdf_variant else config
 
 
 def _echo(message: str, err: bool = False) -> None:

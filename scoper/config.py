@@ -7,10 +7,11 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
+
+from msgspec import Struct, field
 
 from scoper.brief.frontmatter import suggest
 from scoper.brief.model import CLASSIFICATIONS, IMAGE_TYPES
@@ -30,8 +31,7 @@ def regradable(rule_name: str) -> bool:
     return rule is not None and (rule.group == "check" or rule.severity == "warning")
 
 
-@dataclass(frozen=True, slots=True)
-class CheckSettings:
+class CheckSettings(Struct, frozen=True):
     """The ``[check]`` table of scoper.toml."""
 
     grades: Mapping[str, Grade] = field(default_factory=lambda: MappingProxyType({}))
@@ -45,8 +45,7 @@ class CheckSettings:
 CONFIG_NAME = "scoper.toml"
 
 
-@dataclass(frozen=True, slots=True)
-class Config:
+class Config(Struct, frozen=True):
     """Settings for a project; every field has a default, so no file is needed."""
 
     organisation: str = ""

@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
+
+from msgspec import Struct
 
 from scoper.brief.model import Brief
 from scoper.check import CheckContext, check_brief, check_set, final_with_warnings, grade
@@ -17,8 +18,7 @@ from scoper.errors import NoBriefs
 from scoper.problems import BriefInvalid, Problem, problem
 
 
-@dataclass(slots=True)
-class FileReport:
+class FileReport(Struct):
     """What became of one brief file."""
 
     path: Path

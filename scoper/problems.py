@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
+
+from msgspec import Struct
 
 if TYPE_CHECKING:
     from scoper.brief.model import Brief
@@ -13,8 +14,7 @@ Severity = Literal["error", "warning"]
 Group = Literal["schema", "check", "build"]
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(Struct, frozen=True):
     """A kind of problem, with a stable code so users can look it up and switch it off."""
 
     code: str
@@ -151,8 +151,7 @@ RULES: dict[str, Rule] = {
 SCHEMA_RULES = {name: rule for name, rule in RULES.items() if rule.group == "schema"}
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(Struct, frozen=True):
     """One thing wrong with a file, at a place in it."""
 
     path: str

@@ -6,12 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
+from msgspec.structs import replace
 from pypdf import PdfReader
 
 from scoper.cli import cli

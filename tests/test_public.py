@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import json
 import re
@@ -10,6 +9,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
+import msgspec
 import pikepdf
 import pytest
 from bs4 import BeautifulSoup
@@ -310,7 +310,7 @@ def test_withheld_words_left_in_a_plain_value_are_caught(
 
     def leaky_section(self, found, number):  # keeps the withheld section's real title
         made = original(self, found, number)
-        return dataclasses.replace(made, title=section.title) if found is section else made
+        return msgspec.structs.replace(made, title=section.title) if found is section else made
 
     monkeypatch.setattr(public_module._Redactor, "section", leaky_section)
     with pytest.raises(PublicRefused, match="also stand where they would be published"):

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import Literal
 
 from markdown_it.token import Token
+from msgspec import Struct, field
 
 from scoper.brief.model import Brief
 from scoper.brief.prose import Prose
@@ -24,8 +24,7 @@ _TABLE_CAPTION = re.compile(r"^\s*Table:\s*", re.IGNORECASE)
 _SOURCE = re.compile(r"\bSource:\s*", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class Numbered:
+class Numbered(Struct, frozen=True):
     """A figure or table of the paper, with its number and caption."""
 
     kind: Literal["figure", "table"]
@@ -167,8 +166,7 @@ def split_source(children: list[Token]) -> tuple[list[Token], list[Token]]:
     return children, []
 
 
-@dataclass(frozen=True)
-class ChartData:
+class ChartData(Struct, frozen=True):
     """A table of numbers: the first column's categories, each further column a series."""
 
     categories: list[str]

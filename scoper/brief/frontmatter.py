@@ -5,10 +5,10 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
-from dataclasses import dataclass
 from typing import Any
 
 import yaml
+from msgspec import Struct
 
 from scoper.brief.model import CLASSIFICATIONS, STATUSES, Clearance, FrontMatter
 from scoper.problems import Problem, problem
@@ -40,8 +40,7 @@ _FENCE = re.compile(r"^---[ \t]*$")
 _END_FENCE = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
 
 
-@dataclass(slots=True)
-class SplitBrief:
+class SplitBrief(Struct):
     yaml_text: str
     yaml_first_line: int
     """Line of the brief on which the YAML starts (the line after the opening ``---``)."""
@@ -321,8 +320,7 @@ class _Rejected:
     """A value already reported as a problem: validation says nothing more about it."""
 
 
-@dataclass(slots=True)
-class _InvalidScalar:
+class _InvalidScalar(Struct):
     text: str
     reason: str
 

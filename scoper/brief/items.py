@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from markdown_it.token import Token
+from msgspec import Struct, field
 
 from scoper.brief.frontmatter import full_date, suggest
 from scoper.brief.kinds import FieldSpec, ItemKind, choices
@@ -25,8 +25,7 @@ _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
 _EMPHASIS = {"strong_open": 1, "em_open": 1, "strong_close": -1, "em_close": -1}
 
 
-@dataclass(slots=True)
-class _RawItem:
+class _RawItem(Struct):
     """An item before its fields are interpreted for its kind."""
 
     line: int

@@ -9,8 +9,9 @@ the table is free prose, and asking the table for a kind it does not hold is an 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Literal
+
+from msgspec import Struct
 
 from scoper.brief.model import (
     ACTION_STATUSES,
@@ -35,8 +36,7 @@ def choices(values: tuple[str, ...]) -> str:
 ValueType = Literal["text", "choice", "date", "partial-date", "mark"]
 
 
-@dataclass(frozen=True, slots=True)
-class FieldSpec:
+class FieldSpec(Struct, frozen=True):
     """One field an item of a kind may have."""
 
     name: str
@@ -58,8 +58,7 @@ COMMON_FIELDS = (FieldSpec("sensitive", "mark", attribute="sensitive"),)
 public version."""
 
 
-@dataclass(frozen=True, slots=True)
-class ItemKind:
+class ItemKind(Struct, frozen=True):
     """A kind of structured item: what its section's list items and table rows become."""
 
     section: SectionKind
@@ -189,8 +188,7 @@ def item_kind(section: str) -> ItemKind:
         raise UnknownItemKind(section) from None
 
 
-@dataclass(frozen=True, slots=True)
-class SectionSpec:
+class SectionSpec(Struct, frozen=True):
     """A section the format recognises."""
 
     kind: SectionKind

@@ -8,8 +8,9 @@ as ``path:line: message``.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
+
+from msgspec import Struct, field
 
 from scoper.brief.prose import EMPTY, Prose
 from scoper.problems import Problem
@@ -48,8 +49,7 @@ SectionKind = Literal[
 ]
 
 
-@dataclass
-class Field:
+class Field(Struct):
     """One ``Name: value`` line of a structured item (or one cell of the table form)."""
 
     name: str
@@ -68,8 +68,7 @@ class Field:
         return self.value.text.strip()
 
 
-@dataclass
-class Item:
+class Item(Struct):
     """A top-level list item (or table row) of a structured section."""
 
     line: int
@@ -97,8 +96,7 @@ class Item:
         return found.text if found else None
 
 
-@dataclass
-class PartialDate:
+class PartialDate(Struct):
     """A publication date given as ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``."""
 
     text: str
@@ -109,7 +107,6 @@ class PartialDate:
     """The last day of the period (the same day when a full date is given)."""
 
 
-@dataclass
 class Evidence(Item):
     strength: str | None = None
     """One of :data:`STRENGTHS`."""
@@ -117,7 +114,6 @@ class Evidence(Item):
     """When the evidence was published, if given."""
 
 
-@dataclass
 class Partner(Item):
     name: str = ""
     """The organisation's name, plain text."""
@@ -135,7 +131,6 @@ class Partner(Item):
         return self.name
 
 
-@dataclass
 class Action(Item):
     owner: str | None = None
     due: dt.date | None = None
@@ -145,7 +140,6 @@ class Action(Item):
     """One of :data:`ACTION_STATUSES`."""
 
 
-@dataclass
 class Risk(Item):
     likelihood: str | None = None
     """One of :data:`LEVELS`, if given."""
@@ -153,8 +147,7 @@ class Risk(Item):
     """One of :data:`LEVELS`, if given."""
 
 
-@dataclass
-class Image:
+class Image(Struct):
     """An image the brief refers to."""
 
     src: str
@@ -164,16 +157,14 @@ class Image:
     line: int
 
 
-@dataclass
-class Link:
+class Link(Struct):
     """A link the brief makes."""
 
     href: str
     line: int
 
 
-@dataclass
-class Section:
+class Section(Struct):
     """A level-2 section of the brief, in source order."""
 
     kind: SectionKind
@@ -204,8 +195,7 @@ class Section:
         return " ".join(part for part in (self.intro.text, self.outro.text) if part)
 
 
-@dataclass
-class Clearance:
+class Clearance(Struct):
     """One person who signed the paper off (``cleared-by``)."""
 
     name: str
@@ -220,8 +210,7 @@ class Clearance:
         return ", ".join(parts) + when
 
 
-@dataclass
-class FrontMatter:
+class FrontMatter(Struct):
     """The brief's YAML front matter, validated."""
 
     title: str
@@ -260,8 +249,7 @@ class FrontMatter:
     """Line of each key as written, so checks can point at it."""
 
 
-@dataclass
-class Brief:
+class Brief(Struct):
     """A parsed, valid brief."""
 
     path: str

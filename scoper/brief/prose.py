@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 
 from markdown_it.token import Token
 from markdown_it.tree import SyntaxTreeNode
+from msgspec import Struct
 
 
-@dataclass(frozen=True)
-class Prose:
+class Prose(Struct, frozen=True, dict=True):
     """A run of the brief's content, in markdown-it's flat token form.
 
     Block tokens come as markdown-it makes them (``paragraph_open``, ``inline``,

@@ -13,10 +13,11 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 
+import msgspec
 from markdown_it.common.utils import unescapeAll
 from markdown_it.token import Token
+from msgspec import Struct, field
 
 from scoper.brief.items import partner_head
 from scoper.brief.kinds import ITEM_KINDS, ItemKind
@@ -55,11 +56,10 @@ def mark_text(exemption: str | None) -> str:
     return f"[withheld: {exemption}]" if exemption else "[withheld]"
 
 
-@dataclass
-class _Redactor:
+class _Redactor(Struct):
     withheld: int = 0
     """Passages withheld so far."""
-    words: set[str] = dataclasses.field(default_factory=set)
+    words: set[str] = field(default_factory=set)
     """Every withheld passage long enough to be telling, normalised (see :func:`_normal`),
     for the final check that none of it is left."""
 
@@ -119,7 +119,7 @@ class _Redactor:
         return copied
 
     def field(self, found: Field) -> Field:
-        return dataclasses.replace(found, value=self.prose(found.value))
+        return msgspec.structs.replace(found, value=self.prose(found.value))
 
     def item(self, item: Item, kind: ItemKind) -> Item:
         if item.sensitive is not None:
@@ -151,12 +151,12 @@ class _Redactor:
             sector = item.fields.get("sector")
             if _marked(item.heading) or (sector is not None and _marked(sector.value)):
                 changes["sector"] = ""
-        return dataclasses.replace(item, **changes)  # type: ignore[arg-type]
+        return msgspec.structs.replace(item, **changes)
 
     def section(self, section: Section, number: int) -> Section:
         if section.sensitive is not None:
             self._take(_section_tokens(section))
-            return dataclasses.replace(
+            return msgspec.structs.replace(
                 section,
                 title="Section withheld",
                 heading=Prose(),
@@ -170,7 +170,7 @@ class _Redactor:
         heading = self.prose(section.heading)
         title = heading.text.strip() if section.heading else section.title
         kind = ITEM_KINDS.get(section.kind)
-        return dataclasses.replace(
+        return msgspec.structs.replace(
             section,
             title=title,
             heading=heading,
@@ -229,7 +229,7 @@ def public_brief(brief: Brief, marking: str = "", *, verified: bool = True) -> B
     ]
     footnotes = _referenced_notes(redactor.prose(brief.footnotes), kept)
     # Officials' names and the paper's handling are the unit's business, not the public's.
-    meta = dataclasses.replace(
+    meta = msgspec.structs.replace(
         brief.meta,
         title=brief.meta.public_title or brief.meta.title,
         classification=marking,
@@ -241,7 +241,7 @@ def public_brief(brief: Brief, marking: str = "", *, verified: bool = True) -> B
         cleared_by=[],
         distribution=[],
     )
-    public = dataclasses.replace(
+    public = msgspec.structs.replace(
         brief,
         meta=meta,
         sections=sections,
@@ -436,7 +436,7 @@ def _lost_mark(brief: Brief) -> int | None:
     lost = [t for t in brief.marked_tokens if not t.meta.get(MARK_READ)]
     if not lost:
         return None
-    held = {id(value) for value in _walk(dataclasses.replace(brief, marked_tokens=()))}
+    held = {id(value) for value in _walk(msgspec.structs.replace(brief, marked_tokens=()))}
     for token in lost:
         if id(token) not in held:
             return brief.line_of(token.map, brief.body_line)
@@ -469,6 +469,8 @@ def _walk(value: object) -> Iterator[object]:
             stack += list(current.children or [])
         elif isinstance(current, Prose):
             stack += list(current.tokens)
+        elif isinstance(current, Struct):
+            stack += [getattr(current, name) for name in current.__struct_fields__]
         elif dataclasses.is_dataclass(current) and not isinstance(current, type):
             stack += [getattr(current, f.name) for f in dataclasses.fields(current)]
         elif isinstance(current, dict):
@@ -612,13 +614,13 @@ def _all_children(token: Token) -> list[Token]:
 def _withheld_item(item: Item, exemption: str) -> Item:
     """The item's place kept, and nothing of it: no text, fields or values."""
     blank: dict[str, object] = {}
-    for spec in dataclasses.fields(item):
+    for spec in msgspec.structs.fields(item):
         if spec.name in ("line",):
             continue
-        if spec.name in Item.__dataclass_fields__:
+        if spec.name in Item.__struct_fields__:
             continue
-        default = spec.default if spec.default is not dataclasses.MISSING else None
-        if spec.default_factory is not dataclasses.MISSING:
+        default = spec.default if spec.default is not msgspec.NODEFAULT else None
+        if spec.default_factory is not msgspec.NODEFAULT:
             default = spec.default_factory()
         blank[spec.name] = default
     if isinstance(item, Partner):

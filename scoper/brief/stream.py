@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from markdown_it.token import Token
+from msgspec import Struct, field
 
 from scoper.problems import Problem, problem
 
@@ -12,8 +11,7 @@ Span = tuple[int, int]
 """A run of the stream's tokens: [first, after-last)."""
 
 
-@dataclass(slots=True)
-class Stream:
+class Stream(Struct):
     """markdown-it's flat tokens of a brief's body, and where they came from."""
 
     path: str

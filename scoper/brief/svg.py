@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 import xml.parsers.expat
-from dataclasses import dataclass, field
+
+from msgspec import Struct, field
 
 MAX_SVG_DRAWN = 20_000
 """Elements an SVG may draw once its references are expanded (a chart draws a few
@@ -35,8 +36,7 @@ class SvgRefused(Exception):
     """The SVG asks for more than a paper's image may; the message says what."""
 
 
-@dataclass(slots=True)
-class _Element:
+class _Element(Struct):
     children: list[int] = field(default_factory=list)
     refs: list[str] = field(default_factory=list)
     weight: int = 1
@@ -46,8 +46,7 @@ class _Element:
     """The ``data:`` URIs it names (in an attribute, or in CSS it holds)."""
 
 
-@dataclass(slots=True)
-class _Budget:
+class _Budget(Struct):
     """What the pictures inside an SVG, at any depth, may take together."""
 
     pixels: int = 0

@@ -11,8 +11,9 @@ in the reader's words in :mod:`.qa`.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable
+
+import msgspec
 
 from scoper.brief.model import Brief
 from scoper.check import evidence, paper, partners, public  # noqa: F401  (they register rules)
@@ -51,7 +52,7 @@ def grade(
         if severity == "off":
             continue
         if severity != found.severity:
-            found = dataclasses.replace(found, severity=severity)
+            found = msgspec.structs.replace(found, severity=severity)
         graded.append(found)
     return sorted(graded, key=lambda p: p.sort_key)
 

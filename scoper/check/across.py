@@ -4,7 +4,8 @@ them, one partner described two ways, one organisation written two ways."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from scoper.brief.model import Brief
 from scoper.check.base import CheckContext
@@ -14,8 +15,7 @@ from scoper.problems import Problem, problem
 _NONE = frozenset({"", "none", "none declared", "not declared", "n/a", "none known"})
 
 
-@dataclass(frozen=True, slots=True)
-class SetPartner:
+class SetPartner(Struct, frozen=True):
     """What the set's rules read of one partner."""
 
     name: str
@@ -27,8 +27,7 @@ class SetPartner:
     """Its Interests field, as plain text."""
 
 
-@dataclass(frozen=True, slots=True)
-class SetEntry:
+class SetEntry(Struct, frozen=True):
     """What the rules across a set of briefs read of one brief: small enough to send
     between processes, so that briefs can be read and checked side by side (scoper.load)."""
 

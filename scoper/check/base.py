@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from msgspec import Struct, field
 
 from scoper.brief.model import Brief, Section
 from scoper.config import CheckSettings, Config
@@ -20,8 +21,7 @@ def file_exists_beside(brief: Brief, reference: str) -> bool:
         return False
 
 
-@dataclass(frozen=True, slots=True)
-class CheckContext:
+class CheckContext(Struct, frozen=True):
     """What the rules need besides the brief."""
 
     today: dt.date

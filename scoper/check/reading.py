@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import TypeVar
+
+from msgspec import Struct
 
 from scoper.brief.model import Brief, Field, Item, Partner
 from scoper.check.names import mentions, name_words, organisation_key
@@ -81,8 +82,7 @@ def partner_texts(partner: Partner, skip: tuple[str, ...] = ()) -> Iterator[tupl
             yield fld.text, fld.line
 
 
-@dataclass(frozen=True, slots=True)
-class Tie:
+class Tie(Struct, frozen=True):
     """One partner funded by, owned by or part of another."""
 
     partner: Partner

@@ -9,15 +9,16 @@ that ``scoper review`` can take a reviewer's comment back to where it belongs.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from docx.shared import Cm
 from docx.text.paragraph import Paragraph
 from markdown_it.token import Token
+from msgspec import Struct
 
 from scoper.brief.figures import Numbered, chart_table, figure_image, may_hold_figures, numbering
 from scoper.brief.markdown import ALERT_KINDS, is_safe_link, link_scheme
@@ -30,14 +31,13 @@ from scoper.docx.styles import ACCENT, ACCENT_TINT, TINT
 MAX_PICTURE_WIDTH = Cm(16.0)
 
 
-@dataclass
-class _Format:
+class _Format(Struct):
     bold: bool = False
     italic: bool = False
     strike: bool = False
 
 
-@dataclass
+@dataclasses.dataclass
 class Writer:
     """Writes prose into a container (the document body, a table cell) for one brief."""
 
@@ -45,18 +45,18 @@ class Writer:
     footnotes: ooxml.Footnotes
     picture: Callable[[str], tuple[bytes, str] | None]
     """An image path of the brief to (PNG/JPEG/GIF bytes, alt), or None if not shown."""
-    bookmarks: list[int] = field(default_factory=lambda: [0])
+    bookmarks: list[int] = dataclasses.field(default_factory=lambda: [0])
     """The last bookmark id used, shared by every writer of one document."""
-    notes: dict[int, list[Token]] = field(default_factory=dict)
+    notes: dict[int, list[Token]] = dataclasses.field(default_factory=dict)
     """Each footnote's content, by markdown-it's footnote id."""
-    paras: dict[int, int] = field(default_factory=dict)
+    paras: dict[int, int] = dataclasses.field(default_factory=dict)
     """The paper's paragraph numbers (scoper.brief.numbers), by opening token."""
-    drawings: PaperDrawings = field(default_factory=lambda: PaperDrawings())
+    drawings: PaperDrawings = dataclasses.field(default_factory=lambda: PaperDrawings())
     """The paper's SVG drawings (pictures and charts), within one time limit."""
-    papers: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    papers: Mapping[str, tuple[str, str]] = dataclasses.field(default_factory=dict)
     """Where a ``ref:`` link goes: another paper's ref to its Word file beside this one and
     its short title (scoper.brief.xref.paper_links); a ref not here stays text."""
-    styles: ooxml.StyleIds = field(init=False)
+    styles: ooxml.StyleIds = dataclasses.field(init=False)
 
     def __post_init__(self) -> None:
         self.notes = _footnote_contents(self.brief.footnotes)
@@ -377,8 +377,7 @@ class Writer:
                 )
 
 
-@dataclass(frozen=True)
-class _PartOf:
+class _PartOf(Struct, frozen=True):
     """A paragraph's parent as python-docx asks it: which part the paragraph lives in (its
     hyperlinks are related from there)."""
 

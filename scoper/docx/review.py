@@ -17,11 +17,12 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+import msgspec
 from lxml import etree  # python-docx's own XML library
+from msgspec import Struct
 
 from scoper.docx.paper import DIGEST_PROPERTY, SOURCE_PROPERTY
 from scoper.errors import ScoperError
@@ -52,8 +53,7 @@ class ReviewError(ScoperError):
     """The file cannot be read as a Word paper."""
 
 
-@dataclass(frozen=True, slots=True)
-class Remark:
+class Remark(Struct, frozen=True):
     """One reviewer's comment, insertion or deletion."""
 
     line: int | None
@@ -67,8 +67,7 @@ class Remark:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class Review:
+class Review(Struct, frozen=True):
     """What came back from the reviewers."""
 
     brief: str | None
@@ -97,7 +96,8 @@ class Review:
             "approximate": self.approximate,
             "note": self.note,
             "remarks": [
-                {**asdict(r), "date": r.date.isoformat() if r.date else None} for r in self.remarks
+                {**msgspec.structs.asdict(r), "date": r.date.isoformat() if r.date else None}
+                for r in self.remarks
             ],
         }
 
@@ -268,8 +268,7 @@ def _comment_texts(comments: etree._Element | None) -> dict[str, tuple[str, str,
     return found
 
 
-@dataclass(slots=True)
-class _Change:
+class _Change(Struct):
     """A tracked change being read: its text comes in pieces."""
 
     line: int | None

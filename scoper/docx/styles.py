@@ -8,12 +8,11 @@ here with the house defaults, so any reference document works.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from docx.document import Document
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt, RGBColor
+from msgspec import Struct
 
 FONT = "Arial"
 ACCENT = "12436D"
@@ -23,8 +22,7 @@ ACCENT_TINT = "E8EEF4"
 GRADE_COLOURS = {"strong": "00703C", "moderate": "1D70B8", "weak": "7A5B00", "anecdotal": "A8261A"}
 
 
-@dataclass(frozen=True, slots=True)
-class StyleSpec:
+class StyleSpec(Struct, frozen=True):
     name: str
     kind: WD_STYLE_TYPE = WD_STYLE_TYPE.PARAGRAPH
     size: float | None = None

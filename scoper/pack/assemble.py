@@ -12,18 +12,17 @@ from __future__ import annotations
 
 import io
 import warnings
-from dataclasses import dataclass
 from decimal import Decimal
 
 import pikepdf
+from msgspec import Struct
 from pikepdf import Array, Dictionary, Name, Object, OutlineItem, Pdf, String
 
 PACK_LINK = "scoper-pack:"
 """The scheme of the links that the front and back use for a paper or part of the pack."""
 
 
-@dataclass(frozen=True, slots=True)
-class Part:
+class Part(Struct, frozen=True):
     """One PDF to put in the pack."""
 
     pdf: bytes

@@ -10,9 +10,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import msgspec
+from msgspec import Struct, field
 
 from scoper.check import CheckContext
 from scoper.config import Config
@@ -32,8 +34,7 @@ if TYPE_CHECKING:
 __all__ = ["PackOutcome", "Progress", "build_pack"]
 
 
-@dataclass(slots=True)
-class PackOutcome:
+class PackOutcome(Struct):
     problems: list[Problem] = field(default_factory=list)
     """Everything to report: the chosen briefs' problems and the run's own, sorted."""
     name: str | None = None
@@ -115,7 +116,9 @@ def build_pack(
 def _shown(outcome: PackOutcome, folder: PinnedFolder) -> PackOutcome:
     """The outcome with the output folder's own name in its paths and messages."""
     outcome.problems = [
-        replace(found, path=folder.shown(found.path), message=folder.shown(found.message))
+        msgspec.structs.replace(
+            found, path=folder.shown(found.path), message=folder.shown(found.message)
+        )
         for found in outcome.problems
     ]
     outcome.written = [Path(folder.shown(str(path))) for path in outcome.written]

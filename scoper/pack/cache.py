@@ -15,9 +15,10 @@ import json
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct, field
 
 from scoper import __version__
 from scoper.brief.markdown import is_relative_path
@@ -245,8 +246,7 @@ def _fits(value: object, shape: object) -> bool:
     return False
 
 
-@dataclass(slots=True)
-class Manifest:
+class Manifest(Struct):
     """What the last runs made, and from what. Changed in place by a run, then saved."""
 
     papers: dict[str, dict[str, str]] = field(default_factory=dict)

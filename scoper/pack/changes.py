@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from dataclasses import dataclass, field
 from typing import Literal
+
+from msgspec import Struct, field
 
 from scoper.brief.model import CLASSIFICATIONS, COMMITMENTS
 from scoper.pack.model import partner_key
@@ -22,8 +23,7 @@ from scoper.pack.snapshot import ActionShot, PaperShot, PartnerShot, Snapshot
 Edit = Literal["equal", "insert", "delete"]
 
 
-@dataclass(frozen=True, slots=True)
-class Segment:
+class Segment(Struct, frozen=True):
     kind: Edit
     text: str
 
@@ -53,8 +53,7 @@ def redline(old: str, new: str) -> list[Segment]:
     return segments
 
 
-@dataclass(frozen=True, slots=True)
-class Moved:
+class Moved(Struct, frozen=True):
     action: ActionShot
     before: str
     """The earlier due date (ISO)."""
@@ -68,8 +67,7 @@ class Moved:
         return self.action.due > self.before
 
 
-@dataclass(frozen=True, slots=True)
-class Recommitted:
+class Recommitted(Struct, frozen=True):
     partner: PartnerShot
     before: str
 
@@ -82,8 +80,7 @@ class Recommitted:
         return "down" if order[self.partner.commitment] > order[self.before] else "up"
 
 
-@dataclass(slots=True)
-class PaperChanges:
+class PaperChanges(Struct):
     paper: PaperShot
     """The paper as it is now."""
     withheld: bool = False
@@ -116,8 +113,7 @@ class PaperChanges:
         )
 
 
-@dataclass(slots=True)
-class Changes:
+class Changes(Struct):
     since: str
     """The earlier pack, as the page's heading names it."""
     new: list[PaperShot] = field(default_factory=list)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from scoper.pack.model import Pack, PackPaper, Week
 
@@ -49,8 +50,7 @@ def ask_of(paper: PackPaper) -> str:
     return ""
 
 
-@dataclass(frozen=True, slots=True)
-class GridRow:
+class GridRow(Struct, frozen=True):
     paper: PackPaper
     ask: str
     decision_by: dt.date | None
@@ -106,8 +106,7 @@ def grid(pack: Pack) -> list[GridRow]:
     return rows
 
 
-@dataclass(frozen=True, slots=True)
-class CoverFacts:
+class CoverFacts(Struct, frozen=True):
     week: Week
     overdue_actions: int
     decisions_due: list[GridRow]

@@ -9,9 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
+
+import msgspec
+from msgspec import Struct, field
 
 from scoper.brief.model import CLASSIFICATIONS, Action, Brief, Partner
 from scoper.problems import RULES, Problem
@@ -22,8 +24,7 @@ if TYPE_CHECKING:
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
 
-@dataclass(frozen=True, slots=True)
-class Week:
+class Week(Struct, frozen=True):
     """An ISO week, as written ``2026-W48``."""
 
     year: int
@@ -62,8 +63,7 @@ def pack_name(week: Week | None) -> str:
     return f"pack-{week}" if week else "pack"
 
 
-@dataclass(slots=True)
-class PackPaper:
+class PackPaper(Struct):
     """One paper in the pack."""
 
     brief: Brief
@@ -77,8 +77,7 @@ class PackPaper:
         return f"paper-{self.brief.slug}"
 
 
-@dataclass(frozen=True, slots=True)
-class Excluded:
+class Excluded(Struct, frozen=True):
     """A brief left out of the pack (with --keep-going) because it has errors."""
 
     path: Path
@@ -92,18 +91,16 @@ def withheld(found: Problem) -> Problem:
     marked above the pack (whose marking is its papers' highest), and often cannot be read
     well enough to know its marking at all; the full message goes to the terminal only."""
     rule = RULES.get(found.rule)
-    return replace(found, message=rule.summary if rule else "")
+    return msgspec.structs.replace(found, message=rule.summary if rule else "")
 
 
-@dataclass(frozen=True, slots=True)
-class TrackerRow:
+class TrackerRow(Struct, frozen=True):
     paper: PackPaper
     action: Action
     overdue: bool
 
 
-@dataclass(frozen=True, slots=True)
-class OwnerGroup:
+class OwnerGroup(Struct, frozen=True):
     """The tracker's actions of one owner (every spelling the project groups under it)."""
 
     owner: str
@@ -118,8 +115,7 @@ class OwnerGroup:
         return [name for name in written if name and name != self.owner]
 
 
-@dataclass(frozen=True, slots=True)
-class MonthGroup:
+class MonthGroup(Struct, frozen=True):
     """The tracker's actions due in one month, in date order."""
 
     month: dt.date | None
@@ -161,8 +157,7 @@ PIECE_ROWS = 200
 """About how many tracker rows one piece of a tracker holds (some 17 pages)."""
 
 
-@dataclass(frozen=True, slots=True)
-class ClosingPiece:
+class ClosingPiece(Struct, frozen=True):
     """One PDF of the pack's closing parts: a whole part, or a share of a tracker's months
     (or owners), whole groups only, the first with the part's heading.
 
@@ -215,16 +210,14 @@ def owner_groups(
     return sorted(groups.values(), key=lambda g: (not g.owner, g.owner.casefold(), g.owner))
 
 
-@dataclass(slots=True)
-class Appearance:
+class Appearance(Struct):
     """A partner as one paper names it."""
 
     paper: PackPaper
     partner: Partner
 
 
-@dataclass(slots=True)
-class RegisterEntry:
+class RegisterEntry(Struct):
     """One organisation across the papers, merged by name."""
 
     name: str
@@ -244,8 +237,7 @@ class RegisterEntry:
         return len(self.refs) >= 2
 
 
-@dataclass(slots=True)
-class Pack:
+class Pack(Struct):
     title: str
     issued: dt.date
     """The pack's date: overdue actions are judged by it."""

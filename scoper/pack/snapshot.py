@@ -11,9 +11,11 @@ import datetime as dt
 import json
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+import msgspec
+from msgspec import Struct, field
 
 from scoper.brief.model import CLASSIFICATIONS, Brief
 from scoper.pack.model import Pack, Week
@@ -29,8 +31,7 @@ class SnapshotError(ValueError):
     """A file that is not a snapshot this scoper can read; the message says why."""
 
 
-@dataclass(frozen=True, slots=True)
-class ActionShot:
+class ActionShot(Struct, frozen=True):
     text: str
     owner: str
     due: str
@@ -42,16 +43,14 @@ class ActionShot:
         return dt.date.fromisoformat(self.due) if self.due else None
 
 
-@dataclass(frozen=True, slots=True)
-class PartnerShot:
+class PartnerShot(Struct, frozen=True):
     name: str
     sector: str
     commitment: str
     """"" when not stated."""
 
 
-@dataclass(frozen=True, slots=True)
-class PaperShot:
+class PaperShot(Struct, frozen=True):
     ref: str
     title: str
     status: str
@@ -63,8 +62,7 @@ class PaperShot:
     partners: list[PartnerShot] = field(default_factory=list)
 
 
-@dataclass(frozen=True, slots=True)
-class Snapshot:
+class Snapshot(Struct, frozen=True):
     pack: str
     """The pack's file-name stem."""
     week: str | None
@@ -90,8 +88,7 @@ class Snapshot:
         return issued
 
     def to_json(self) -> bytes:
-        data = {"format": FORMAT, "version": VERSION, **asdict(self)}
-        data["issued"] = self.issued.isoformat()
+        data = {"format": FORMAT, "version": VERSION, **msgspec.to_builtins(self)}
         return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
@@ -334,8 +331,7 @@ MAX_CANDIDATES = 200
 """At most this many snapshot files are looked at, newest first."""
 
 
-@dataclass(frozen=True, slots=True)
-class Baseline:
+class Baseline(Struct, frozen=True):
     """The snapshot a pack compares with, and what was wrong with the others."""
 
     snapshot: Snapshot | None

@@ -8,19 +8,19 @@ main process has to do anyway.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import multiprocessing
 import os
 import signal
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
+import msgspec
+from msgspec import Struct, field
 
-@dataclass(frozen=True, slots=True)
-class PdfJob:
+
+class PdfJob(Struct, frozen=True):
     """What a worker needs to render one paper."""
 
     html: str
@@ -36,8 +36,7 @@ class PdfJob:
     """Source files to embed (pdf/a-3u): (file name, bytes, description)."""
 
 
-@dataclass(frozen=True, slots=True)
-class PdfOutcome:
+class PdfOutcome(Struct, frozen=True):
     pdf: bytes | None
     """The PDF, or None when rendering failed."""
     warnings: list[str] = field(default_factory=list)
@@ -276,7 +275,7 @@ class PdfPool:
             result = done.result()
             if result.pdf is not None:
                 try:
-                    result = dataclasses.replace(result, pdf=repair(result.pdf))
+                    result = msgspec.structs.replace(result, pdf=repair(result.pdf))
                 except Exception as error:  # as a failure in the worker would be
                     result = PdfOutcome(None, result.warnings, f"{type(error).__name__}: {error}")
             outcome.set_result(result)

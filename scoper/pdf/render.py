@@ -16,11 +16,12 @@ import sys
 import types
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
+
+from msgspec import Struct
 
 from scoper.pdf.floats import movable, swapped
 from scoper.pdf.pool import is_image_failure
@@ -316,8 +317,7 @@ def _parse_ahead(styles: list[str], roots: tuple[Path, ...], fonts: FontConfigur
             _warned_styles.add(key)
 
 
-@dataclass(frozen=True, slots=True)
-class RenderedPdf:
+class RenderedPdf(Struct, frozen=True):
     pdf: bytes
     warnings: list[str]
     """What the renderer logged."""
@@ -501,7 +501,7 @@ class _NoBetter(Exception):
     """A page that a moved figure was to fill has no less blank than before."""
 
 
-@dataclass
+@dataclasses.dataclass
 class _Watch:
     """What to look for in a layout, page by page, to stop it as soon as it will not be
     kept."""
@@ -511,10 +511,10 @@ class _Watch:
     beat: tuple[int, float] | None = None
     """A page (0-based) and the blank height it must come out under: the page that the
     figures moved last were to fill."""
-    moved: dict[str, int] = field(default_factory=dict)
+    moved: dict[str, int] = dataclasses.field(default_factory=dict)
     """The figures moved so far, each with the page it was to fill: none may leave a gap
     before it on another page."""
-    _before: PageBox | None = field(default=None, init=False)
+    _before: PageBox | None = dataclasses.field(default=None, init=False)
 
     def page(self, number: int, box: PageBox) -> None:
         """Raises :class:`_NoBetter` or :class:`_Pushed` once page ``number`` is laid out

@@ -12,8 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import threading
-from dataclasses import dataclass
 from pathlib import Path
+
+from msgspec import Struct
 
 from scoper.check import CheckContext
 from scoper.config import Config
@@ -21,8 +22,7 @@ from scoper.load import FileReport
 from scoper.problems import problem
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(Struct, frozen=True):
     """One brief file of the folder, as the preview shows it."""
 
     path: Path
@@ -36,8 +36,7 @@ class Entry:
     """Another file of the folder already has this slug: it has no page of its own."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Checked:
+class _Checked(Struct, frozen=True):
     stat: tuple[int, ...]
     report: FileReport
     changed: dt.datetime

@@ -15,9 +15,10 @@ import re
 import secrets
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from msgspec import Struct, field
 
 from scoper.brief.model import CLASSIFICATIONS, STATUSES
 from scoper.config import Config, ConfigError, load_config
@@ -44,8 +45,7 @@ _PAPER = re.compile(r"^/paper/([a-z0-9][a-z0-9-]*)(\.pdf)?$")
 _PACK = re.compile(r"^/pack(?:/(\d{4}-W\d{2}))?$")
 
 
-@dataclass(slots=True)
-class Response:
+class Response(Struct):
     status: int
     body: bytes
     content_type: str = "text/html; charset=utf-8"
@@ -66,8 +66,7 @@ def is_loopback(host: str) -> bool:
     return host in LOCAL_HOSTS or host.startswith("127.")
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(Struct, frozen=True):
     """One brief on the index."""
 
     file: str

@@ -17,7 +17,8 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+
+from msgspec import Struct, field
 
 MAX_CONNECTIONS = 256
 """Connections served at once (a thread each)."""
@@ -32,8 +33,7 @@ STREAMS_PER_CLIENT = 4
 """Event streams one client address elsewhere (--host) may hold at once."""
 
 
-@dataclass(eq=False, slots=True)
-class _Connection:
+class _Connection(Struct, eq=False):
     sock: socket.socket
     address: str
     since: float = field(default_factory=time.monotonic)
@@ -98,8 +98,7 @@ class Slots:
                 connection.in_head = False
 
 
-@dataclass(eq=False, slots=True)
-class _Stream:
+class _Stream(Struct, eq=False):
     sock: socket.socket
     address: str
     ended: threading.Event = field(default_factory=threading.Event)

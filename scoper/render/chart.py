@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import re
-from dataclasses import dataclass
 from pathlib import Path
+
+from msgspec import Struct
 
 from scoper.brief.figures import CHART_TYPES, ChartData
 
@@ -29,8 +30,7 @@ _TITLE = re.compile(rb"<title>Pygal</title>")
 _UUID = re.compile(rb"chart-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
-@dataclass(frozen=True)
-class Chart:
+class Chart(Struct, frozen=True):
     svg: bytes
     alt: str
     """What the chart shows, in words: its kind, its series and every value."""

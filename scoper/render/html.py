@@ -7,10 +7,10 @@ value is escaped except the HTML that the Markdown parser made (which has raw HT
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from markupsafe import Markup
+from msgspec import Struct
 
 from scoper import __version__
 from scoper.brief.markdown import ImageResolver
@@ -29,8 +29,7 @@ if TYPE_CHECKING:
 Target = Literal["screen", "pdf"]
 
 
-@dataclass(frozen=True, slots=True)
-class PaperView:
+class PaperView(Struct, frozen=True):
     """What the paper template gets besides the model: derived, display-ready values."""
 
     short_title: str

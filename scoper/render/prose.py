@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 from markupsafe import Markup, escape
+from msgspec import Struct
 
 from scoper.brief.figures import Numbered, chart_table, figure_image, may_hold_figures, numbering
 from scoper.brief.markdown import ImageResolver, make_markdown
@@ -71,8 +71,7 @@ def prose_html(
     return "".join(part.html for part in parts)
 
 
-@dataclass(frozen=True, slots=True)
-class _Part:
+class _Part(Struct, frozen=True):
     html: str
     opens: str = ""
     """The type of the block's first token (for text)."""

@@ -10,9 +10,10 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import functools
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from msgspec import Struct
 
 if TYPE_CHECKING:
     import jinja2
@@ -35,8 +36,7 @@ def default_theme_dir() -> Path:
     return installed if installed.is_dir() else here.parent / "templates"
 
 
-@dataclass(frozen=True, slots=True)
-class Theme:
+class Theme(Struct, frozen=True):
     """The default theme, and the project's overrides if it has any."""
 
     default: Path
