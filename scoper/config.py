@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -179,6 +178,8 @@ def _key_line(text: str, key: str) -> int:
 
 
 def parse_config(data: bytes, path: Path) -> Config:
+    import tomllib  # only with a scoper.toml: its import compiles a dozen patterns
+
     shown = os.path.relpath(path) if path.is_absolute() else os.fspath(path)
     try:
         text = data.decode("utf-8-sig")
