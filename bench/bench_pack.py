@@ -97,7 +97,7 @@ COMPARE_TARGET_S = 0.3
 def snapshot_comparison(path: Path) -> float:
     """Seconds to read two snapshots of the pack and compare them, every paper's summary
     and recommendation changed (so every paper gets its redline): the median of five."""
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     from scoper.pack.changes import compare
     from scoper.pack.snapshot import parse_snapshot, read_snapshot
