@@ -143,7 +143,7 @@ class PackJob:
         excluded = [(str(e.path), [p.format() for p in e.problems]) for e in self.pack.excluded]
         warnings = [[p.format() for p in paper.warnings] for paper in self.pack.papers]
         superseded = [(b.meta.ref, b.meta.title) for b in self.pack.superseded]
-        changes = repr(self.pack.changes)  # plain dataclasses: their repr is their value
+        changes = repr(self.pack.changes)  # plain Structs: their repr is their value
         shown = (warnings, excluded, superseded, str(self.pack.week), self.pack.issued, changes)
         return self.keys.pack([self.paper_keys[p.brief.slug] for p in self.pack.papers], shown)
 
