@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import re
 import shutil
 import zipfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import pikepdf
@@ -315,6 +318,82 @@ def test_withheld_words_left_in_a_plain_value_are_caught(
     monkeypatch.setattr(public_module._Redactor, "section", leaky_section)
     with pytest.raises(PublicRefused, match="also stand where they would be published"):
         public_brief(brief)
+
+
+PLANTED = "planted passage of withheld words"
+
+Slot = tuple[Any, Any]
+"""A place that holds, or could hold, a string: (a record, its field) or (a list or dict,
+its key); a list's key None stands for a string added at its end."""
+
+
+def _string_slots(value: object, seen: set[int]) -> Iterator[Slot]:
+    from markdown_it.token import Token
+
+    if id(value) in seen or value is None or isinstance(value, str | int | dt.date | bytes | Path):
+        return
+    seen.add(id(value))
+    if isinstance(value, Token):
+        yield value, "content"
+        for child in value.children or []:
+            yield from _string_slots(child, seen)
+    elif isinstance(value, msgspec.Struct):
+        for name in value.__struct_fields__:
+            held = getattr(value, name)
+            if (held is None or isinstance(held, str)) and not value.__struct_config__.frozen:
+                yield value, name
+            else:
+                yield from _string_slots(held, seen)
+    elif isinstance(value, list | dict):
+        for key in list(value) if isinstance(value, dict) else range(len(value)):
+            if isinstance(value[key], str):
+                yield value, key
+            else:
+                yield from _string_slots(value[key], seen)
+        if isinstance(value, list):
+            yield value, None
+    elif isinstance(value, tuple):
+        for held in value:
+            yield from _string_slots(held, seen)
+    else:
+        raise AssertionError(f"the model holds a {type(value).__name__}: does the check read it?")
+
+
+def _plant(slot: Slot) -> Callable[[], None]:
+    """Puts PLANTED in the slot; returns what puts back what was there."""
+    holder, key = slot
+    if isinstance(holder, list) and key is None:
+        holder.append(PLANTED)
+        return holder.pop
+    if isinstance(holder, list | dict):
+        held = holder[key]
+        holder[key] = PLANTED
+        return lambda: holder.__setitem__(key, held)
+    held = getattr(holder, key)
+    setattr(holder, key, PLANTED)
+    return lambda: setattr(holder, key, held)
+
+
+def test_the_final_check_reads_every_string_of_the_public_model(project: Path) -> None:
+    """Whatever place of the public model a withheld passage were left in (a front-matter
+    value, an item's field, a token of its prose), the final check finds it: the model's
+    records are msgspec Structs, and the check's walk must reach each of their fields."""
+    from scoper.brief.public import PublicRefused, _check_nothing_left
+
+    public = public_brief(read_brief(project / "briefs" / "leaky.md"))
+    _check_nothing_left(public, {PLANTED})  # nothing planted yet: nothing found
+    slots = list(_string_slots(public, set()))
+    assert len(slots) > 100
+    missed = 0
+    for slot in slots:
+        restore = _plant(slot)
+        try:
+            _check_nothing_left(public, {PLANTED})
+            missed += 1
+        except PublicRefused:
+            pass
+        restore()
+    assert missed == 0
 
 
 def test_a_public_pack_holds_nothing_withheld(project: Path, tmp_path: Path) -> None:
