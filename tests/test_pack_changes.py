@@ -19,7 +19,15 @@ from scoper.config import Config
 from scoper.pack.build import PackOutcome, build_pack
 from scoper.pack.changes import compare, redline
 from scoper.pack.model import Week
-from scoper.pack.snapshot import Snapshot, SnapshotError, parse_snapshot, read_snapshot
+from scoper.pack.snapshot import (
+    ActionShot,
+    PaperShot,
+    PartnerShot,
+    Snapshot,
+    SnapshotError,
+    parse_snapshot,
+    read_snapshot,
+)
 from tests.conftest import valid_brief
 from tests.test_accessibility import axe_violations, needs_browser
 
@@ -198,6 +206,59 @@ def test_the_snapshot_is_written_beside_the_pdf_and_documented(
     ):
         assert f"`{key}`" in docs, key
     read_snapshot(out / "pack-2026-W48.snapshot.json")  # reads back
+
+
+def test_a_snapshot_is_written_byte_for_byte_as_before() -> None:
+    """The file's bytes as scoper wrote them when the snapshot was a dataclass written by
+    dataclasses.asdict (keys in field order, the date as ISO, text as UTF-8, one-space
+    indent): msgspec.to_builtins writes the same, and a later change to it shows here."""
+    shot = Snapshot(
+        "pack-2026-W48",
+        "2026-W48",
+        dt.date(2026, 11, 27),
+        False,
+        "OFFICIAL",
+        [
+            PaperShot(
+                "PU-2026-001",
+                "Café – “quotes”",
+                "draft",
+                "OFFICIAL",
+                2,
+                "Sum.",
+                "Rec.",
+                [ActionShot("Act", "DfE", "2026-12-01", "open")],
+                [PartnerShot("Acme Ltd", "private", "")],
+            )
+        ],
+        [],
+    )
+    written = {
+        "format": "scoper-pack-snapshot",
+        "version": 1,
+        "pack": "pack-2026-W48",
+        "week": "2026-W48",
+        "issued": "2026-11-27",
+        "public": False,
+        "marking": "OFFICIAL",
+        "papers": [
+            {
+                "ref": "PU-2026-001",
+                "title": "Café – “quotes”",
+                "status": "draft",
+                "classification": "OFFICIAL",
+                "priority": 2,
+                "summary": "Sum.",
+                "recommendation": "Rec.",
+                "actions": [{"text": "Act", "owner": "DfE", "due": "2026-12-01", "status": "open"}],
+                "partners": [{"name": "Acme Ltd", "sector": "private", "commitment": ""}],
+            }
+        ],
+        "superseded": [],
+    }
+    expected = json.dumps(written, ensure_ascii=False, indent=1) + "\n"
+    assert shot.to_json() == expected.encode("utf-8")
+    assert parse_snapshot(shot.to_json()) == shot
 
 
 def test_a_bad_snapshot_in_the_folder_is_ignored_with_a_warning(tmp_path: Path) -> None:
