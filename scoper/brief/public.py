@@ -613,23 +613,14 @@ def _all_children(token: Token) -> list[Token]:
 
 def _withheld_item(item: Item, exemption: str) -> Item:
     """The item's place kept, and nothing of it: no text, fields or values."""
-    blank: dict[str, object] = {}
-    for spec in msgspec.structs.fields(item):
-        if spec.name in ("line",):
-            continue
-        if spec.name in Item.__struct_fields__:
-            continue
-        default = spec.default if spec.default is not msgspec.NODEFAULT else None
-        if spec.default_factory is not msgspec.NODEFAULT:
-            default = spec.default_factory()
-        blank[spec.name] = default
-    if isinstance(item, Partner):
-        blank["name"] = mark_text(exemption)
+    # Every field but these is left to its default (each kind's own fields have one, as
+    # they follow Item's), so nothing of the item is carried over.
+    named = {"name": mark_text(exemption)} if isinstance(item, Partner) else {}
     return type(item)(
         line=item.line,
         body=Prose(tuple(_placeholder_block(None, exemption))),
         withheld=exemption,
-        **blank,  # type: ignore[arg-type]
+        **named,  # type: ignore[arg-type]
     )
 
 
