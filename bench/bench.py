@@ -3,7 +3,8 @@
     SCOPER_WITH_BENCH=1 scripts/setup.sh      # installs pandoc (Debian) and md2pdf
     .venv/bin/python bench/bench.py [BRIEF] [--runs N]
 
-Each round runs every command once, in turn, so that a busy machine slows them all alike;
+Each round runs every command once, in turn, so that a busy machine slows them all alike,
+in an order shuffled each round (the same orders every time; `--fixed-order` for none);
 the table gives the median and the fastest of the rounds, and the ratio of medians against
 the targets set in the build and Word issues.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import shutil
 import statistics
 import subprocess
@@ -37,6 +39,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("brief", nargs="?", default=str(ROOT / "briefs" / "alcohol-harm.md"))
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument(
+        "--fixed-order",
+        action="store_true",
+        help="run the commands in the same order every round (as before 30 November)",
+    )
     args = parser.parse_args()
     compile_scoper()
     brief = Path(args.brief).resolve()
@@ -68,9 +75,17 @@ def main() -> int:
     for command in commands.values():  # warm the disk cache and compiled templates
         timed(command, brief.parent)
     times: dict[str, list[float]] = {name: [] for name in commands}
+    orders = random.Random(0)  # the same orders on every run of the script
     for _ in range(args.runs):
-        for name, command in commands.items():
-            times[name].append(timed(command, brief.parent))
+        # Each round in an order of its own: a one-paper HTML build timed right after a
+        # PDF build (two processes busy for a second) took 10% longer than right after
+        # another HTML build (docs/performance.md), so no command may always follow the
+        # same one.
+        names = list(commands)
+        if not args.fixed_order:
+            orders.shuffle(names)
+        for name in names:
+            times[name].append(timed(commands[name], brief.parent))
     shutil.rmtree(out)
 
     subset = subprocess.run(

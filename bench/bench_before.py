@@ -5,7 +5,8 @@
 A change of a few milliseconds is lost between two runs of `bench/bench.py` on a shared
 machine, whose speed moves by a fifth from one minute to the next. So this script checks
 out REF (default: the commit before HEAD) into a temporary folder, and runs the command
-of this working tree, the command of REF and pandoc once each in turn, RUNS times. The
+of this working tree, the command of REF and pandoc once each, in an order shuffled each
+round, RUNS times. The
 command is this environment's `scoper`, with REF's package first on the path for "before".
 It prints the median and the fastest of each, and their ratios to pandoc.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import shutil
 import statistics
 import subprocess
@@ -70,8 +72,12 @@ def main() -> int:
         times: dict[str, list[float]] = {name: [] for name in runs}
         for argv, env in runs.values():  # warm the disk cache and the user cache
             timed(argv, brief.parent, env)
+        orders = random.Random(0)
         for _ in range(args.runs):
-            for name, (argv, env) in runs.items():
+            names = list(runs)
+            orders.shuffle(names)  # no command always after the same one (bench/bench.py)
+            for name in names:
+                argv, env = runs[name]
                 times[name].append(timed(argv, brief.parent, env))
     finally:
         subprocess.run(
