@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import http.server
 import shutil
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,6 +15,23 @@ from scoper.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "briefs"
+
+
+def scoper_in_new_python(
+    arguments: list[str], before: str = "", after: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """``scoper ARGUMENTS`` in an interpreter of its own, with the code ``before`` run
+    first and ``after`` run once the command has succeeded: what a command imports or
+    declares, seen from a clean start."""
+    code = (
+        f"import sys\n{before}\n"
+        "from scoper.cli import main\n"
+        f"sys.argv = ['scoper', *{arguments!r}]\n"
+        "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+        f"{after}\n"
+    )
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+
 
 VALID_BRIEF = """\
 ---

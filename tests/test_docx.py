@@ -8,7 +8,6 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from pypdf import PdfReader
 
 from scoper.build import BriefResult
 from scoper.cli import cli
-from tests.conftest import EXAMPLES, ROOT
+from tests.conftest import EXAMPLES, ROOT, scoper_in_new_python
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 SOFFICE = shutil.which("soffice")
@@ -229,15 +228,10 @@ def test_the_reference_document_holds_the_house_styles_and_nothing_left_over() -
 
 def test_docx_only_build_never_imports_weasyprint(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    code = (
-        "import sys\n"
-        "from scoper.cli import main\n"
-        f"sys.argv = ['scoper', 'build', {str(EXAMPLES / 'loneliness.md')!r}, "
-        f"'-o', {str(out)!r}, '--format', 'docx']\n"
-        "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
-        "assert 'weasyprint' not in sys.modules, 'weasyprint imported'\n"
+    done = scoper_in_new_python(
+        ["build", str(EXAMPLES / "loneliness.md"), "-o", str(out), "--format", "docx"],
+        after="assert 'weasyprint' not in sys.modules, 'weasyprint imported'",
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert (out / "loneliness.docx").exists() and not (out / "loneliness.pdf").exists()
 

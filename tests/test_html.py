@@ -10,7 +10,7 @@ from bs4 import BeautifulSoup
 
 from scoper.build import BriefResult, build_one
 from scoper.config import Config
-from tests.conftest import ROOT
+from tests.conftest import ROOT, scoper_in_new_python
 
 
 def soup_of(result: BriefResult) -> BeautifulSoup:
@@ -113,16 +113,11 @@ def test_footnotes_callouts_and_watermark(built_examples: dict[str, BriefResult]
 
 def test_html_only_work_never_imports_weasyprint(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    code = (
-        "import sys\n"
-        "from scoper.cli import main\n"
-        f"sys.argv = ['scoper', 'build', {str(ROOT / 'briefs' / 'loneliness.md')!r}, "
-        f"'-o', {str(out)!r}, '--format', 'html']\n"
-        "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
-        "assert 'weasyprint' not in sys.modules, 'weasyprint imported'\n"
-        "print('ok')\n"
+    brief = str(ROOT / "briefs" / "loneliness.md")
+    done = scoper_in_new_python(
+        ["build", brief, "-o", str(out), "--format", "html"],
+        after="assert 'weasyprint' not in sys.modules, 'weasyprint imported'",
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert (out / "loneliness.html").exists()
     assert not (out / "loneliness.pdf").exists()
@@ -144,21 +139,20 @@ def test_an_html_build_declares_no_dataclass_of_its_own(tmp_path: Path) -> None:
     Python 3.11): scoper's records are msgspec Structs (docs/architecture.md, "The model").
     A brief with a chart and a table, so the figure modules are loaded too."""
     out = tmp_path / "out"
-    code = (
-        "import dataclasses, sys\n"
-        "made = []\n"
-        "declare = dataclasses._process_class\n"
-        "def counted(cls, *args, **kwargs):\n"
-        "    made.append(f'{cls.__module__}.{cls.__qualname__}')\n"
-        "    return declare(cls, *args, **kwargs)\n"
-        "dataclasses._process_class = counted\n"
-        "from scoper.cli import main\n"
-        f"sys.argv = ['scoper', 'build', {str(ROOT / 'briefs' / 'alcohol-harm.md')!r}, "
-        f"'-o', {str(out)!r}, '--format', 'html']\n"
-        "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
-        "print(' '.join(made) or 'none')\n"
+    brief = str(ROOT / "briefs" / "alcohol-harm.md")
+    done = scoper_in_new_python(
+        ["build", brief, "-o", str(out), "--format", "html"],
+        before=(
+            "import dataclasses\n"
+            "made = []\n"
+            "declare = dataclasses._process_class\n"
+            "def counted(cls, *args, **kwargs):\n"
+            "    made.append(f'{cls.__module__}.{cls.__qualname__}')\n"
+            "    return declare(cls, *args, **kwargs)\n"
+            "dataclasses._process_class = counted\n"
+        ),
+        after="print(' '.join(made) or 'none')",
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert (out / "alcohol-harm.html").exists()
     declared = done.stdout.splitlines()[-1].split()
