@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 import msgspec
 from markdown_it.common.utils import unescapeAll
 from markdown_it.token import Token
-from msgspec import Struct, field
+from msgspec import Struct
 
 from scoper.brief.items import partner_head
 from scoper.brief.kinds import ITEM_KINDS, ItemKind
@@ -59,7 +59,7 @@ def mark_text(exemption: str | None) -> str:
 class _Redactor(Struct):
     withheld: int = 0
     """Passages withheld so far."""
-    words: set[str] = field(default_factory=set)
+    words: set[str] = msgspec.field(default_factory=set)  # by its module: a method is named field
     """Every withheld passage long enough to be telling, normalised (see :func:`_normal`),
     for the final check that none of it is left."""
 
