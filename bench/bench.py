@@ -19,20 +19,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
 
-from bench import compile_scoper  # noqa: E402
-
-
-def timed(command: list[str], cwd: Path) -> float:
-    start = time.perf_counter()
-    subprocess.run(command, cwd=cwd, check=True, capture_output=True)
-    return time.perf_counter() - start
+from bench import compile_scoper, timed  # noqa: E402
 
 
 def main() -> int:
@@ -70,8 +63,6 @@ def main() -> int:
         "pandoc docx": ["pandoc", "-s", str(brief), "-o", str(out / "p.docx")],
         "scoper --help": [scoper, "--help"],
     }
-    # As an installed package would be: scoper's modules compiled to bytecode.
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "scoper")], check=True)
     for command in commands.values():  # warm the disk cache and compiled templates
         timed(command, brief.parent)
     times: dict[str, list[float]] = {name: [] for name in commands}

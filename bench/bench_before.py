@@ -21,17 +21,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))
 
-
-def timed(command: list[str], cwd: Path, env: dict[str, str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(command, cwd=cwd, env=env, check=True, capture_output=True)
-    return time.perf_counter() - start
+from bench import compile_scoper, timed  # noqa: E402
 
 
 def main() -> int:
@@ -54,8 +50,7 @@ def main() -> int:
             check=True,
         )
         for package in (ROOT / "scoper", before / "scoper"):
-            # As an installed package would be: compiled to bytecode.
-            subprocess.run([sys.executable, "-m", "compileall", "-q", str(package)], check=True)
+            compile_scoper(package)
         now_env = dict(os.environ)
         before_env = dict(os.environ, PYTHONPATH=str(before))
         command = [str(BIN / "scoper"), "build", str(brief), "-o", str(out)]

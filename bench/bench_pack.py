@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
 
-from bench import compile_scoper  # noqa: E402
+from bench import compile_scoper, timed  # noqa: E402
 from bench.corpus import make_varied_briefs  # noqa: E402
 
 TARGETS = {"cold": 1.0, "unchanged": 0.03, "one": 0.25, "growth": 5.5}
@@ -38,12 +38,6 @@ TARGETS = {"cold": 1.0, "unchanged": 0.03, "one": 0.25, "growth": 5.5}
 the larger batch's cold pack / the batch's."""
 MEMORY_TARGET_MB = 800
 CHECK_TARGET_S = 5.0
-
-
-def timed(command: list[str], cwd: Path) -> float:
-    start = time.perf_counter()
-    subprocess.run(command, cwd=cwd, check=True, capture_output=True)
-    return time.perf_counter() - start
 
 
 def timed_with_memory(command: list[str], cwd: Path) -> tuple[float, float, float]:
@@ -136,7 +130,6 @@ def main() -> int:
     if not md2pdf:
         print("bench: md2pdf is not installed (SCOPER_WITH_BENCH=1 scripts/setup.sh)")
         return 1
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "scoper")], check=True)
     work = Path(tempfile.mkdtemp(prefix="scoper-bench-pack-"))
     briefs = work / "briefs"
     briefs.mkdir()
