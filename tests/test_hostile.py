@@ -705,6 +705,25 @@ def test_a_problem_is_always_one_printable_line() -> None:
     found.format().encode("utf-8")  # a lone surrogate would not encode
 
 
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("plain ASCII: 100% {ok} ~", "plain ASCII: 100% {ok} ~"),
+        ("tab\there", "tab\\there"),
+        ("del\x7f", "del\\x7f"),
+        ("nul\x00", "nul\\x00"),
+        ("bell\x07 and escape\x1b[0m", "bell\\x07 and escape\\x1b[0m"),
+        ("not ASCII: café \x85", "not ASCII: café \\x85"),
+    ],
+)
+def test_printable_text_plain_ascii_and_not(text: str, shown: str) -> None:
+    """Plain ASCII comes back as it is, without the patterns being used; ASCII with a
+    control character in it does not count as plain (scoper.terminal)."""
+    from scoper.terminal import printable
+
+    assert printable(text) == shown
+
+
 # -- The trusted code of a project is the project's own ------------------------------------
 
 
