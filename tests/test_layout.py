@@ -44,6 +44,7 @@ class Word:
     bottom: float
     line: int
     """Which line of the page (in poppler's reading order) the word is on."""
+    right: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ def pages_of(pdf: Path) -> list[Page]:
                         float(word.get("yMin", 0)),
                         float(word.get("yMax", 0)),
                         number,
+                        float(word.get("xMax", 0)),
                     )
                 )
         pages.append(Page(float(page.get("height", 0)), words))
