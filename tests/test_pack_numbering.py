@@ -7,6 +7,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
+import msgspec
 import pikepdf
 import pytest
 from pypdf import PdfReader
@@ -124,3 +125,50 @@ def test_contents_bookmarks_and_links_point_at_the_numbers_printed(
             if "/Dest" in annotation:
                 target = reader.get_page_number(annotation["/Dest"][0].get_object())
                 assert printed[target] == target + 1
+
+
+def test_a_layout_only_to_count_pages_counts_them_and_writes_nothing() -> None:
+    from scoper.brief.source import read_brief
+    from scoper.build import paper_job
+    from scoper.pdf.pool import render_job
+    from scoper.render.theme import theme_for
+
+    from .conftest import EXAMPLES
+
+    config = Config()
+    brief = read_brief(EXAMPLES / "knife-crime.md")
+    job = paper_job(brief, config, theme_for(config))
+    written = render_job(job)
+    counted = render_job(msgspec.structs.replace(job, length_only=True))
+    assert written.pdf and written.pages > 1
+    assert counted.pdf == b"" and counted.error is None
+    assert counted.pages == written.pages
+
+
+def test_a_cold_pack_lays_its_front_out_early_only_to_count_its_pages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scoper.pdf.pool import PdfJob, PdfPool
+
+    submitted: list[PdfJob] = []
+    submit = PdfPool.submit
+
+    def spy(self: PdfPool, job: PdfJob, *args: object, **kwargs: object) -> object:
+        submitted.append(job)
+        return submit(self, job, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(PdfPool, "submit", spy)
+    (tmp_path / "briefs").mkdir()
+    paths = make_briefs(tmp_path / "briefs", 3)
+    outcome = build_pack(
+        paths, Config(), tmp_path / "out", week=Week.parse("2026-W48"), today=dt.date(2026, 11, 28)
+    )
+    assert outcome.ok, [p.format() for p in outcome.problems]
+    counted = [job for job in submitted if job.length_only]
+    # The front and the contents, with rough page numbers: then each once more, written.
+    assert len(counted) == 2
+    assert 'id="part-grid"' in counted[0].html and 'id="contents"' in counted[1].html
+    written_fronts = [j for j in submitted if not j.length_only and 'id="part-grid"' in j.html]
+    # What the count said was the front's length: laid out once more, with the real page
+    # numbers, it came out as long, and was not laid out a third time.
+    assert len(written_fronts) == 1

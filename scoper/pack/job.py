@@ -96,7 +96,7 @@ class PackJob:
         """The parts laid out in this run, to be kept once the pack is made."""
         self.front_estimate: list[Future[PdfOutcome]] = []
         """The front and contents laid out early with rough page numbers, to learn their
-        length."""
+        length (laid out only: their PDFs are not written)."""
         self.lengths: dict[str, int] = {}
         """How many pages each paper laid out in this run has, as its renderer counted."""
 
@@ -185,8 +185,11 @@ class PackJob:
         # the front is laid out once now, beside the papers, to learn its length, so
         # that it is laid out only once more, with the real page numbers, at the end.
         if back is not None and 2 * len(stale) > len(self.pack.papers):
+            from msgspec.structs import replace
+
             self.front_estimate = [
-                self.submit(job, part=True) for _, job in self.front_jobs(self.rough_pages())
+                self.submit(replace(job, length_only=True), part=True)
+                for _, job in self.front_jobs(self.rough_pages())
             ]
         jobs = sorted(((p, self.paper_job(p)) for p in stale), key=lambda pj: -len(pj[1].html))
         pending = {self.submit(job): paper for paper, job in jobs}

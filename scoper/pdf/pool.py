@@ -34,6 +34,9 @@ class PdfJob(Struct, frozen=True):
     """One of :data:`scoper.pdf.PDF_VARIANTS`."""
     attachments: tuple[tuple[str, bytes, str], ...] = ()
     """Source files to embed (pdf/a-3u): (file name, bytes, description)."""
+    length_only: bool = False
+    """Laid out only to count its pages (the pack's front, early: its length moves every
+    page number it prints): the outcome's PDF is empty, since none is written."""
 
 
 class PdfOutcome(Struct, frozen=True):
@@ -126,6 +129,7 @@ def _render_here(job: PdfJob, repaired: bool = True) -> PdfOutcome:
             job.attachments,
             spare_core=_spare_core,
             repaired=repaired,
+            written=not job.length_only,
         )
     except MemoryError:
         return PdfOutcome(None, [], "the paper needs more memory than a render may take")
@@ -273,7 +277,7 @@ class PdfPool:
                 outcome.set_exception(failure)
                 return
             result = done.result()
-            if result.pdf is not None:
+            if result.pdf:
                 try:
                     result = msgspec.structs.replace(result, pdf=repair(result.pdf))
                 except Exception as error:  # as a failure in the worker would be

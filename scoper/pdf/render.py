@@ -336,6 +336,7 @@ def render_pdf(
     attachments: tuple[tuple[str, bytes, str], ...] = (),
     spare_core: bool = False,
     repaired: bool = True,
+    written: bool = True,
 ) -> RenderedPdf:
     """The PDF of an HTML paper (or part of the pack), with what the renderer logged.
 
@@ -347,6 +348,8 @@ def render_pdf(
     with nothing else to do, which may lay out a second version of the paper at the same
     time (see :func:`_moved_ahead`). ``repaired``: the structure tree is put right here;
     without it, the caller puts it right (with :func:`scoper.pdf.tagfix.repair`).
+    ``written``: without it, the document is only laid out, to count its pages, and the
+    PDF given back is empty.
     """
     from weasyprint import Attachment
 
@@ -415,6 +418,8 @@ def render_pdf(
                 for name in page.anchors
                 if name.startswith("part-")
             }
+            if not written:  # only its length was wanted: drawing it is a quarter of the work
+                return RenderedPdf(b"", list(handler.messages), len(document.pages), anchors)
             pdf = document.write_pdf(**options)
             if repaired:
                 # What WeasyPrint tags wrongly is put right (see scoper.pdf.tagfix).
