@@ -132,6 +132,35 @@ with _one_library_listing(), _font_tools_when_used():
     from weasyprint.urls import URLFetcher
 
 
+def _lean_user_agent() -> CSS | None:
+    from scoper.pdf.useragent import lean
+
+    default = getattr(importlib.import_module("weasyprint.html"), "UA_STYLESHEET", None)
+    return lean(default) if default is not None else None
+
+
+_LEAN_USER_AGENT = _lean_user_agent()
+"""WeasyPrint's default stylesheet without the pseudo-elements' rules a paper never uses
+(scoper.pdf.useragent); None where this WeasyPrint's is not as expected."""
+
+
+class _LeanPage(HTML):
+    """A page laid out with :data:`_LEAN_USER_AGENT` as its default stylesheet."""
+
+    def _ua_stylesheets(self, forms: bool = False) -> list[CSS]:
+        if forms or _LEAN_USER_AGENT is None:
+            return super()._ua_stylesheets(forms)
+        return [_LEAN_USER_AGENT]
+
+
+def _page(styles: list[str]) -> type[HTML]:
+    """How to read a page styled by ``styles`` (the theme's): with the lean default
+    stylesheet where it lays the page out exactly as the whole one does."""
+    from scoper.pdf.useragent import fits
+
+    return _LeanPage if _LEAN_USER_AGENT is not None and fits(tuple(styles)) else HTML
+
+
 class LocalOnlyFetcher(URLFetcher):
     """Fetch ``data:`` URIs and files under the given folders; refuse everything else.
 
@@ -267,7 +296,7 @@ def warm_up(html: str, roots: tuple[Path, ...]) -> None:
     previous, logger.propagate = logger.propagate, False
     try:
         with contextlib.suppress(Exception):  # a warm-up is a saving, never a failure
-            HTML(
+            _page(styles)(
                 string=f'<!DOCTYPE html><html lang="en-GB"><head></head>{body}',
                 base_url=roots[-1].as_uri() + "/",
                 url_fetcher=LocalOnlyFetcher(list(roots)),
@@ -393,7 +422,7 @@ def render_pdf(
             page, styles = _split_styles(html)
             token = _watching.set(watch)
             try:
-                document = HTML(
+                document = _page(styles)(
                     string=page,
                     base_url=roots[-1].as_uri() + "/",
                     url_fetcher=LocalOnlyFetcher(list(roots)),

@@ -1,0 +1,87 @@
+"""WeasyPrint's user-agent stylesheet without the rules that style, on every element, a
+pseudo-element a paper never has.
+
+WeasyPrint's default stylesheet gives ``::marker``, ``::footnote-call``,
+``::footnote-marker``, ``::note-call``, ``::note-marker`` and ``::note-callback`` a style
+on every element. A pseudo-element's style is made (and its anchor looked up) for each
+element it matches, so a paper of 1,800 elements carried 10,800 styles it never used, a
+twentieth of its layout. Only a list item has a marker (``li``, the one element the
+stylesheet makes a list item), and only an element floated as a footnote, or positioned
+as a note, has the others. The lean copy keeps ``li::marker`` as it was (the same rule,
+its weight unchanged) and leaves the rest out, which is exact for any stylesheet that
+makes no other list item, footnote or note: :func:`fits` says whether a theme is one.
+
+Nothing here imports WeasyPrint: the stylesheet is given (see scoper.pdf.render).
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from typing import Any
+
+UNIVERSAL_PSEUDO = (
+    "marker",
+    "footnote-call",
+    "footnote-marker",
+    "note-call",
+    "note-marker",
+    "note-callback",
+)
+"""The pseudo-elements the default stylesheet styles on every element (``::marker {...}``)."""
+
+_NEEDS_THEM = {"list-item", "footnote"}
+"""Words that, in a theme's stylesheet, may make an element other than ``li`` a list item,
+or an element a footnote: the default stylesheet is then used whole."""
+
+
+def lean(stylesheet: Any) -> Any | None:
+    """A copy of WeasyPrint's parsed default stylesheet with its rules for
+    :data:`UNIVERSAL_PSEUDO` left out but for ``li::marker``; None if the stylesheet is not
+    shaped as expected (another WeasyPrint), when the default is used as it is."""
+    from cssselect2 import Matcher
+
+    matcher = stylesheet.matcher
+    try:
+        universal = [entry for entry in matcher.other_selectors if entry[3] in UNIVERSAL_PSEUDO]
+        by_name = matcher.lower_local_name_selectors
+        rest = [entry for entry in matcher.other_selectors if entry[3] not in UNIVERSAL_PSEUDO]
+    except (AttributeError, IndexError, TypeError):
+        return None
+    if sorted(entry[3] for entry in universal) != sorted(UNIVERSAL_PSEUDO):
+        return None
+    (marker,) = [entry for entry in universal if entry[3] == "marker"]
+    kept = Matcher()
+    kept.id_selectors = matcher.id_selectors
+    kept.class_selectors = matcher.class_selectors
+    kept.namespace_selectors = matcher.namespace_selectors
+    kept.lang_attr_selectors = matcher.lang_attr_selectors
+    # The same entry (its test passes any element, its specificity and order unchanged),
+    # looked up for li only: li::marker is weighed against the other rules as before.
+    kept.lower_local_name_selectors = {**by_name, "li": [*by_name.get("li", []), marker]}
+    kept.other_selectors = rest
+    kept.order = matcher.order
+    copied = copy.copy(stylesheet)
+    copied.matcher = kept
+    return copied
+
+
+@functools.cache
+def fits(styles: tuple[str, ...]) -> bool:
+    """Whether the lean default stylesheet lays out pages styled by ``styles`` (the theme's
+    stylesheets, as text) exactly as the whole one does: none of them names ``list-item``,
+    ``footnote`` or the ``note()`` position, in any rule (a word in a comment or a class
+    name is not one)."""
+    import tinycss2
+
+    pending = [tinycss2.parse_component_value_list(css, skip_comments=True) for css in styles]
+    while pending:
+        for token in pending.pop():
+            kind = getattr(token, "type", "")
+            if kind == "ident" and token.lower_value in _NEEDS_THEM:
+                return False
+            if kind == "function" and token.lower_name == "note":
+                return False
+            if kind in ("function", "() block", "[] block", "{} block"):
+                pending.append(token.arguments if kind == "function" else token.content)
+    return True
