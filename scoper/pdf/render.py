@@ -24,6 +24,7 @@ from urllib.request import url2pathname
 from msgspec import Struct
 
 from scoper.pdf.floats import movable, swapped
+from scoper.pdf.htmlparser import mend as _mend_html_parser
 from scoper.pdf.pool import is_image_failure
 
 if TYPE_CHECKING:
@@ -130,6 +131,8 @@ with _one_library_listing(), _font_tools_when_used():
     from weasyprint.formatting_structure.boxes import Box, MarginBox, PageBox
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import URLFetcher
+
+_mend_html_parser()  # the parser WeasyPrint reads each page with (scoper.pdf.htmlparser)
 
 
 def _lean_user_agent() -> CSS | None:
