@@ -172,3 +172,13 @@ def test_a_cold_pack_lays_its_front_out_early_only_to_count_its_pages(
     # What the count said was the front's length: laid out once more, with the real page
     # numbers, it came out as long, and was not laid out a third time.
     assert len(written_fronts) == 1
+
+
+def test_a_part_counted_only_is_never_kept_as_the_part_written() -> None:
+    from scoper.pack.parts import part_key
+    from scoper.pdf.pool import PdfJob
+
+    job = PdfJob(html="<p>Front</p>", roots=(Path("."),), title="Pack", created="2026-11-28")
+    counted = msgspec.structs.replace(job, length_only=True)
+    assert part_key(counted) != part_key(job)
+    assert part_key(job) == part_key(msgspec.structs.replace(job))

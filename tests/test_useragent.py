@@ -34,7 +34,7 @@ def _words(pdf: bytes) -> str:
 
 def test_the_lean_default_is_in_use() -> None:
     assert render._LEAN_USER_AGENT is not None
-    assert render._page([]) is render._LeanPage
+    assert render._page("<p>Text</p>", []) is render._LeanPage
 
 
 @pytest.mark.parametrize("path", BRIEFS, ids=lambda p: p.stem)
@@ -72,7 +72,7 @@ def test_a_theme_with_footnotes_keeps_the_whole_default() -> None:
         "<style>.fn { float: footnote }</style></head><body>"
         '<p>Claim<span class="fn">Source of the claim</span> stands.</p></body></html>'
     )
-    assert render._page([".fn { float: footnote }"]) is not render._LeanPage
+    assert render._page("<p>Text</p>", [".fn { float: footnote }"]) is not render._LeanPage
     text = _words(render.render_pdf(html, roots, "x", "2026-11-30").pdf)
     assert ">Source</word>" in text
     # The call after "Claim" and the marker before the note (with the lean default, the
@@ -91,6 +91,11 @@ def test_a_theme_with_footnotes_keeps_the_whole_default() -> None:
         ("aside { float: footnote }", False),
         ("aside { position: note(side) }", False),
         ("@media print { @supports (display: grid) { dd { display: list-item } } }", False),
+        # A list item's child set to inherit its display is a list item too.
+        ("li > div { display: inherit; text-transform: uppercase }", False),
+        ("li > div { ALL: Inherit }", False),
+        ("p { color: inherit; font: inherit }", True),
+        ('@import url("more.css"); p { color: red }', False),
     ],
 )
 def test_which_themes_the_lean_default_fits(css: str, lean_fits: bool) -> None:
@@ -118,3 +123,24 @@ def test_a_default_stylesheet_of_another_shape_is_used_as_it_is() -> None:
         matcher = Matcher()
 
     assert lean(Sheet()) is None
+
+
+@pytest.mark.parametrize(
+    ("page", "lean_reads_it"),
+    [
+        ('<table><tr><th style="text-align:right">2025</th></tr></table>', True),
+        ('<p style="display:list-item">x</p>', False),
+        ("<p style='display: &#108;ist-item'>x</p>", False),
+        ("<p style=display:list-item>x</p>", False),
+        ("<body><style>.note { float: footnote }</style><p>x</p></body>", False),
+        ('<style media="print">li { color: red }</style><p>x</p>', True),
+        ('<link rel="stylesheet" href="more.css"><p>x</p>', False),
+        # A brief's own text, escaped: no stylesheet, whatever it says.
+        (
+            '<p>&lt;style&gt;.x { float: footnote }&lt;/style&gt; style="display:list-item"</p>',
+            True,
+        ),
+    ],
+)
+def test_a_page_with_styles_of_its_own_is_read_with_them(page: str, lean_reads_it: bool) -> None:
+    assert (render._page(page, []) is render._LeanPage) is lean_reads_it

@@ -36,7 +36,9 @@ MAX_PART_BYTES = 200 * 1024 * 1024
 def part_key(job: PdfJob) -> str:
     """The digest of everything a part is laid out from."""
     digest = hashlib.sha256()
-    for value in (__version__, job.variant, job.title, job.created, *map(str, job.roots)):
+    # A part laid out only to be counted has no PDF: never the same as one written.
+    written = "counted" if job.length_only else "written"
+    for value in (__version__, written, job.variant, job.title, job.created, *map(str, job.roots)):
         digest.update(value.encode("utf-8", "surrogatepass") + b"\0")
     for name, data, about in job.attachments:
         digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest() + about.encode())

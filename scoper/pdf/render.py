@@ -16,6 +16,7 @@ import sys
 import types
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
+from html import unescape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -156,12 +157,28 @@ class _LeanPage(HTML):
         return [_LEAN_USER_AGENT]
 
 
-def _page(styles: list[str]) -> type[HTML]:
-    """How to read a page styled by ``styles`` (the theme's): with the lean default
-    stylesheet where it lays the page out exactly as the whole one does."""
-    from scoper.pdf.useragent import fits
+def _page(page: str, styles: list[str]) -> type[HTML]:
+    """How to read ``page`` (without its theme's stylesheets, ``styles``): with the lean
+    default stylesheet where it lays the page out exactly as the whole one does. The
+    page's own styles are read too: its ``style`` attributes (a table column's alignment,
+    from the brief's Markdown) and any ``<style>`` a project's template left in it (in the
+    body, or for a medium). A page that links a stylesheet is read with the whole default,
+    as that stylesheet is not read here."""
+    from scoper.pdf.useragent import fits, fits_text
 
-    return _LeanPage if _LEAN_USER_AGENT is not None and fits(tuple(styles)) else HTML
+    if _LEAN_USER_AGENT is None or not fits(tuple(styles)) or _LINKED_STYLE.search(page):
+        return HTML
+    own = [text for match in _OWN_STYLE.finditer(page) for text in match.groups() if text]
+    return _LeanPage if fits_text(tuple(unescape(text) for text in own)) else HTML
+
+
+_LINKED_STYLE = re.compile(r"<link\b", re.IGNORECASE)
+_OWN_STYLE = re.compile(
+    r"<style\b[^>]*>(.*?)</style>"
+    r"""|<[^>]*?\sstyle\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""",
+    re.IGNORECASE | re.DOTALL,
+)
+"""A page's own stylesheet or ``style`` attribute: the text of each."""
 
 
 class LocalOnlyFetcher(URLFetcher):
@@ -299,7 +316,7 @@ def warm_up(html: str, roots: tuple[Path, ...]) -> None:
     previous, logger.propagate = logger.propagate, False
     try:
         with contextlib.suppress(Exception):  # a warm-up is a saving, never a failure
-            _page(styles)(
+            _page(body, styles)(
                 string=f'<!DOCTYPE html><html lang="en-GB"><head></head>{body}',
                 base_url=roots[-1].as_uri() + "/",
                 url_fetcher=LocalOnlyFetcher(list(roots)),
@@ -425,7 +442,7 @@ def render_pdf(
             page, styles = _split_styles(html)
             token = _watching.set(watch)
             try:
-                document = _page(styles)(
+                document = _page(page, styles)(
                     string=page,
                     base_url=roots[-1].as_uri() + "/",
                     url_fetcher=LocalOnlyFetcher(list(roots)),

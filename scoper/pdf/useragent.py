@@ -8,8 +8,9 @@ element it matches, so a paper of 1,750 elements carried 10,500 styles it never 
 about 3.5% of its layout. Only a list item has a marker (``li``, the one element the
 stylesheet makes a list item), and only an element floated as a footnote, or positioned
 as a note, has the others. The lean copy keeps ``li::marker`` as it was (the same rule,
-its weight unchanged) and leaves the rest out, which is exact for any stylesheet that
-makes no other list item, footnote or note: :func:`fits` says whether a theme is one.
+its weight unchanged) and leaves the rest out, which is exact for a page whose stylesheets
+make no other list item, footnote or note: :func:`fits` reads the theme's, and a page
+with a stylesheet of its own (see scoper.pdf.render) gets the whole default.
 
 Nothing here imports WeasyPrint: the stylesheet is given (see scoper.pdf.render).
 """
@@ -30,9 +31,13 @@ UNIVERSAL_PSEUDO = (
 )
 """The pseudo-elements the default stylesheet styles on every element (``::marker {...}``)."""
 
-_NEEDS_THEM = {"list-item", "footnote"}
+_NEEDS_THEM = {"list-item", "footnote", "import"}
 """Words that, in a theme's stylesheet, may make an element other than ``li`` a list item,
-or an element a footnote: the default stylesheet is then used whole."""
+or an element a footnote, or bring in a stylesheet not read here (``@import``): the
+default stylesheet is then used whole."""
+
+_INHERITS_DISPLAY = {"display", "all"}
+"""Properties that, set to ``inherit``, make a list item's child a list item too."""
 
 
 def lean(stylesheet: Any) -> Any | None:
@@ -68,20 +73,36 @@ def lean(stylesheet: Any) -> Any | None:
 
 @functools.cache
 def fits(styles: tuple[str, ...]) -> bool:
+    """:func:`fits_text`, remembered for a theme's stylesheets (the same in every paper)."""
+    return fits_text(styles)
+
+
+def fits_text(styles: tuple[str, ...]) -> bool:
     """Whether the lean default stylesheet lays out pages styled by ``styles`` (the theme's
-    stylesheets, as text) exactly as the whole one does: none of them names ``list-item``,
-    ``footnote`` or the ``note()`` position, in any rule (a word in a comment or a class
-    name is not one)."""
+    stylesheets, as text) exactly as the whole one does. It does unless one of them names
+    ``list-item`` or ``footnote`` (as a word: a class so named counts too, which only
+    costs the saving), uses the ``note()`` position, imports another stylesheet, or sets
+    ``display`` or ``all`` to ``inherit`` (a list item's child would be one). Comments do
+    not count."""
     import tinycss2
 
     pending = [tinycss2.parse_component_value_list(css, skip_comments=True) for css in styles]
     while pending:
-        for token in pending.pop():
+        tokens = pending.pop()
+        property_name = ""
+        for token in tokens:
             kind = getattr(token, "type", "")
-            if kind == "ident" and token.lower_value in _NEEDS_THEM:
+            if kind in ("ident", "at-keyword") and token.lower_value in _NEEDS_THEM:
                 return False
             if kind == "function" and token.lower_name == "note":
                 return False
+            if kind == "ident" and token.lower_value == "inherit":
+                if property_name in _INHERITS_DISPLAY:
+                    return False
+            elif kind == "ident":
+                property_name = token.lower_value
+            elif kind == "literal" and token.value in ";{}":
+                property_name = ""
             if kind in ("function", "() block", "[] block", "{} block"):
                 pending.append(token.arguments if kind == "function" else token.content)
     return True
