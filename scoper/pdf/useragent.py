@@ -9,8 +9,9 @@ about 3.5% of its layout. Only a list item has a marker (``li``, the one element
 stylesheet makes a list item), and only an element floated as a footnote, or positioned
 as a note, has the others. The lean copy keeps ``li::marker`` as it was (the same rule,
 its weight unchanged) and leaves the rest out, which is exact for a page whose stylesheets
-make no other list item, footnote or note: :func:`fits` reads the theme's, and a page
-with a stylesheet of its own (see scoper.pdf.render) gets the whole default.
+make no other list item, footnote or note: :func:`fits` reads the theme's stylesheets,
+and scoper.pdf.render also reads a page's own styles (its ``style`` attributes and any
+``<style>`` left in it); a page that links a stylesheet gets the whole default.
 
 Nothing here imports WeasyPrint: the stylesheet is given (see scoper.pdf.render).
 """
